@@ -1,0 +1,190 @@
+package chat
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// pyToJSON re-serialises a JSON value the way transformers' tojson filter
+// does: json.dumps(x, ensure_ascii=False, indent=None, separators=None,
+// sort_keys=False). So objects keep their key order, separators are ", " and
+// ": ", non-ASCII is written as is, and floats are printed like Python's
+// repr. encoding/json cannot do this (it sorts map keys and escapes <, >, &),
+// hence this small token-level writer.
+func pyToJSON(raw json.RawMessage) (string, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var sb strings.Builder
+	if err := pyWriteValue(dec, &sb); err != nil {
+		return "", fmt.Errorf("chat: tojson: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return "", fmt.Errorf("chat: tojson: trailing data after JSON value")
+	}
+	return sb.String(), nil
+}
+
+func pyWriteValue(dec *json.Decoder, sb *strings.Builder) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch v := tok.(type) {
+	case json.Delim:
+		switch v {
+		case '{':
+			sb.WriteByte('{')
+			for i := 0; dec.More(); i++ {
+				if i > 0 {
+					sb.WriteString(", ")
+				}
+				kt, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				key, ok := kt.(string)
+				if !ok {
+					return fmt.Errorf("object key is not a string")
+				}
+				pyWriteString(sb, key)
+				sb.WriteString(": ")
+				if err := pyWriteValue(dec, sb); err != nil {
+					return err
+				}
+			}
+			if _, err := dec.Token(); err != nil {
+				return err
+			}
+			sb.WriteByte('}')
+		case '[':
+			sb.WriteByte('[')
+			for i := 0; dec.More(); i++ {
+				if i > 0 {
+					sb.WriteString(", ")
+				}
+				if err := pyWriteValue(dec, sb); err != nil {
+					return err
+				}
+			}
+			if _, err := dec.Token(); err != nil {
+				return err
+			}
+			sb.WriteByte(']')
+		default:
+			return fmt.Errorf("unexpected %q", v)
+		}
+	case string:
+		pyWriteString(sb, v)
+	case json.Number:
+		sb.WriteString(pyNumber(string(v)))
+	case bool:
+		if v {
+			sb.WriteString("true")
+		} else {
+			sb.WriteString("false")
+		}
+	case nil:
+		sb.WriteString("null")
+	}
+	return nil
+}
+
+// pyWriteString writes s as json.dumps(ensure_ascii=False) does.
+func pyWriteString(sb *strings.Builder, s string) {
+	sb.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			sb.WriteString(`\"`)
+		case '\\':
+			sb.WriteString(`\\`)
+		case '\n':
+			sb.WriteString(`\n`)
+		case '\r':
+			sb.WriteString(`\r`)
+		case '\t':
+			sb.WriteString(`\t`)
+		case '\b':
+			sb.WriteString(`\b`)
+		case '\f':
+			sb.WriteString(`\f`)
+		default:
+			if r < 0x20 {
+				fmt.Fprintf(sb, `\u%04x`, r)
+			} else {
+				sb.WriteRune(r)
+			}
+		}
+	}
+	sb.WriteByte('"')
+}
+
+// pyNumber prints a JSON number as Python would after json.loads: integers
+// unchanged, floats as repr(float) ("1.0", "1e-05", "1e+16").
+func pyNumber(lit string) string {
+	if !strings.ContainsAny(lit, ".eE") {
+		return lit
+	}
+	f, err := strconv.ParseFloat(lit, 64)
+	if err != nil || math.IsInf(f, 0) {
+		if math.IsInf(f, 1) {
+			return "Infinity"
+		} else if math.IsInf(f, -1) {
+			return "-Infinity"
+		}
+		return lit
+	}
+	return pyFloatRepr(f)
+}
+
+// pyFloatRepr is Python's repr(float): shortest round-trip digits, fixed
+// notation for decimal exponents in [-4, 16), scientific otherwise.
+func pyFloatRepr(f float64) string {
+	if f == 0 {
+		if math.Signbit(f) {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, 64) // -d.ddde±XX
+	sign := ""
+	if e[0] == '-' {
+		sign, e = "-", e[1:]
+	}
+	mant, expS, _ := strings.Cut(e, "e")
+	exp, _ := strconv.Atoi(expS)
+	digits := strings.Replace(mant, ".", "", 1)
+	if exp >= -4 && exp < 16 {
+		var s string
+		switch {
+		case exp < 0:
+			s = "0." + strings.Repeat("0", -exp-1) + digits
+		case exp+1 >= len(digits):
+			s = digits + strings.Repeat("0", exp+1-len(digits)) + ".0"
+		default:
+			s = digits[:exp+1] + "." + digits[exp+1:]
+		}
+		return sign + s
+	}
+	m := digits[:1]
+	if len(digits) > 1 {
+		m += "." + digits[1:]
+	}
+	es := "+"
+	if exp < 0 {
+		es, exp = "-", -exp
+	}
+	return fmt.Sprintf("%s%se%s%02d", sign, m, es, exp)
+}
+
+func jsonUnmarshalString(raw json.RawMessage, s *string) error {
+	if err := json.Unmarshal(raw, s); err != nil {
+		return fmt.Errorf("chat: tool call arguments: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,244 @@
+package chat
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Family is a chat-template family with a hand-written renderer.
+type Family string
+
+// Supported families.
+const (
+	Qwen3           Family = "qwen3"                 // Qwen3 (think on/off, tools, reasoning_content)
+	Llama3          Family = "llama3"                // Meta Llama 3 (the original 8B-Instruct template)
+	Llama2Chat      Family = "llama2-chat"           // Llama-2-chat: <<SYS>> inside the first [INST]
+	MistralInstruct Family = "mistral-instruct-v0.1" // Mistral-7B-Instruct-v0.1 / Mixtral-8x7B-Instruct-v0.1
+	Phi3            Family = "phi3"                  // Phi-3 / Phi-3.5 (mini and MoE)
+	OLMo2           Family = "olmo2"                 // OLMo-2 Instruct / Tülu-3 (one line per turn)
+	OLMoE           Family = "olmoe"                 // OLMoE-0924-Instruct / Tülu-2 (template written over lines)
+)
+
+// Families lists the supported families.
+var Families = []Family{Qwen3, Llama3, Llama2Chat, MistralInstruct, Phi3, OLMo2, OLMoE}
+
+// Template is a recognised chat template with its special-token variables.
+type Template struct {
+	Family Family
+	// BOS and EOS are the bos_token and eos_token variables (from
+	// tokenizer_config.json); BOS is "" when the config sets none.
+	BOS, EOS string
+	// Variant switches, read from the template text:
+	eosSpace     bool // mistral-instruct: eos_token + ' ' after an assistant turn
+	sysNonEmpty  bool // phi3: system turn rendered only when its content is non-empty
+	eosIfNoGen   bool // phi3: eos_token appended when add_generation_prompt is false
+	tuluSystem   bool // olmoe: the template has a system branch
+	tuluBOS      bool // olmo2/olmoe: the template starts with {{ bos_token }}
+	tuluEOSStart bool // olmoe: the template starts with {{ eos_token }} instead
+}
+
+// TemplateError is an error raised by the template itself through
+// raise_exception; Message is the template's own text, unchanged.
+type TemplateError struct{ Message string }
+
+func (e *TemplateError) Error() string { return "chat: template error: " + e.Message }
+
+func raise(msg string) error { return &TemplateError{Message: msg} }
+
+// Error messages the templates raise.
+const (
+	errAlternate     = "Conversation roles must alternate user/assistant/user/assistant/..."
+	errOnlyUserAsst  = "Only user and assistant roles are supported!"
+	errNoSystemRoles = "System role not supported"
+)
+
+// ForFamily returns the template of a family with the given tokens, using
+// the family's reference variant (the one in the fixtures or the released
+// model's tokenizer_config.json).
+func ForFamily(f Family, bos, eos string) (*Template, error) {
+	t := &Template{Family: f, BOS: bos, EOS: eos}
+	switch f {
+	case Qwen3, Llama3, Llama2Chat:
+	case MistralInstruct:
+		t.eosSpace = true
+	case Phi3:
+		t.sysNonEmpty, t.eosIfNoGen = true, true
+	case OLMo2:
+		t.tuluBOS = true
+	case OLMoE:
+		t.tuluBOS, t.tuluSystem = true, true
+	default:
+		return nil, fmt.Errorf("chat: unknown family %q (known: %s)", f, familyList())
+	}
+	return t, nil
+}
+
+func familyList() string {
+	s := make([]string, len(Families))
+	for i, f := range Families {
+		s[i] = string(f)
+	}
+	return strings.Join(s, ", ")
+}
+
+// squash removes all whitespace so that recognition does not depend on the
+// template's layout.
+func squash(s string) string {
+	return strings.Map(func(r rune) rune {
+		if pyIsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// Recognize identifies the family of a Jinja chat template source and reads
+// its variant switches. vars are the special-token variables (bos_token,
+// eos_token as strings; others ignored). An unrecognised template gives an
+// error naming the known families.
+func Recognize(src string, vars map[string]any) (*Template, error) {
+	q := squash(src)
+	has := func(subs ...string) bool {
+		for _, s := range subs {
+			if !strings.Contains(q, squash(s)) {
+				return false
+			}
+		}
+		return true
+	}
+	t := &Template{BOS: varString(vars, "bos_token"), EOS: varString(vars, "eos_token")}
+	switch {
+	case has("<|im_start|>", "enable_thinking", "</think>", "last_query_index"):
+		t.Family = Qwen3
+	case has("<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>", "|trim") && !has("tools") && !has("CuttingKnowledgeDate"):
+		t.Family = Llama3
+	case has("<<SYS>>", "[INST]", "[/INST]", "raise_exception", "strip()"):
+		t.Family = Llama2Chat
+	case has("[INST]", "[/INST]", errAlternate, errOnlyUserAsst) && !has("system_message"):
+		t.Family = MistralInstruct
+		t.eosSpace = has("eos_token+' '")
+	case has("<|user|>", "<|assistant|>", "<|end|>"):
+		t.Family = Phi3
+		t.sysNonEmpty = has("message['role']=='system'andmessage['content']")
+		t.eosIfNoGen = has("{%else%}{{eos_token}}{%endif%}")
+	case has("<|user|>", "<|assistant|>", "ifnotloop.last", "eos_token+'\\n'"):
+		t.Family = OLMo2
+		t.tuluBOS = strings.HasPrefix(q, "{{bos_token}}")
+	case has("<|user|>", "<|assistant|>", "loop.lastandadd_generation_prompt", "{{'<|assistant|>'}}"):
+		t.Family = OLMoE
+		t.tuluSystem = has("'<|system|>\\n'")
+		t.tuluBOS = strings.HasPrefix(q, "{{bos_token}}")
+		t.tuluEOSStart = strings.HasPrefix(q, "{{eos_token}}")
+		if !strings.Contains(src, "%}\n{") {
+			return nil, fmt.Errorf("chat: template looks like the OLMoE/Tülu-2 one but is not written over lines; not supported")
+		}
+	default:
+		head := src
+		if len(head) > 80 {
+			head = head[:80] + "…"
+		}
+		return nil, fmt.Errorf("chat: unrecognised chat template %q; supported families: %s", head, familyList())
+	}
+	return t, nil
+}
+
+func varString(vars map[string]any, k string) string {
+	switch v := vars[k].(type) {
+	case string:
+		return v
+	case map[string]any: // an AddedToken dict {"content": "<s>", ...}
+		if s, ok := v["content"].(string); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// LoadTemplate reads the chat template of a model directory: the file
+// chat_template.jinja when present (newer transformers save it there), else
+// the "chat_template" of tokenizer_config.json (a string, or a list of
+// {name, template} from which "default" is taken), with bos_token and
+// eos_token from tokenizer_config.json.
+func LoadTemplate(dir string) (*Template, error) {
+	cfgPath := filepath.Join(dir, "tokenizer_config.json")
+	data, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return nil, fmt.Errorf("chat: %w", err)
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return nil, fmt.Errorf("chat: %s: %w", cfgPath, err)
+	}
+	src := ""
+	if b, err := os.ReadFile(filepath.Join(dir, "chat_template.jinja")); err == nil {
+		src = string(b)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("chat: %w", err)
+	} else {
+		switch v := cfg["chat_template"].(type) {
+		case string:
+			src = v
+		case []any:
+			for _, e := range v {
+				if m, ok := e.(map[string]any); ok && m["name"] == "default" {
+					src, _ = m["template"].(string)
+				}
+			}
+		}
+	}
+	if src == "" {
+		return nil, fmt.Errorf("chat: %s has no chat_template (and %s has no chat_template.jinja); pick a family with chat.ForFamily", cfgPath, dir)
+	}
+	t, err := Recognize(src, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("%w (template of %s)", err, dir)
+	}
+	return t, nil
+}
+
+// Render renders msgs as the template does and returns the text with its
+// regions. Errors: an empty conversation, an error the template itself
+// raises (*TemplateError, e.g. roles that do not alternate), a prefill on a
+// rendering that does not end with an open assistant header.
+func (t *Template) Render(msgs []Message, opt Options) (*Rendered, error) {
+	if len(msgs) == 0 {
+		return nil, fmt.Errorf("chat: conversation has no messages")
+	}
+	var (
+		r   *Rendered
+		err error
+	)
+	switch t.Family {
+	case Qwen3:
+		r, err = t.renderQwen3(msgs, opt)
+	case Llama3:
+		r, err = t.renderLlama3(msgs, opt)
+	case Llama2Chat:
+		r, err = t.renderLlama2(msgs, opt)
+	case MistralInstruct:
+		r, err = t.renderMistral(msgs, opt)
+	case Phi3:
+		r, err = t.renderPhi3(msgs, opt)
+	case OLMo2, OLMoE:
+		r, err = t.renderTulu(msgs, opt)
+	default:
+		return nil, fmt.Errorf("chat: unknown family %q", t.Family)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// checkPrefill rejects a prefill when the rendering will not end with an
+// open assistant header (final != len(msgs)).
+func checkPrefill(opt Options, final, n int) error {
+	if opt.Prefill != "" && final != n {
+		return fmt.Errorf("chat: prefill needs a rendering that ends with the assistant header (set AddGenerationPrompt and end the conversation with a user turn)")
+	}
+	return nil
+}
