@@ -1,0 +1,353 @@
+package tokenize
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+type fileJSON struct {
+	AddedTokens   []AddedToken    `json:"added_tokens"`
+	Normalizer    json.RawMessage `json:"normalizer"`
+	PreTokenizer  json.RawMessage `json:"pre_tokenizer"`
+	PostProcessor json.RawMessage `json:"post_processor"`
+	Decoder       json.RawMessage `json:"decoder"`
+	Model         modelJSON       `json:"model"`
+}
+
+type modelJSON struct {
+	Type                    string           `json:"type"`
+	Vocab                   map[string]int32 `json:"vocab"`
+	Merges                  json.RawMessage  `json:"merges"`
+	UnkToken                *string          `json:"unk_token"`
+	ContinuingSubwordPrefix *string          `json:"continuing_subword_prefix"`
+	EndOfWordSuffix         *string          `json:"end_of_word_suffix"`
+	FuseUnk                 bool             `json:"fuse_unk"`
+	ByteFallback            bool             `json:"byte_fallback"`
+	IgnoreMerges            bool             `json:"ignore_merges"`
+	Dropout                 *float64         `json:"dropout"`
+}
+
+// Load reads tokenizer.json and, when present, tokenizer_config.json from a
+// model directory.
+func Load(dir string) (*Tokenizer, error) {
+	cfg := filepath.Join(dir, "tokenizer_config.json")
+	if _, err := os.Stat(cfg); err != nil {
+		cfg = ""
+	}
+	return LoadFiles(filepath.Join(dir, "tokenizer.json"), cfg)
+}
+
+// LoadFiles reads a tokenizer.json and an optional tokenizer_config.json
+// (configPath "" for none).
+func LoadFiles(tokenizerPath, configPath string) (*Tokenizer, error) {
+	data, err := os.ReadFile(tokenizerPath)
+	if err != nil {
+		return nil, fmt.Errorf("tokenize: %w", err)
+	}
+	var cfg []byte
+	if configPath != "" {
+		if cfg, err = os.ReadFile(configPath); err != nil {
+			return nil, fmt.Errorf("tokenize: %w", err)
+		}
+	}
+	t, err := Parse(data, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("tokenize: %s: %w", tokenizerPath, err)
+	}
+	return t, nil
+}
+
+// Parse builds a tokenizer from the contents of tokenizer.json and an optional
+// tokenizer_config.json (nil for none).
+func Parse(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
+	var f fileJSON
+	if err := json.Unmarshal(tokenizerJSON, &f); err != nil {
+		return nil, fmt.Errorf("tokenizer.json: %w", err)
+	}
+	t := &Tokenizer{}
+	if err := t.buildModel(&f.Model); err != nil {
+		return nil, err
+	}
+	var err error
+	if t.normalizer, err = parseNormalizer(f.Normalizer); err != nil {
+		return nil, err
+	}
+	if t.pre, err = parsePreTokenizer(f.PreTokenizer, &t.model.byteLevel); err != nil {
+		return nil, err
+	}
+	if t.decoder, err = parseDecoder(f.Decoder); err != nil {
+		return nil, err
+	}
+	if err := t.buildAdded(f.AddedTokens); err != nil {
+		return nil, err
+	}
+	if t.post, err = t.parsePost(f.PostProcessor); err != nil {
+		return nil, err
+	}
+	t.model.init()
+	if len(configJSON) > 0 {
+		if err := t.readConfig(configJSON); err != nil {
+			return nil, fmt.Errorf("tokenizer_config.json: %w", err)
+		}
+	}
+	return t, nil
+}
+
+func (t *Tokenizer) buildModel(m *modelJSON) error {
+	if m.Type != "BPE" && m.Type != "" {
+		return fmt.Errorf("model type %q is not supported (only BPE)", m.Type)
+	}
+	if m.ContinuingSubwordPrefix != nil && *m.ContinuingSubwordPrefix != "" {
+		return fmt.Errorf("model: continuing_subword_prefix %q is not supported", *m.ContinuingSubwordPrefix)
+	}
+	if m.EndOfWordSuffix != nil && *m.EndOfWordSuffix != "" {
+		return fmt.Errorf("model: end_of_word_suffix %q is not supported", *m.EndOfWordSuffix)
+	}
+	if m.Dropout != nil && *m.Dropout != 0 {
+		return fmt.Errorf("model: BPE dropout %v is not supported (encoding would not be deterministic)", *m.Dropout)
+	}
+	if len(m.Vocab) == 0 {
+		return errors.New("model: empty vocab")
+	}
+	b := &bpe{vocab: m.Vocab, byteFallback: m.ByteFallback, fuseUnk: m.FuseUnk, ignoreMerges: m.IgnoreMerges, unk: -1}
+	maxID := int32(-1)
+	for _, id := range m.Vocab {
+		if id < 0 {
+			return fmt.Errorf("model: negative id %d in vocab", id)
+		}
+		maxID = max(maxID, id)
+	}
+	t.idToToken = make([]string, maxID+1)
+	for s, id := range m.Vocab {
+		t.idToToken[id] = s
+	}
+	if m.UnkToken != nil {
+		id, ok := m.Vocab[*m.UnkToken]
+		if !ok {
+			return fmt.Errorf("model: unk_token %q is not in the vocab", *m.UnkToken)
+		}
+		b.unk = id
+	}
+	pairs, err := parseMerges(m.Merges)
+	if err != nil {
+		return err
+	}
+	b.merges = make(map[uint64]mergeRule, len(pairs))
+	for rank, p := range pairs {
+		a, ok1 := m.Vocab[p[0]]
+		c, ok2 := m.Vocab[p[1]]
+		n, ok3 := m.Vocab[p[0]+p[1]]
+		if !ok1 || !ok2 || !ok3 {
+			return fmt.Errorf("model: merge %d %q %q uses a token that is not in the vocab", rank, p[0], p[1])
+		}
+		b.merges[pairKey(a, c)] = mergeRule{int32(rank), n}
+	}
+	t.model = b
+	return nil
+}
+
+// parseMerges accepts both serialisations: ["a b", ...] (older files) and
+// [["a", "b"], ...] (tokenizers >= 0.20).
+func parseMerges(raw json.RawMessage) ([][2]string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	inner := bytes.TrimSpace(raw[1:])
+	if len(inner) > 0 && inner[0] == '"' {
+		var ss []string
+		if err := json.Unmarshal(raw, &ss); err != nil {
+			return nil, fmt.Errorf("model merges: %w", err)
+		}
+		out := make([][2]string, len(ss))
+		for i, s := range ss {
+			a, b, ok := strings.Cut(s, " ")
+			if !ok || strings.Contains(b, " ") {
+				return nil, fmt.Errorf("model merges: entry %d %q is not two space-separated tokens", i, s)
+			}
+			out[i] = [2]string{a, b}
+		}
+		return out, nil
+	}
+	var out [][2]string
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("model merges: %w", err)
+	}
+	return out, nil
+}
+
+func (t *Tokenizer) buildAdded(list []AddedToken) error {
+	t.added = make(map[int]*AddedToken, len(list))
+	t.addedByContent = make(map[string]*AddedToken, len(list))
+	var raw, normed []*AddedToken
+	var rawPats, normPats []string
+	for i := range list {
+		a := &list[i]
+		if a.ID < 0 {
+			return fmt.Errorf("added token %q has negative id %d", a.Content, a.ID)
+		}
+		if a.Content == "" {
+			return fmt.Errorf("added token %d has empty content", a.ID)
+		}
+		t.added[a.ID] = a
+		t.addedByContent[a.Content] = a
+		if a.ID >= len(t.idToToken) {
+			grow := make([]string, a.ID+1)
+			copy(grow, t.idToToken)
+			t.idToToken = grow
+		}
+		t.idToToken[a.ID] = a.Content
+		if a.Normalized {
+			p := a.Content
+			if t.normalizer != nil {
+				p = string(t.normalizer.normalize(newText(p)).b)
+			}
+			normed, normPats = append(normed, a), append(normPats, p)
+		} else {
+			raw, rawPats = append(raw, a), append(rawPats, a.Content)
+		}
+	}
+	t.rawMatch = newAddedMatcher(raw, rawPats)
+	t.normMatch = newAddedMatcher(normed, normPats)
+	return nil
+}
+
+type postJSON struct {
+	Type          string            `json:"type"`
+	Processors    []json.RawMessage `json:"processors"`
+	Single        []json.RawMessage `json:"single"`
+	SpecialTokens map[string]struct {
+		IDs []int `json:"ids"`
+	} `json:"special_tokens"`
+	Cls []json.RawMessage `json:"cls"`
+	Sep []json.RawMessage `json:"sep"`
+}
+
+// postProcessor is what add_special_tokens adds around one sequence.
+type postProcessor struct{ prefix, suffix []int }
+
+func (t *Tokenizer) parsePost(raw json.RawMessage) (postProcessor, error) {
+	var p postProcessor
+	if len(raw) == 0 || string(raw) == "null" {
+		return p, nil
+	}
+	var j postJSON
+	if err := json.Unmarshal(raw, &j); err != nil {
+		return p, fmt.Errorf("post_processor: %w", err)
+	}
+	switch j.Type {
+	case "ByteLevel": // changes offsets only (trim_offsets); ids untouched
+		return p, nil
+	case "Sequence":
+		for _, r := range j.Processors {
+			q, err := t.parsePost(r)
+			if err != nil {
+				return p, err
+			}
+			p.prefix = append(append([]int{}, q.prefix...), p.prefix...)
+			p.suffix = append(p.suffix, q.suffix...)
+		}
+		return p, nil
+	case "TemplateProcessing":
+		seenA := false
+		for _, it := range j.Single {
+			var item struct {
+				SpecialToken *struct{ ID string } `json:"SpecialToken"`
+				Sequence     *struct{ ID string } `json:"Sequence"`
+			}
+			if err := json.Unmarshal(it, &item); err != nil {
+				return p, fmt.Errorf("post_processor TemplateProcessing: %w", err)
+			}
+			switch {
+			case item.Sequence != nil:
+				if item.Sequence.ID != "A" || seenA {
+					return p, fmt.Errorf("post_processor TemplateProcessing: single template must hold sequence A once")
+				}
+				seenA = true
+			case item.SpecialToken != nil:
+				st, ok := j.SpecialTokens[item.SpecialToken.ID]
+				if !ok {
+					return p, fmt.Errorf("post_processor TemplateProcessing: special token %q is not defined", item.SpecialToken.ID)
+				}
+				if seenA {
+					p.suffix = append(p.suffix, st.IDs...)
+				} else {
+					p.prefix = append(p.prefix, st.IDs...)
+				}
+			}
+		}
+		return p, nil
+	case "BertProcessing", "RobertaProcessing":
+		var cls, sep struct {
+			ID int
+		}
+		if len(j.Cls) != 2 || len(j.Sep) != 2 {
+			return p, fmt.Errorf("post_processor %s: malformed cls/sep", j.Type)
+		}
+		if err := json.Unmarshal(j.Cls[1], &cls.ID); err != nil {
+			return p, fmt.Errorf("post_processor %s: %w", j.Type, err)
+		}
+		if err := json.Unmarshal(j.Sep[1], &sep.ID); err != nil {
+			return p, fmt.Errorf("post_processor %s: %w", j.Type, err)
+		}
+		return postProcessor{[]int{cls.ID}, []int{sep.ID}}, nil
+	}
+	return p, fmt.Errorf("post_processor type %q is not supported", j.Type)
+}
+
+// readConfig reads the special-token names and flags transformers takes from
+// tokenizer_config.json.
+func (t *Tokenizer) readConfig(data []byte) error {
+	var c map[string]json.RawMessage
+	if err := json.Unmarshal(data, &c); err != nil {
+		return err
+	}
+	tokName := func(key string) (string, error) {
+		raw, ok := c[key]
+		if !ok || string(raw) == "null" {
+			return "", nil
+		}
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s, nil
+		}
+		var obj struct {
+			Content string `json:"content"`
+		}
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			return "", fmt.Errorf("%s: %w", key, err)
+		}
+		return obj.Content, nil
+	}
+	var err error
+	if t.BOS, err = tokName("bos_token"); err != nil {
+		return err
+	}
+	if t.EOS, err = tokName("eos_token"); err != nil {
+		return err
+	}
+	if t.Pad, err = tokName("pad_token"); err != nil {
+		return err
+	}
+	if t.Unk, err = tokName("unk_token"); err != nil {
+		return err
+	}
+	for key, dst := range map[string]*bool{"clean_up_tokenization_spaces": &t.CleanUpSpaces, "add_bos_token": &t.AddBOSToken, "add_eos_token": &t.AddEOSToken} {
+		if raw, ok := c[key]; ok && string(raw) != "null" {
+			if err := json.Unmarshal(raw, dst); err != nil {
+				return fmt.Errorf("%s: %w", key, err)
+			}
+		}
+	}
+	for _, name := range []struct{ key, tok string }{{"bos_token", t.BOS}, {"eos_token", t.EOS}, {"pad_token", t.Pad}, {"unk_token", t.Unk}} {
+		if _, ok := t.TokenToID(name.tok); name.tok != "" && !ok {
+			return fmt.Errorf("%s %q is not a token of tokenizer.json", name.key, name.tok)
+		}
+	}
+	return nil
+}
