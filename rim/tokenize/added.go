@@ -58,7 +58,12 @@ type segment struct {
 	tok *AddedToken
 }
 
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) || r == '_' }
+// isWordRune approximates Rust regex's Unicode \w (Alphabetic, marks, decimal
+// digits, connector punctuation, joiners), used by single_word.
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.Is(unicode.M, r) || unicode.Is(unicode.Nd, r) ||
+		unicode.Is(unicode.Nl, r) || unicode.Is(unicode.Pc, r) || r == 0x200C || r == 0x200D
+}
 
 // split extracts added tokens from t (HF AddedVocabulary::find_matches).
 func (m *addedMatcher) split(t ntext, out []segment) []segment {
@@ -84,7 +89,7 @@ func (m *addedMatcher) split(t ntext, out []segment) []segment {
 		if tk.SingleWord {
 			before, _ := utf8.DecodeLastRune(b[:start])
 			after, _ := utf8.DecodeRune(b[stop:])
-			if (start > 0 && isWordRune(before)) || (stop < len(b) && isWordRune(after)) {
+			if (start > 0 && before != utf8.RuneError && isWordRune(before)) || (stop < len(b) && isWordRune(after)) {
 				i++
 				continue
 			}

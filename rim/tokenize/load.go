@@ -181,27 +181,56 @@ func parseMerges(raw json.RawMessage) ([][2]string, error) {
 	return out, nil
 }
 
+// buildAdded registers the added tokens the way HF's AddedVocabulary does
+// when it reads tokenizer.json: in file order, a token whose content is already
+// known keeps that id (an earlier added token's or the model vocab's), and a
+// new one gets the next id after the largest added id, or the model vocab size.
+// The "id" field of the file is therefore not trusted; in well-formed files it
+// agrees. Empty and duplicate entries are ignored, as in HF.
 func (t *Tokenizer) buildAdded(list []AddedToken) error {
 	t.added = make(map[int]*AddedToken, len(list))
 	t.addedByContent = make(map[string]*AddedToken, len(list))
-	var raw, normed []*AddedToken
-	var rawPats, normPats []string
+	var order []*AddedToken
+	maxAdded := -1
 	for i := range list {
-		a := &list[i]
-		if a.ID < 0 {
-			return fmt.Errorf("added token %q has negative id %d", a.Content, a.ID)
-		}
+		a := list[i]
 		if a.Content == "" {
-			return fmt.Errorf("added token %d has empty content", a.ID)
+			continue
 		}
-		t.added[a.ID] = a
-		t.addedByContent[a.Content] = a
-		if a.ID >= len(t.idToToken) {
-			grow := make([]string, a.ID+1)
+		if old, ok := t.addedByContent[a.Content]; ok && *old == a {
+			continue
+		}
+		id := -1
+		if old, ok := t.addedByContent[a.Content]; ok {
+			id = old.ID
+		} else if v, ok := t.model.vocab[a.Content]; ok {
+			id = int(v)
+		} else if maxAdded >= len(t.model.vocab) {
+			id = maxAdded + 1
+		} else {
+			id = len(t.model.vocab)
+		}
+		a.ID = id
+		maxAdded = max(maxAdded, id)
+		tok := &a
+		if old, ok := t.addedByContent[a.Content]; ok {
+			*old = a
+			tok = old
+		} else {
+			order = append(order, tok)
+		}
+		t.added[id] = tok
+		t.addedByContent[a.Content] = tok
+		if id >= len(t.idToToken) {
+			grow := make([]string, id+1)
 			copy(grow, t.idToToken)
 			t.idToToken = grow
 		}
-		t.idToToken[a.ID] = a.Content
+		t.idToToken[id] = a.Content
+	}
+	var raw, normed []*AddedToken
+	var rawPats, normPats []string
+	for _, a := range order {
 		if a.Normalized {
 			p := a.Content
 			if t.normalizer != nil {

@@ -25,8 +25,14 @@ func (s normSeq) normalize(t ntext) ntext {
 	return t
 }
 
-// unicodeNorm applies a Unicode normal form (NFC, NFD, NFKC, NFKD). Output
-// segments map to the input segment they came from (normalisation boundaries).
+// unicodeNorm applies a Unicode normal form (NFC, NFD, NFKC, NFKD). Within
+// each normalisation segment of m input and k output characters, output
+// character 0 takes the origin of input character 0; when the segment shrinks
+// (composition, k <= m) output j > 0 takes input j+m-k, so the absorbed
+// characters right after the first are covered by no token; when it grows
+// (decomposition) output j takes input min(j, m-1). This reproduces the
+// alignments of HF's transform (checked against the Rust library in
+// testdata/tokenize/hfref).
 type unicodeNorm struct{ form norm.Form }
 
 func (u unicodeNorm) normalize(t ntext) ntext {
@@ -36,14 +42,31 @@ func (u unicodeNorm) normalize(t ntext) ntext {
 	out := ntext{b: make([]byte, 0, len(t.b)+8), al: make([]span, 0, len(t.b)+8)}
 	var it norm.Iter
 	it.Init(u.form, t.b)
+	var starts []int
 	for !it.Done() {
 		p0 := it.Pos()
 		seg := it.Next()
 		p1 := it.Pos()
-		o := t.origin(p0, p1)
-		out.b = append(out.b, seg...)
-		for range seg {
-			out.al = append(out.al, o)
+		starts = starts[:0]
+		for i := p0; i < p1; {
+			starts = append(starts, i)
+			_, w := utf8.DecodeRune(t.b[i:p1])
+			i += w
+		}
+		starts = append(starts, p1)
+		m := len(starts) - 1
+		for j, k := 0, 0; k < len(seg); j++ {
+			_, w := utf8.DecodeRune(seg[k:])
+			c := min(j, m-1)
+			if k := utf8.RuneCount(seg); k <= m && j > 0 {
+				c = j + m - k
+			}
+			o := t.origin(starts[c], starts[c+1])
+			out.b = append(out.b, seg[k:k+w]...)
+			for range w {
+				out.al = append(out.al, o)
+			}
+			k += w
 		}
 	}
 	return out

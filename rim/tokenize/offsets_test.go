@@ -91,16 +91,19 @@ func TestOffsetsCoverInput(t *testing.T) {
 				continue
 			}
 			o := e.Offsets
-			if o[0][0] != 0 || o[len(o)-1][1] != len(text) {
+			// NFC composition drops the absorbed marks from every token (as HF
+			// does), so gaps are allowed only where the text is not NFC-stable.
+			stable := name == "mistral" || norm.NFC.IsNormalString(text)
+			if stable && o[0][0] != 0 || o[len(o)-1][1] != len(text) {
 				t.Errorf("%s %q: offsets %v do not span [0,%d)", name, text, o, len(text))
 			}
 			for i := range o {
-				if o[i][0] > o[i][1] || (i > 0 && (o[i][0] < o[i-1][0] || o[i][0] > o[i-1][1] || o[i][1] < o[i-1][1])) {
+				if o[i][0] > o[i][1] || (i > 0 && (o[i][0] < o[i-1][0] || (stable && o[i][0] > o[i-1][1]) || o[i][1] < o[i-1][1])) {
 					t.Errorf("%s %q: offsets not monotone/contiguous at %d: %v", name, text, i, o)
 					break
 				}
 			}
-			if name == "mistral" || !norm.NFC.IsNormalString(text) {
+			if name == "mistral" || !stable {
 				continue
 			}
 			for i := range o {
