@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"github.com/rimlab/rim/rim/internal/testpaths"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,4 +14,8 @@ func readFile(t *testing.T, elem ...string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func testdataPath(t *testing.T, elem ...string) string {
+	return testpaths.TestData(t, elem...)
 }

@@ -77,7 +77,7 @@ func (t *Template) renderLlama2(msgs []Message, opt Options) (*Rendered, error) 
 			} else {
 				b.stripped(i, part{KindUser, m.Content})
 			}
-			b.header(i+1, " [/INST]", "", "", false)
+			b.header(nextAssistant(msgs, i), " [/INST]", "", "", false)
 			b.marks[PosUserEnd] = lastHeaderRange(b)
 		case "assistant":
 			b.lit(" ")
@@ -116,7 +116,7 @@ func (t *Template) renderMistral(msgs []Message, opt Options) (*Rendered, error)
 		if m.Role == "user" {
 			b.lit("[INST] ")
 			b.region(KindUser, i, m.Content)
-			b.header(i+1, " [/INST]", "", "", false)
+			b.header(nextAssistant(msgs, i), " [/INST]", "", "", false)
 			b.marks[PosUserEnd] = lastHeaderRange(b)
 			continue
 		}
@@ -146,6 +146,21 @@ func lastUserAsstFinal(loop []Message, off, n int) int {
 		}
 	}
 	return -1
+}
+
+// nextAssistant returns the turn that the " [/INST]" closing user turn i
+// opens: the next user/assistant message when it is an assistant turn,
+// len(msgs) (the generation prompt) when there is none.
+func nextAssistant(msgs []Message, i int) int {
+	for j := i + 1; j < len(msgs); j++ {
+		switch msgs[j].Role {
+		case "assistant":
+			return j
+		case "user":
+			return len(msgs)
+		}
+	}
+	return len(msgs)
 }
 
 func lastHeaderRange(b *builder) Range {

@@ -91,7 +91,7 @@ func (t *Template) renderQwen3(msgs []Message, opt Options) (*Rendered, error) {
 			}
 			b.header(i, "<|im_start|>", "assistant", "\n", false)
 			if i > lastQuery && (i == n-1 || reasoning != "") {
-				b.body(i, "<think>\n"+strings.Trim(reasoning, "\n")+"\n</think>\n\n"+strings.TrimLeft(content, "\n"), "")
+				b.think(i, "\n"+strings.Trim(reasoning, "\n")+"\n", "\n\n", strings.TrimLeft(content, "\n"))
 			} else {
 				b.body(i, content, "")
 			}

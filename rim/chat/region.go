@@ -189,6 +189,26 @@ func (b *builder) body(turn int, s, prefill string) {
 	b.region(KindAnswer, turn, ans)
 }
 
+// think writes a think block that the template itself builds:
+// "<think>" + inner + "</think>" + sep + answer, with inner as the think
+// region and answer as the answer region (no parsing, so tags inside the
+// reasoning or answer cannot confuse the regions).
+func (b *builder) think(turn int, inner, sep, answer string) {
+	os := b.pos()
+	b.region(KindThinkOpen, turn, "<think>")
+	b.region(KindThink, turn, inner)
+	cs := b.pos()
+	b.region(KindThinkEnd, turn, "</think>")
+	if turn == b.final {
+		b.marks[PosThinkOpen] = Range{os, os + len("<think>")}
+		b.marks[PosThinkClose] = Range{cs, cs + len("</think>")}
+	}
+	b.lit(sep)
+	if answer != "" {
+		b.region(KindAnswer, turn, answer)
+	}
+}
+
 // stripped writes the Python strip() of the concatenation of parts, keeping
 // each part's region (kind "" means template text).
 type part struct {

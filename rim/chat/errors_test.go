@@ -1,0 +1,107 @@
+package chat
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestMessageJSONErrors(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"content": "x"}`:                                                      "no role",
+		`{"role": "user"}`:                                                      "user message has no content",
+		`{"role": "user", "content": 3}`:                                        "content must be a string",
+		`{"role": "user", "content": [{"a": 1}]}`:                               "content must be a string",
+		`{"role": "assistant", "content": "x", "reasoning_content": 1}`:         "reasoning_content must be a string",
+		`{"role": "assistant", "content": null, "tool_calls": [{"name": "f"}]}`: `tool call "f" has no arguments`,
+		`[1]`: "message",
+	} {
+		var m Message
+		err := json.Unmarshal([]byte(in), &m)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err %v, want %q", in, err, want)
+		}
+	}
+	// a tool-call turn may have null content
+	var m Message
+	if err := json.Unmarshal([]byte(`{"role": "assistant", "content": null, "tool_calls": [{"type": "function", "function": {"name": "f", "arguments": {"b": 1, "a": 2}}}]}`), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Content != "" || len(m.ToolCalls) != 1 || m.ToolCalls[0].Name != "f" || string(m.ToolCalls[0].Arguments) != `{"b": 1, "a": 2}` {
+		t.Errorf("parsed %+v", m)
+	}
+	// round trip
+	data, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Message
+	if err := json.Unmarshal(data, &back); err != nil || back.ToolCalls[0].Name != "f" {
+		t.Errorf("round trip %s: %+v %v", data, back, err)
+	}
+}
+
+func TestTemplateErrors(t *testing.T) {
+	if _, err := Recognize("{{ messages }}", nil); err == nil || !strings.Contains(err.Error(), "unrecognised chat template") || !strings.Contains(err.Error(), "qwen3") {
+		t.Errorf("unknown template: %v", err)
+	}
+	if _, err := ForFamily("gpt2", "", ""); err == nil || !strings.Contains(err.Error(), `unknown family "gpt2"`) {
+		t.Errorf("unknown family: %v", err)
+	}
+	tp, _ := ForFamily(Qwen3, "", "<|im_end|>")
+	if _, err := tp.Render(nil, Options{}); err == nil || !strings.Contains(err.Error(), "no messages") {
+		t.Errorf("empty conversation: %v", err)
+	}
+	mt, _ := ForFamily(MistralInstruct, "<s>", "</s>")
+	_, err := mt.Render([]Message{{Role: "user", Content: "a"}, {Role: "user", Content: "b"}}, Options{})
+	var te *TemplateError
+	if !errors.As(err, &te) || te.Message != "Conversation roles must alternate user/assistant/user/assistant/..." {
+		t.Errorf("two users: %v", err)
+	}
+	if _, err := LoadTemplate(filepath.Join(t.TempDir(), "missing")); err == nil || !strings.Contains(err.Error(), "tokenizer_config.json") {
+		t.Errorf("missing dir: %v", err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "tokenizer_config.json"), []byte(`{"eos_token": "</s>"}`), 0o644)
+	if _, err := LoadTemplate(dir); err == nil || !strings.Contains(err.Error(), "no chat_template") {
+		t.Errorf("no template: %v", err)
+	}
+	// chat_template.jinja next to the config wins, AddedToken dicts are read
+	os.WriteFile(filepath.Join(dir, "tokenizer_config.json"), []byte(`{"bos_token": {"content": "<s>"}, "eos_token": "</s>", "chat_template": "{{ messages }}"}`), 0o644)
+	src, _ := os.ReadFile(filepath.Join(testdataJinja(t), "mistral-instruct-v0.1.jinja"))
+	os.WriteFile(filepath.Join(dir, "chat_template.jinja"), src, 0o644)
+	tp, err = LoadTemplate(dir)
+	if err != nil || tp.Family != MistralInstruct || tp.BOS != "<s>" || tp.EOS != "</s>" {
+		t.Errorf("chat_template.jinja: %+v %v", tp, err)
+	}
+}
+
+// Python semantics the templates depend on.
+func TestPythonSemantics(t *testing.T) {
+	if got := pyStrip("\x1c\u3000 a b\u00a0\x1f\n"); got != "a b" {
+		t.Errorf("pyStrip: %q", got)
+	}
+	if got := pyStrip("\u200ba\u200b"); got != "\u200ba\u200b" {
+		t.Errorf("pyStrip must keep zero-width space: %q", got)
+	}
+	for in, want := range map[string]string{
+		`{"b": 1, "a": [1.5, 1e20, 0.00001, 100.0, -2.0, 1e16, 123456789012345.6]}`: `{"b": 1, "a": [1.5, 1e+20, 1e-05, 100.0, -2.0, 1e+16, 123456789012345.6]}`,
+		`"tab\there \"q\" \\ </tag> 北京 \u0001"`:                                     `"tab\there \"q\" \\ </tag> 北京 \u0001"`,
+		`{"x":{"y":[true,false,null]}}`:                                             `{"x": {"y": [true, false, null]}}`,
+	} {
+		got, err := pyToJSON(json.RawMessage(in))
+		if err != nil || got != want {
+			t.Errorf("tojson %s = %s (%v), want %s", in, got, err, want)
+		}
+	}
+	if _, err := pyToJSON(json.RawMessage(`{"a": 1} x`)); err == nil {
+		t.Error("tojson trailing data: no error")
+	}
+}
+
+func testdataJinja(t *testing.T) string {
+	return filepath.Dir(testdataPath(t, "chat", "jinja", "cases.jsonl"))
+}

@@ -1,0 +1,98 @@
+package chat
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// decodeFuzz turns fuzz input into a conversation: messages separated by
+// 0x00, each "ROLE\x01CONTENT" with ROLE a byte picking a role.
+func decodeFuzz(data string) []Message {
+	roles := []string{"user", "assistant", "system", "tool", "critic", ""}
+	var msgs []Message
+	for _, part := range strings.Split(data, "\x00") {
+		if part == "" {
+			continue
+		}
+		role := roles[int(part[0])%len(roles)]
+		m := Message{Role: role, Content: part[1:]}
+		if role == "assistant" && len(part) > 1 && part[1]%3 == 0 {
+			rc := part[1:]
+			m.ReasoningContent = &rc
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs
+}
+
+// alternates is the [INST] templates' role rule over the messages they
+// loop over.
+func alternates(msgs []Message) bool {
+	for i, m := range msgs {
+		if (m.Role == "user") != (i%2 == 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func FuzzRender(f *testing.F) {
+	f.Add("\x00Hello\x00\x01Hi there\x00\x00bye", true, uint8(0), "")
+	f.Add("\x02You are helpful.\x00\x00<think>\n\n</think>\n\nx\x00\x01<think>a</think>b", false, uint8(1), "Sure")
+	f.Add("\x01assistant first", true, uint8(2), "")
+	f.Add("\x00u1\x00\x00u2", false, uint8(0), "<think>\n")
+	f.Add("\x03tool\x00\x03tool2\x00\x04critic\x00\x05", true, uint8(1), "")
+	f.Add("\x00 \x1c\u3000 \x00\x01\n\n", true, uint8(1), "")
+	f.Fuzz(func(t *testing.T, data string, gen bool, think uint8, prefill string) {
+		msgs := decodeFuzz(data)
+		opt := Options{AddGenerationPrompt: gen, Prefill: prefill}
+		switch think % 3 {
+		case 1:
+			opt.EnableThinking = Bool(false)
+		case 2:
+			opt.EnableThinking = Bool(true)
+		}
+		for _, fam := range Families {
+			tp, err := ForFamily(fam, "<s>", "</s>")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := tp.Render(msgs, opt)
+			var te *TemplateError
+			if len(msgs) == 0 {
+				if err == nil {
+					t.Fatalf("%s: empty conversation rendered", fam)
+				}
+				continue
+			}
+			// role validation of the [INST] templates
+			switch fam {
+			case MistralInstruct:
+				// the template checks each message in turn (alternation, then
+				// role), so the first offence decides which error it raises
+				if !alternates(msgs) && (err == nil || !errors.As(err, &te)) {
+					t.Fatalf("%s: non-alternating roles: err %v", fam, err)
+				}
+			case Llama2Chat:
+				loop := msgs
+				if loop[0].Role == "system" {
+					loop = loop[1:]
+				}
+				if !alternates(loop) && (err == nil || !errors.As(err, &te) || te.Message != errAlternate) {
+					t.Fatalf("%s: non-alternating roles: err %v", fam, err)
+				}
+			}
+			if err != nil {
+				if err.Error() == "" || err.Error() != strings.ToLower(err.Error()[:1])+err.Error()[1:] {
+					t.Fatalf("%s: error %q does not start lowercase", fam, err)
+				}
+				continue
+			}
+			checkInvariants(t, string(fam), msgs, r)
+			if prefill != "" && !strings.HasSuffix(r.Text, prefill) {
+				t.Fatalf("%s: text %q does not end with the prefill", fam, r.Text)
+			}
+		}
+	})
+}
