@@ -32,7 +32,7 @@ func TestJinjaDifferential(t *testing.T) {
 	if failed > 0 {
 		t.Errorf("%d of %d generated cases failed", failed, len(cases))
 	}
-	if len(perTemplate) != 8 {
-		t.Errorf("templates covered: %v, want 8", perTemplate)
+	if len(perTemplate) != 9 {
+		t.Errorf("templates covered: %v, want 9", perTemplate)
 	}
 }

@@ -167,3 +167,56 @@ func lastHeaderRange(b *builder) Range {
 	r := b.regions[len(b.regions)-1]
 	return Range{r.Start, r.End}
 }
+
+// renderMistralSystem mirrors the later Mixtral-8x7B-Instruct-v0.1 /
+// Mistral-7B-Instruct-v0.1 template: an optional first system message is
+// put before the first user turn's content (" [INST] " + system + "\n\n" +
+// content + " [/INST]"), the other user turns are " [INST] " + content +
+// " [/INST]", assistant turns " " + content + eos_token; roles must
+// alternate after the system message and only user/assistant are allowed
+// (both raised with the template's own messages, checked message by
+// message in order); add_generation_prompt is ignored.
+func (t *Template) renderMistralSystem(msgs []Message, opt Options) (*Rendered, error) {
+	n := len(msgs)
+	off := 0
+	hasSys := msgs[0].Role == "system"
+	if hasSys {
+		off = 1
+	}
+	loop := msgs[off:]
+	for j, m := range loop {
+		if (m.Role == "user") != (j%2 == 0) {
+			return nil, raise(errAlternateSys)
+		}
+		if m.Role != "user" && m.Role != "assistant" {
+			return nil, raise(errOnlyUserAsstSys)
+		}
+	}
+	final := lastUserAsstFinal(loop, off, n)
+	if err := checkPrefill(opt, final, n); err != nil {
+		return nil, err
+	}
+	b := newBuilder(final)
+	b.lit(t.BOS)
+	for j, m := range loop {
+		i := j + off
+		if m.Role == "user" {
+			b.lit(" [INST] ")
+			if j == 0 && hasSys {
+				b.region(KindSystem, 0, msgs[0].Content)
+				b.lit("\n\n")
+			}
+			b.region(KindUser, i, m.Content)
+			b.header(nextAssistant(msgs, i), " [/INST]", "", "", false)
+			b.marks[PosUserEnd] = lastHeaderRange(b)
+			continue
+		}
+		b.lit(" ")
+		b.body(i, m.Content, "")
+		b.lit(t.EOS)
+	}
+	if final == n {
+		b.body(n, "", opt.Prefill)
+	}
+	return b.rendered(), nil
+}

@@ -17,14 +17,15 @@ const (
 	Qwen3           Family = "qwen3"                 // Qwen3 (think on/off, tools, reasoning_content)
 	Llama3          Family = "llama3"                // Meta Llama 3 (the original 8B-Instruct template)
 	Llama2Chat      Family = "llama2-chat"           // Llama-2-chat: <<SYS>> inside the first [INST]
-	MistralInstruct Family = "mistral-instruct-v0.1" // Mistral-7B-Instruct-v0.1 / Mixtral-8x7B-Instruct-v0.1
+	MistralInstruct Family = "mistral-instruct-v0.1" // Mistral-7B-Instruct-v0.1 / Mixtral-8x7B-Instruct-v0.1 (first revision)
+	MistralSystem   Family = "mistral-system"        // Mixtral-8x7B-Instruct-v0.1 / Mistral-7B-Instruct-v0.1 (revision with an optional system message)
 	Phi3            Family = "phi3"                  // Phi-3 / Phi-3.5 (mini and MoE)
 	OLMo2           Family = "olmo2"                 // OLMo-2 Instruct / Tülu-3 (one line per turn)
 	OLMoE           Family = "olmoe"                 // OLMoE-0924-Instruct / Tülu-2 (template written over lines)
 )
 
 // Families lists the supported families.
-var Families = []Family{Qwen3, Llama3, Llama2Chat, MistralInstruct, Phi3, OLMo2, OLMoE}
+var Families = []Family{Qwen3, Llama3, Llama2Chat, MistralInstruct, MistralSystem, Phi3, OLMo2, OLMoE}
 
 // Template is a recognised chat template with its special-token variables.
 type Template struct {
@@ -51,9 +52,10 @@ func raise(msg string) error { return &TemplateError{Message: msg} }
 
 // Error messages the templates raise.
 const (
-	errAlternate     = "Conversation roles must alternate user/assistant/user/assistant/..."
-	errOnlyUserAsst  = "Only user and assistant roles are supported!"
-	errNoSystemRoles = "System role not supported"
+	errAlternate       = "Conversation roles must alternate user/assistant/user/assistant/..."
+	errOnlyUserAsst    = "Only user and assistant roles are supported!"
+	errAlternateSys    = "After the optional system message, conversation roles must alternate user/assistant/user/assistant/..."
+	errOnlyUserAsstSys = "Only user and assistant roles are supported, with the exception of an initial optional system message!"
 )
 
 // ForFamily returns the template of a family with the given tokens, using
@@ -62,7 +64,7 @@ const (
 func ForFamily(f Family, bos, eos string) (*Template, error) {
 	t := &Template{Family: f, BOS: bos, EOS: eos}
 	switch f {
-	case Qwen3, Llama3, Llama2Chat:
+	case Qwen3, Llama3, Llama2Chat, MistralSystem:
 	case MistralInstruct:
 		t.eosSpace = true
 	case Phi3:
@@ -121,6 +123,8 @@ func Recognize(src string, vars map[string]any) (*Template, error) {
 	case has("[INST]", "[/INST]", errAlternate, errOnlyUserAsst) && !has("system_message"):
 		t.Family = MistralInstruct
 		t.eosSpace = has("eos_token+' '")
+	case has("[INST]", "[/INST]", errAlternateSys, errOnlyUserAsstSys, "loop.firstandsystem_messageisdefined", "' [INST] '+system_message+'\\n\\n'") && !has("tools"):
+		t.Family = MistralSystem
 	case has("<|user|>", "<|assistant|>", "<|end|>"):
 		t.Family = Phi3
 		t.sysNonEmpty = has("message['role']=='system'andmessage['content']")
@@ -221,6 +225,8 @@ func (t *Template) Render(msgs []Message, opt Options) (*Rendered, error) {
 		r, err = t.renderLlama2(msgs, opt)
 	case MistralInstruct:
 		r, err = t.renderMistral(msgs, opt)
+	case MistralSystem:
+		r, err = t.renderMistralSystem(msgs, opt)
 	case Phi3:
 		r, err = t.renderPhi3(msgs, opt)
 	case OLMo2, OLMoE:

@@ -35,6 +35,7 @@ VARS = {
     "llama2-chat.jinja": {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"},
     "mistral-instruct-v0.1.jinja": {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"},
     "mixtral-instruct.jinja": {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"},
+    "mixtral-system.jinja": {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"},
     "phi3.5.jinja": {"bos_token": "<s>", "eos_token": "<|endoftext|>"},
     "olmo2.jinja": {"bos_token": "<|bos|>", "eos_token": "<|endoftext|>"},
     "olmoe.jinja": {"bos_token": "<|bos|>", "eos_token": "<|endoftext|>"},
