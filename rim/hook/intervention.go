@@ -1,0 +1,99 @@
+package hook
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Kind is what an intervention does to its site.
+type Kind string
+
+// Intervention kinds. Every kind is x' = x·A + Bv on the selected
+// (positions × features) entries, with A and Bv fed to the graph as inputs.
+const (
+	KindZero  Kind = "zero"  // x' = 0
+	KindMean  Kind = "mean"  // x' = Vector (a mean activation over the site's feature dims)
+	KindScale Kind = "scale" // x' = Scale·x
+	KindAdd   Kind = "add"   // x' = x + Scale·Vector (steering)
+	KindPatch Kind = "patch" // x' = Patch (a value captured from another run, flat [B,S,features...])
+)
+
+// Intervention changes one site during a forward or decode step. It is
+// plain data: it marshals to JSON and is printed next to results.
+//
+// Features are the site's dims after [batch, seq]: for hook_z/q/k/v they are
+// [heads, dHead] and Heads selects heads (query heads for z/q, KV heads for
+// k/v); for [B,S,W] sites Neurons selects indices of W. nil selects all.
+// Positions selects sequence indices of the call (nil = all).
+// Interventions on attention scores/patterns and on top-k experts are not supported.
+type Intervention struct {
+	Site      string    `json:"site"`
+	Kind      Kind      `json:"kind"`
+	Heads     []int     `json:"heads,omitempty"`
+	Neurons   []int     `json:"neurons,omitempty"`
+	Positions []int     `json:"positions,omitempty"`
+	Scale     float64   `json:"scale,omitempty"`
+	Vector    []float32 `json:"vector,omitempty"`
+	Patch     []float32 `json:"patch,omitempty"`
+}
+
+// String is the JSON form (for printing next to results).
+func (iv Intervention) String() string {
+	b, _ := json.Marshal(iv)
+	return string(b)
+}
+
+// ZeroHeads zero-ablates query heads of layer L at hook_z (before o_proj).
+func ZeroHeads(L int, heads ...int) Intervention {
+	return Intervention{Site: Z(L).String(), Kind: KindZero, Heads: heads}
+}
+
+// MeanHeads mean-ablates heads of layer L at hook_z; mean is [nHeads*dHead]
+// (the mean of hook_z over a reference set), only the selected heads are used.
+func MeanHeads(L int, mean []float32, heads ...int) Intervention {
+	return Intervention{Site: Z(L).String(), Kind: KindMean, Heads: heads, Vector: mean}
+}
+
+// ZeroNeurons zeroes MLP neurons (blocks.L.mlp.hook_post indices).
+func ZeroNeurons(L int, neurons ...int) Intervention {
+	return Intervention{Site: MLPPost(L).String(), Kind: KindZero, Neurons: neurons}
+}
+
+// ScaleNeurons multiplies neurons of a [B,S,W] site by scale.
+func ScaleNeurons(site Site, scale float64, neurons ...int) Intervention {
+	return Intervention{Site: site.String(), Kind: KindScale, Scale: scale, Neurons: neurons}
+}
+
+// AddVector adds scale·vec (width = the site's last dim) at a [B,S,W] site.
+func AddVector(site Site, scale float64, vec []float32) Intervention {
+	return Intervention{Site: site.String(), Kind: KindAdd, Scale: scale, Vector: vec}
+}
+
+// PatchFrom replaces a site's value with flat (captured from another run, same shape).
+func PatchFrom(site Site, flat []float32) Intervention {
+	return Intervention{Site: site.String(), Kind: KindPatch, Patch: flat}
+}
+
+// AtPositions restricts the intervention to sequence indices.
+func (iv Intervention) AtPositions(p ...int) Intervention {
+	iv.Positions = append([]int(nil), p...)
+	return iv
+}
+
+// ParseSite parses and checks the intervention's site name and kind.
+func (iv Intervention) ParseSite() (Site, error) {
+	s, err := Parse(iv.Site)
+	if err != nil {
+		return s, err
+	}
+	switch iv.Kind {
+	case KindZero, KindMean, KindScale, KindAdd, KindPatch:
+	default:
+		return s, fmt.Errorf("rim: intervention at %s: unknown kind %q (zero, mean, scale, add, patch)", iv.Site, iv.Kind)
+	}
+	switch s.Point {
+	case PointAttnScores, PointPattern, PointTopKExperts, PointTopKWeights:
+		return s, fmt.Errorf("rim: intervention at %s: interventions on this site are not supported", iv.Site)
+	}
+	return s, nil
+}

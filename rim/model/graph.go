@@ -1,0 +1,271 @@
+package model
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
+
+	"github.com/rimlab/rim/rim/hook"
+)
+
+// Params gives the graph node of every parameter, by its HF tensor name
+// (e.g. "model.layers.3.self_attn.q_proj.weight"). Graph-building code
+// panics with the name if a parameter is missing.
+type Params interface {
+	Param(name string) *Node
+}
+
+// ParamMap is a Params backed by a map.
+type ParamMap map[string]*Node
+
+// Param implements Params.
+func (m ParamMap) Param(name string) *Node {
+	n, ok := m[name]
+	if !ok {
+		panic(fmt.Sprintf("rim: parameter %q is not a graph input", name))
+	}
+	return n
+}
+
+// Linear computes one projection of the model. name is the HF module name
+// ("model.layers.3.self_attn.q_proj", "model.layers.0.mlp.experts.2.down_proj",
+// "lm_head"); x is [..., in] and the result [..., out]. A LoRA wrapper
+// intercepts by name and adds B·A·x to DefaultLinear's result.
+type Linear func(name string, x *Node) *Node
+
+// DefaultLinear returns x·Wᵀ (+ bias when the model has one) reading
+// name+".weight" / name+".bias" from p. With tied embeddings "lm_head" uses
+// model.embed_tokens.weight.
+func DefaultLinear(cfg *Config, p Params, hasParam func(string) bool) Linear {
+	return func(name string, x *Node) *Node {
+		wName := name + ".weight"
+		if name == "lm_head" && cfg.TieEmbeddings {
+			wName = "model.embed_tokens.weight"
+		}
+		var b *Node
+		if hasParam(name + ".bias") {
+			b = p.Param(name + ".bias")
+		}
+		return linearXW(x, p.Param(wName), b)
+	}
+}
+
+// GraphInputs are the data inputs of a forward graph.
+type GraphInputs struct {
+	InputIDs    *Node // [B,S] int32
+	PositionIDs *Node // [B,S] int32, explicit (HF position_ids)
+	// KeyMask [B,K] (int32, 1 = real token): K = S without a cache, or the cache length.
+	KeyMask *Node
+	// Decode step (optional): the S new tokens are written at cache index Offset
+	// (scalar int32) of CacheK/CacheV, per layer [B,nKVHeads,maxLen,dHead].
+	Offset         *Node
+	CacheK, CacheV []*Node
+}
+
+// Plan says what a forward graph captures and changes.
+type Plan struct {
+	Capture map[hook.Site]bool
+	// Intervene, if set, is called at every site with its value and returns the value to use.
+	Intervene func(site hook.Site, x *Node) *Node
+}
+
+// GraphOutputs are the nodes a forward graph produced.
+type GraphOutputs struct {
+	Logits       *Node               // [B,S,vocab]
+	Sites        map[hook.Site]*Node // captured sites
+	RouterLogits []*Node             // per MoE layer [B,S,nExperts] (for the aux loss)
+	CacheK       []*Node             // updated caches (decode step only)
+	CacheV       []*Node
+}
+
+// fwd holds graph-building state for one forward.
+type fwd struct {
+	cfg  *Config
+	arch *Arch
+	p    Params
+	lin  Linear
+	plan Plan
+	out  *GraphOutputs
+	has  func(string) bool
+}
+
+func (f *fwd) site(s hook.Site, x *Node) *Node {
+	if f.plan.Intervene != nil {
+		x = f.plan.Intervene(s, x)
+	}
+	if f.plan.Capture[s] {
+		f.out.Sites[s] = x
+	}
+	return x
+}
+
+func (f *fwd) norm(name string, x *Node) *Node {
+	if f.arch.norm == normLayerBias {
+		return layerNorm(x, f.p.Param(name+".weight"), f.p.Param(name+".bias"), f.cfg.NormEps)
+	}
+	return rmsNorm(x, f.p.Param(name+".weight"), f.cfg.NormEps)
+}
+
+// BuildForward builds the decoder forward of cfg's architecture in the graph
+// of in.InputIDs. lin may be nil (DefaultLinear); hasParam reports which
+// parameters exist (biases are optional per model).
+func BuildForward(cfg *Config, p Params, hasParam func(string) bool, lin Linear, in GraphInputs, plan Plan) *GraphOutputs {
+	arch := archs[cfg.ModelType]
+	if lin == nil {
+		lin = DefaultLinear(cfg, p, hasParam)
+	}
+	f := &fwd{cfg: cfg, arch: arch, p: p, lin: lin, plan: plan, has: hasParam,
+		out: &GraphOutputs{Sites: map[hook.Site]*Node{}}}
+	g := in.InputIDs.Graph()
+	B, S := in.InputIDs.Shape().Dimensions[0], in.InputIDs.Shape().Dimensions[1]
+	K := in.KeyMask.Shape().Dimensions[1]
+
+	offset := in.Offset
+	if offset == nil {
+		offset = Const(g, int32(0))
+	}
+	// Attention mask [B,1,S,K]: key j is visible from query i (cache index offset+i)
+	// iff keyMask[j] and j <= offset+i and (no window or offset+i-j < window).
+	qIdx := Add(Iota(g, shapeI32(S, 1), 0), offset)
+	kIdx := Iota(g, shapeI32(1, K), 1)
+	allowed := LessOrEqual(kIdx, qIdx)
+	if w := cfg.SlidingWindow; w > 0 {
+		allowed = LogicalAnd(allowed, LessThan(Sub(qIdx, kIdx), Const(g, int32(w))))
+	}
+	km := NotEqual(ConvertDType(in.KeyMask, dtypes.Int32), Const(g, int32(0))) // [B,K]
+	mask := LogicalAnd(BroadcastToDims(Reshape(allowed, 1, 1, S, K), B, 1, S, K),
+		BroadcastToDims(Reshape(km, B, 1, 1, K), B, 1, S, K))
+
+	// RoPE tables; longrope picks long factors by max(position)+1 (phi3) or key length (phimoe).
+	var useLong *Node
+	if cfg.Rope.Type == "longrope" {
+		orig := Const(g, int32(cfg.OrigMaxPos))
+		if arch.longropeByKeys {
+			useLong = GreaterThan(Add(offset, Const(g, int32(S))), orig)
+		} else {
+			useLong = GreaterThan(AddScalar(ReduceAllMax(ConvertDType(in.PositionIDs, dtypes.Int32)), 1), orig)
+		}
+	}
+	cos, sin := ropeCosSin(g, cfg, arch, in.PositionIDs, useLong)
+
+	ids := InsertAxes(ConvertDType(in.InputIDs, dtypes.Int32), -1)
+	x := Gather(p.Param("model.embed_tokens.weight"), ids) // [B,S,D]
+	x = f.site(hook.Embed, x)
+	for L := 0; L < cfg.NumLayers; L++ {
+		var ck, cv *Node
+		if in.CacheK != nil {
+			ck, cv = in.CacheK[L], in.CacheV[L]
+		}
+		x = f.layer(L, x, cos, sin, mask, offset, ck, cv)
+	}
+	x = f.norm("model.norm", x)
+	x = f.site(hook.LnFinal, x)
+	logits := f.site(hook.Logits, f.lin("lm_head", x))
+	f.out.Logits = logits
+	return f.out
+}
+
+func shapeI32(dims ...int) shapesShape { return makeShape(dtypes.Int32, dims...) }
+
+func (f *fwd) layer(L int, x, cos, sin, mask, offset, cacheK, cacheV *Node) *Node {
+	p := fmt.Sprintf("model.layers.%d.", L)
+	x = f.site(hook.ResidPre(L), x)
+	in := x
+	if !f.arch.postNorm {
+		in = f.norm(p+"input_layernorm", x)
+	}
+	a := f.attention(L, p+"self_attn.", in, cos, sin, mask, offset, cacheK, cacheV)
+	a = f.site(hook.AttnOut(L), a)
+	if f.arch.postNorm {
+		a = f.norm(p+"post_attention_layernorm", a)
+	}
+	h := f.site(hook.ResidMid(L), Add(x, a))
+	in = h
+	if !f.arch.postNorm {
+		in = f.norm(p+"post_attention_layernorm", h)
+	}
+	var m *Node
+	if f.cfg.IsMoELayer(L) {
+		m = f.moe(L, p+f.arch.moePrefix+".", in)
+	} else {
+		m = f.mlp(L, p+"mlp.", in)
+	}
+	m = f.site(hook.MLPOut(L), m)
+	if f.arch.postNorm {
+		m = f.norm(p+"post_feedforward_layernorm", m)
+	}
+	return f.site(hook.ResidPost(L), Add(h, m))
+}
+
+// attention is GQA self-attention with RoPE, q/k norms, padding/causal/sliding mask.
+// x [B,S,D] → [B,S,D]. Scores = q·k/sqrt(dHead) (HF eager), masked with float32 min.
+func (f *fwd) attention(L int, p string, x, cos, sin, mask, offset, cacheK, cacheV *Node) *Node {
+	c := f.cfg
+	B, S := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
+	H, KV, hd := c.NumHeads, c.NumKVHeads, c.HeadDim
+	G := H / KV
+	var q, k, v *Node
+	if f.arch.fusedQKV {
+		qkv := f.lin(p+"qkv_proj", x)
+		q = Slice(qkv, AxisRange(), AxisRange(), AxisRange(0, H*hd))
+		k = Slice(qkv, AxisRange(), AxisRange(), AxisRange(H*hd, (H+KV)*hd))
+		v = Slice(qkv, AxisRange(), AxisRange(), AxisRange((H+KV)*hd, (H+2*KV)*hd))
+	} else {
+		q, k, v = f.lin(p+"q_proj", x), f.lin(p+"k_proj", x), f.lin(p+"v_proj", x)
+	}
+	if f.arch.qkNorm == qkWhole {
+		q = rmsNorm(q, f.p.Param(p+"q_norm.weight"), c.NormEps)
+		k = rmsNorm(k, f.p.Param(p+"k_norm.weight"), c.NormEps)
+	}
+	q = Reshape(q, B, S, H, hd)
+	k = Reshape(k, B, S, KV, hd)
+	v = Reshape(v, B, S, KV, hd)
+	if f.arch.qkNorm == qkPerHead {
+		q = rmsNorm(q, f.p.Param(p+"q_norm.weight"), c.NormEps)
+		k = rmsNorm(k, f.p.Param(p+"k_norm.weight"), c.NormEps)
+	}
+	q = f.site(hook.Q(L), q)
+	k = f.site(hook.K(L), k)
+	v = f.site(hook.V(L), v)
+	q = applyRope(q, cos, sin, c.RotaryDim)
+	k = applyRope(k, cos, sin, c.RotaryDim)
+
+	kT := TransposeAllAxes(k, 0, 2, 1, 3) // [B,KV,S,hd]
+	vT := TransposeAllAxes(v, 0, 2, 1, 3)
+	if cacheK != nil {
+		zero := Const(x.Graph(), int32(0))
+		kT = DynamicUpdateSlice(cacheK, kT, []*Node{zero, zero, offset, zero})
+		vT = DynamicUpdateSlice(cacheV, vT, []*Node{zero, zero, offset, zero})
+		f.out.CacheK = append(f.out.CacheK, kT)
+		f.out.CacheV = append(f.out.CacheV, vT)
+	}
+	K := kT.Shape().Dimensions[2]
+	qT := TransposeAllAxes(Reshape(q, B, S, KV, G, hd), 0, 2, 3, 1, 4)         // [B,KV,G,S,hd]
+	scores := DotGeneral(qT, []int{4}, []int{0, 1}, kT, []int{3}, []int{0, 1}) // [B,KV,G,S,K]
+	scores = MulScalar(Reshape(scores, B, H, S, K), float32(1/math.Sqrt(float64(hd))))
+	scores = Where(BroadcastToDims(mask, B, H, S, K), scores, Const(x.Graph(), float32(-math.MaxFloat32)))
+	scores = f.site(hook.AttnScores(L), scores)
+	probs := f.site(hook.Pattern(L), Softmax(scores, -1))
+	z := DotGeneral(Reshape(probs, B, KV, G, S, K), []int{4}, []int{0, 1}, vT, []int{2}, []int{0, 1}) // [B,KV,G,S,hd]
+	z = Reshape(TransposeAllAxes(z, 0, 3, 1, 2, 4), B, S, H, hd)
+	z = f.site(hook.Z(L), z)
+	return f.lin(p+"o_proj", Reshape(z, B, S, H*hd))
+}
+
+// mlp is the SwiGLU MLP: down(silu(gate x) * up x). x [B,S,D].
+func (f *fwd) mlp(L int, p string, x *Node) *Node {
+	var gate, up *Node
+	if f.arch.fusedUp {
+		gu := f.lin(p+"gate_up_proj", x)
+		I := gu.Shape().Dimensions[2] / 2
+		gate = Slice(gu, AxisRange(), AxisRange(), AxisRange(0, I))
+		up = Slice(gu, AxisRange(), AxisRange(), AxisRange(I, 2*I))
+	} else {
+		gate, up = f.lin(p+"gate_proj", x), f.lin(p+"up_proj", x)
+	}
+	gate = f.site(hook.MLPPre(L), gate)
+	h := f.site(hook.MLPPost(L), Mul(silu(gate), up))
+	return f.lin(p+"down_proj", h)
+}

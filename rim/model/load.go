@@ -1,0 +1,223 @@
+package model
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/rimlab/rim/rim/backend"
+	"github.com/rimlab/rim/rim/hook"
+	"github.com/rimlab/rim/rim/safetensors"
+)
+
+// Options configure Load.
+type Options struct {
+	// Backend to run on; nil uses backend.Default() (Go backend unless GOMLX_BACKEND says otherwise).
+	Backend compute.Backend
+}
+
+// Model is a loaded decoder LLM: its config, its architecture and its
+// weights as device tensors under their HF names. It is safe for concurrent
+// Forward calls.
+type Model struct {
+	Config *Config
+	Arch   *Arch
+	Dir    string
+
+	backend compute.Backend
+	names   []string // parameter names, table order (graph input order)
+	params  map[string]*tensors.Tensor
+
+	mu    sync.Mutex
+	execs map[string]*graph.Exec
+}
+
+// Backend returns the backend the model runs on.
+func (m *Model) Backend() compute.Backend { return m.backend }
+
+// ParamNames lists every parameter (HF names) in a stable order.
+func (m *Model) ParamNames() []string { return slices.Clone(m.names) }
+
+// Param returns the loaded tensor of parameter name (nil if absent).
+func (m *Model) Param(name string) *tensors.Tensor { return m.params[name] }
+
+// Dims returns the model's dimensions for hook-site validation and shapes.
+func (m *Model) Dims() hook.Dims {
+	c := m.Config
+	dmlp := c.Intermediate
+	return hook.Dims{Layers: c.NumLayers, DModel: c.Hidden, NHeads: c.NumHeads, NKVHeads: c.NumKVHeads,
+		DHead: c.HeadDim, DMLP: dmlp, Vocab: c.Vocab, MoELayer: c.IsMoELayer, NExperts: c.NumExperts,
+		TopK: c.TopK, DExpert: c.MoEIntermediate}
+}
+
+// ValidateSite checks that site exists in this model.
+func (m *Model) ValidateSite(s hook.Site) error { return s.Validate(m.Dims()) }
+
+// ResolveDir turns a HF cache repo dir (models--ORG--NAME) into its snapshot
+// (refs/main, else the only snapshot); other dirs are returned unchanged.
+func ResolveDir(dir string) (string, error) {
+	if _, err := os.Stat(filepath.Join(dir, "config.json")); err == nil {
+		return dir, nil
+	}
+	snaps := filepath.Join(dir, "snapshots")
+	if _, err := os.Stat(snaps); err != nil {
+		if _, err := os.Stat(dir); err != nil {
+			return "", fmt.Errorf("rim: model dir %s: %w", dir, err)
+		}
+		return "", fmt.Errorf("rim: model dir %s: no config.json (and not a HF cache repo dir with snapshots/)", dir)
+	}
+	if ref, err := os.ReadFile(filepath.Join(dir, "refs", "main")); err == nil {
+		p := filepath.Join(snaps, strings.TrimSpace(string(ref)))
+		if _, err := os.Stat(filepath.Join(p, "config.json")); err == nil {
+			return p, nil
+		}
+	}
+	ents, _ := os.ReadDir(snaps)
+	var cands []string
+	for _, e := range ents {
+		if _, err := os.Stat(filepath.Join(snaps, e.Name(), "config.json")); err == nil {
+			cands = append(cands, filepath.Join(snaps, e.Name()))
+		}
+	}
+	if len(cands) != 1 {
+		return "", fmt.Errorf("rim: HF cache dir %s: %d snapshots with config.json and no usable refs/main", dir, len(cands))
+	}
+	return cands[0], nil
+}
+
+// Load reads config.json and the safetensors weights of dir (single file,
+// sharded index, or HF cache snapshot) onto the backend as float32.
+// Any missing, unexpected or mis-shaped tensor is reported in one error.
+func Load(dir string, opts Options) (*Model, error) {
+	dir, err := ResolveDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := LoadConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := safetensors.OpenDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("rim: %w", err)
+	}
+	defer st.Close()
+	b := opts.Backend
+	if b == nil {
+		if b, err = backend.Default(); err != nil {
+			return nil, err
+		}
+	}
+	return loadFrom(cfg, dir, st, b)
+}
+
+// weightSource is what loadFrom reads from (a safetensors.Dir, or memory in tests).
+type weightSource interface {
+	Names() []string
+	Info(name string) (safetensors.TensorInfo, bool)
+	Bytes(name string) ([]byte, error)
+}
+
+func loadFrom(cfg *Config, dir string, st weightSource, b compute.Backend) (*Model, error) {
+	arch := archs[cfg.ModelType]
+	table := paramTable(cfg, arch)
+	if err := checkTable(table, st, cfg); err != nil {
+		return nil, fmt.Errorf("rim: %s: %w", dir, err)
+	}
+	m := &Model{Config: cfg, Arch: arch, Dir: dir, backend: b, params: map[string]*tensors.Tensor{},
+		execs: map[string]*graph.Exec{}}
+	for _, p := range table {
+		info, _ := st.Info(p.Name)
+		raw, err := st.Bytes(p.Name)
+		if err != nil {
+			return nil, fmt.Errorf("rim: %s: %w", p.Name, err)
+		}
+		t, err := deviceFloat32(b, p.Shape, info.DType, raw)
+		if err != nil {
+			return nil, fmt.Errorf("rim: %s: %w", p.Name, err)
+		}
+		m.names = append(m.names, p.Name)
+		m.params[p.Name] = t
+	}
+	return m, nil
+}
+
+// checkTable compares the declared table with the file contents.
+func checkTable(table []ParamSpec, st weightSource, cfg *Config) error {
+	var problems []string
+	want := map[string]bool{}
+	for _, p := range table {
+		want[p.Name] = true
+		info, ok := st.Info(p.Name)
+		if !ok {
+			problems = append(problems, "missing tensor "+p.Name)
+			continue
+		}
+		if !slices.Equal(info.Shape, p.Shape) {
+			problems = append(problems, fmt.Sprintf("tensor %s has shape %v, config.json implies %v", p.Name, info.Shape, p.Shape))
+		}
+		switch info.DType {
+		case "F32", "F16", "BF16", "F64":
+		default:
+			problems = append(problems, fmt.Sprintf("tensor %s has dtype %s, want a float type", p.Name, info.DType))
+		}
+	}
+	for _, n := range st.Names() {
+		if want[n] || strings.HasSuffix(n, ".rotary_emb.inv_freq") {
+			continue
+		}
+		if n == "lm_head.weight" && cfg.TieEmbeddings {
+			continue // some checkpoints store the tied copy; the embedding is used
+		}
+		problems = append(problems, "unexpected tensor "+n)
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	sort.Strings(problems)
+	if len(problems) > 8 {
+		problems = append(problems[:8], fmt.Sprintf("... and %d more", len(problems)-8))
+	}
+	return fmt.Errorf("weights do not match model_type %s: %s", cfg.ModelType, strings.Join(problems, "; "))
+}
+
+// deviceFloat32 decodes raw (dtype) straight into a backend tensor, so the
+// weights exist once in memory (backends with shared buffers) besides the mmap.
+func deviceFloat32(b compute.Backend, shape []int, dtype string, raw []byte) (*tensors.Tensor, error) {
+	t, err := tensors.FromShapeForBackend(b, 0, shapes.Make(dtypes.Float32, shape...))
+	if err != nil {
+		t = tensors.FromShape(shapes.Make(dtypes.Float32, shape...))
+	}
+	var derr error
+	if err := tensors.MutableFlatData[float32](t, func(flat []float32) {
+		derr = safetensors.DecodeFloat32(flat, dtype, raw)
+	}); err != nil {
+		return nil, err
+	}
+	return t, derr
+}
+
+// Close releases the weights' device memory.
+func (m *Model) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range m.execs {
+		e.Finalize()
+	}
+	m.execs = nil
+	for _, t := range m.params {
+		t.FinalizeAll()
+	}
+	m.params = nil
+	return nil
+}

@@ -1,0 +1,100 @@
+package model
+
+import (
+	"math"
+
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
+
+	"github.com/rimlab/rim/rim/hook"
+)
+
+// moe is the sparse MoE block: router, top-k routing, experts, weighted sum.
+// x [B,S,D] → [B,S,D]. Every expert is evaluated on every token and weighted
+// by its routing weight (0 where not selected): exact for the selected
+// experts, simple, differentiable; it costs nExperts/k times the sparse FLOPs.
+func (f *fwd) moe(L int, p string, x *Node) *Node {
+	c := f.cfg
+	E, k := c.NumExperts, c.TopK
+	logits := f.site(hook.RouterLogits(L), f.lin(p+"gate", x)) // [B,S,E]
+	f.out.RouterLogits = append(f.out.RouterLogits, logits)
+	probs := f.site(hook.RouterProbs(L), Softmax(logits, -1))
+
+	var idx []*Node     // k × [B,S] int32, decreasing
+	var weights []*Node // k × [B,S]
+	if f.arch.moe == moePhi {
+		idx, weights = sparseMixer(logits, c.JitterEps)
+	} else {
+		rest := probs
+		negInf := Infinity(x.Graph(), dtypes.Float32, -1)
+		for i := 0; i < k; i++ {
+			e := ArgMax(rest, -1, dtypes.Int32)
+			oh := StopGradient(OneHot(e, E, dtypes.Float32))
+			idx = append(idx, e)
+			weights = append(weights, ReduceSum(Mul(probs, oh), -1))
+			rest = Where(GreaterThan(oh, ScalarZero(x.Graph(), dtypes.Float32)), negInf, rest)
+		}
+		if f.arch.moe == moeMixtral || c.NormTopKProb {
+			sum := weights[0]
+			for i := 1; i < k; i++ {
+				sum = Add(sum, weights[i])
+			}
+			for i := range weights {
+				weights[i] = Div(weights[i], sum)
+			}
+		}
+	}
+	f.site(hook.TopKExperts(L), Stack(idx, -1))
+	wk := f.site(hook.TopKWeights(L), Stack(weights, -1)) // [B,S,k]
+
+	var out *Node
+	for e := 0; e < E; e++ {
+		gateN, upN, downN := expertNames(f.arch, p, e)
+		h := Mul(silu(f.lin(gateN, x)), f.lin(upN, x))
+		h = f.site(hook.ExpertPost(L, e), h)
+		y := f.lin(downN, h)
+		// weight of expert e per token: Σ_i wk[...,i]·[idx_i == e]
+		var we *Node
+		for i := 0; i < k; i++ {
+			sel := ConvertDType(Equal(idx[i], Const(x.Graph(), int32(e))), dtypes.Float32)
+			t := Mul(Slice(wk, AxisRange(), AxisRange(), AxisElem(i)), InsertAxes(sel, -1))
+			if we == nil {
+				we = t
+			} else {
+				we = Add(we, t)
+			}
+		}
+		y = Mul(y, we)
+		if out == nil {
+			out = y
+		} else {
+			out = Add(out, y)
+		}
+	}
+	return f.site(hook.MoEOut(L), out)
+}
+
+// sparseMixer is Phi-3.5-MoE's top-2 routing in eval mode (transformers
+// 4.51.3 `sparsemixer`): stage 1 keeps experts whose logit is within the
+// relative band 2·eps of the max, w1 = softmax over those at the argmax;
+// stage 2 repeats without the first expert. logits [B,S,E].
+func sparseMixer(s *Node, eps float64) (idx, w []*Node) {
+	g := s.Graph()
+	E := s.Shape().Dimensions[2]
+	negInf := Infinity(g, dtypes.Float32, -1)
+	absS := Abs(s)
+	stage := func(scores *Node) (*Node, *Node, *Node) {
+		e := ArgMax(scores, -1, dtypes.Int32)
+		m := StopGradient(ReduceAndKeep(scores, ReduceMax, -1))
+		factor := Max(absS, m)
+		drop := GreaterThan(Div(Sub(m, s), factor), Const(g, float32(2*eps)))
+		gates := Softmax(Where(drop, negInf, scores), -1)
+		oh := StopGradient(OneHot(e, E, dtypes.Float32))
+		return e, ReduceSum(Mul(gates, oh), -1), oh
+	}
+	e1, w1, oh1 := stage(s)
+	masked := Where(GreaterThan(oh1, ScalarZero(g, dtypes.Float32)), negInf, s)
+	e2, w2, _ := stage(masked)
+	_ = math.Inf
+	return []*Node{e1, e2}, []*Node{w1, w2}
+}
