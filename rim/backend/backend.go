@@ -12,7 +12,7 @@ import (
 	"sync"
 
 	"github.com/gomlx/compute"
-	_ "github.com/gomlx/compute/gobackend" // registers the "go" backend
+	_ "github.com/gomlx/compute/gobackend"  // registers the "go" backend
 	_ "github.com/gomlx/go-xla/compute/xla" // registers "xla" (plugins loaded with dlopen; no auto-install linked)
 )
 
