@@ -105,3 +105,28 @@ func TestPythonSemantics(t *testing.T) {
 func testdataJinja(t *testing.T) string {
 	return filepath.Dir(testdataPath(t, "chat", "jinja", "cases.jsonl"))
 }
+
+// Templates that share special tokens with a supported family but render
+// differently are refused, not rendered wrongly.
+func TestRecognizeRefusesLookalikes(t *testing.T) {
+	for name, src := range map[string]string{
+		"phi3-mini-original": "{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') %}{{'<|user|>' + '\n' + message['content'] + '<|end|>' + '\n' + '<|assistant|>' + '\n'}}{% elif (message['role'] == 'assistant') %}{{message['content'] + '<|end|>' + '\n'}}{% endif %}{% endfor %}",
+		"llama3.1-tools":     "{{- bos_token }}\n{%- if custom_tools is defined %}\n{%- set tools = custom_tools %}{%- endif %}{{- \"Cutting Knowledge Date: December 2023\\n\" }}{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' %}",
+		"chatml":             "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}",
+		"mistral-nemo":       "{%- if messages[0]['role'] == 'system' %}{%- set system_message = messages[0]['content'] %}{%- set loop_messages = messages[1:] %}{%- endif %}{{- bos_token }}{%- for message in loop_messages %}{%- if message['role'] == 'user' %}{%- if loop.last and system_message is defined %}{{- '[INST] ' + system_message + '\\n\\n' + message['content'] + '[/INST]' }}{%- else %}{{- '[INST] ' + message['content'] + '[/INST]' }}{%- endif %}{%- elif message['role'] == 'assistant' %}{{- ' ' + message['content'] + eos_token}}{%- endif %}{%- endfor %}",
+	} {
+		if tp, err := Recognize(src, nil); err == nil {
+			t.Errorf("%s recognised as %s", name, tp.Family)
+		}
+	}
+	// every template of testdata/chat/jinja is recognised as its family
+	want := map[string]Family{"qwen3": Qwen3, "llama3": Llama3, "llama2-chat": Llama2Chat, "mistral-instruct-v0.1": MistralInstruct,
+		"mixtral-instruct": MistralInstruct, "mixtral-system": MistralSystem, "phi3.5": Phi3, "olmo2": OLMo2, "olmoe": OLMoE}
+	for name, fam := range want {
+		src := readFile(t, testdataJinja(t), name+".jinja")
+		tp, err := Recognize(src, nil)
+		if err != nil || tp.Family != fam {
+			t.Errorf("%s: %v %v, want %s", name, tp, err, fam)
+		}
+	}
+}

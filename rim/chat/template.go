@@ -87,9 +87,11 @@ func familyList() string {
 	return strings.Join(s, ", ")
 }
 
-// squash removes all whitespace so that recognition does not depend on the
-// template's layout.
-func squash(s string) string {
+// canon normalises template source for recognition only: whitespace, the
+// escape sequence \n, jinja whitespace-control dashes and the kind of quote
+// are dropped, so that layout and quoting do not matter.
+func canon(s string) string {
+	s = strings.NewReplacer(`\n`, "", "{{-", "{{", "-}}", "}}", "{%-", "{%", "-%}", "%}", `"`, "'").Replace(s)
 	return strings.Map(func(r rune) rune {
 		if pyIsSpace(r) {
 			return -1
@@ -99,14 +101,17 @@ func squash(s string) string {
 }
 
 // Recognize identifies the family of a Jinja chat template source and reads
-// its variant switches. vars are the special-token variables (bos_token,
-// eos_token as strings; others ignored). An unrecognised template gives an
+// its variant switches. Recognition asks for each family's distinctive
+// statements (compared after canon), not just its special tokens, so that a
+// template of another shape is refused rather than rendered wrongly. vars
+// are the special-token variables (bos_token and eos_token as strings or
+// AddedToken dicts; others are ignored). An unrecognised template gives an
 // error naming the known families.
 func Recognize(src string, vars map[string]any) (*Template, error) {
-	q := squash(src)
+	q := canon(src)
 	has := func(subs ...string) bool {
 		for _, s := range subs {
-			if !strings.Contains(q, squash(s)) {
+			if !strings.Contains(q, canon(s)) {
 				return false
 			}
 		}
@@ -114,31 +119,44 @@ func Recognize(src string, vars map[string]any) (*Template, error) {
 	}
 	t := &Template{BOS: varString(vars, "bos_token"), EOS: varString(vars, "eos_token")}
 	switch {
-	case has("<|im_start|>", "enable_thinking", "</think>", "last_query_index"):
+	case has("<|im_start|>", "ns.last_query_index", "message.reasoning_content",
+		"'<|im_start|>' + message.role + '\\n<think>\\n' + reasoning_content.strip('\\n') + '\\n</think>\\n\\n' + content.lstrip('\\n')",
+		"{%- if enable_thinking is defined and enable_thinking is false %}", "{{- '<think>\\n\\n</think>\\n\\n' }}"):
 		t.Family = Qwen3
-	case has("<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>", "|trim") && !has("tools") && !has("CuttingKnowledgeDate"):
+	case has("{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' %}",
+		"{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}",
+		"{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}") && !has("tools") && !has("Cutting Knowledge Date"):
 		t.Family = Llama3
-	case has("<<SYS>>", "[INST]", "[/INST]", "raise_exception", "strip()"):
+	case has("'<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content']",
+		"{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}", "{{ ' '  + content.strip() + ' ' + eos_token }}",
+		errAlternate) && !has("DEFAULT_SYSTEM_MESSAGE") && !has("USE_DEFAULT_PROMPT"):
 		t.Family = Llama2Chat
-	case has("[INST]", "[/INST]", errAlternate, errOnlyUserAsst) && !has("system_message"):
+	case has("{{ bos_token }}{% for message in messages %}", errAlternate, "{{ '[INST] ' + message['content'] + ' [/INST]' }}",
+		"{{ message['content'] + eos_token", errOnlyUserAsst) && !has("system_message"):
 		t.Family = MistralInstruct
-		t.eosSpace = has("eos_token+' '")
-	case has("[INST]", "[/INST]", errAlternateSys, errOnlyUserAsstSys, "loop.firstandsystem_messageisdefined", "' [INST] '+system_message+'\\n\\n'") && !has("tools"):
+		t.eosSpace = has("eos_token + ' ' }}")
+	case has(errAlternateSys, errOnlyUserAsstSys, "{%- if loop.first and system_message is defined %}",
+		"{{- ' [INST] ' + system_message + '\\n\\n' + message['content'] + ' [/INST]' }}",
+		"{{- ' [INST] ' + message['content'] + ' [/INST]' }}", "{{- ' ' + message['content'] + eos_token}}") && !has("tools"):
 		t.Family = MistralSystem
-	case has("<|user|>", "<|assistant|>", "<|end|>"):
+	case has("{{'<|user|>\\n' + message['content'] + '<|end|>\\n'}}", "{{'<|assistant|>\\n' + message['content'] + '<|end|>\\n'}}",
+		"{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}"):
 		t.Family = Phi3
-		t.sysNonEmpty = has("message['role']=='system'andmessage['content']")
-		t.eosIfNoGen = has("{%else%}{{eos_token}}{%endif%}")
-	case has("<|user|>", "<|assistant|>", "ifnotloop.last", "eos_token+'\\n'"):
+		t.sysNonEmpty = has("message['role'] == 'system' and message['content']")
+		t.eosIfNoGen = has("{% else %}{{ eos_token }}{% endif %}")
+	case has("{{ '<|user|>\\n' + message['content'] + '\\n' }}",
+		"{% if not loop.last %}{{ '<|assistant|>\\n'  + message['content'] + eos_token + '\\n' }}{% else %}{{ '<|assistant|>\\n'  + message['content'] + eos_token }}{% endif %}",
+		"{% if loop.last and add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}"):
 		t.Family = OLMo2
 		t.tuluBOS = strings.HasPrefix(q, "{{bos_token}}")
-	case has("<|user|>", "<|assistant|>", "loop.lastandadd_generation_prompt", "{{'<|assistant|>'}}"):
+	case has("{{ '<|user|>\\n' + message['content'] }}", "{{ '<|assistant|>\\n'  + message['content'] + eos_token }}",
+		"{% if loop.last and add_generation_prompt %}", "{{ '<|assistant|>' }}"):
 		t.Family = OLMoE
-		t.tuluSystem = has("'<|system|>\\n'")
+		t.tuluSystem = has("{{ '<|system|>\\n' + message['content'] }}")
 		t.tuluBOS = strings.HasPrefix(q, "{{bos_token}}")
 		t.tuluEOSStart = strings.HasPrefix(q, "{{eos_token}}")
-		if !strings.Contains(src, "%}\n{") {
-			return nil, fmt.Errorf("chat: template looks like the OLMoE/Tülu-2 one but is not written over lines; not supported")
+		if !strings.Contains(src, "}}\n{%") || strings.Contains(src, "{%-") || strings.Contains(src, "-%}") {
+			return nil, fmt.Errorf("chat: template looks like the OLMoE/Tülu-2 one but is not laid out over lines without whitespace control; not supported")
 		}
 	default:
 		head := src
