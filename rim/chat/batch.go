@@ -126,3 +126,18 @@ func (b *Batch) Flat() (ids, mask []int32) {
 	}
 	return ids, mask
 }
+
+// EncodeBatch renders and encodes each conversation with the same options
+// and pads them into one batch (left padding for generation, so that the
+// prompts end in the same column).
+func (t *Template) EncodeBatch(tok Tokenizer, convs [][]Message, opt Options, padID int, side Side) (*Batch, error) {
+	items := make([]*Encoded, len(convs))
+	for i, c := range convs {
+		e, err := t.Encode(tok, c, opt)
+		if err != nil {
+			return nil, fmt.Errorf("chat: batch row %d: %w", i, err)
+		}
+		items[i] = e
+	}
+	return NewBatch(items, padID, side)
+}

@@ -140,3 +140,7 @@ func (tc ToolCall) MarshalJSON() ([]byte, error) {
 		Function fn     `json:"function"`
 	}{"function", fn{tc.Name, tc.Arguments}})
 }
+
+// User returns the one-turn conversation [{"role": "user", "content": s}]
+// (the paper's prompts are single user turns, notes.md §4.3).
+func User(s string) []Message { return []Message{{Role: "user", Content: s}} }
