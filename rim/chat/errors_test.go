@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -128,5 +129,30 @@ func TestRecognizeRefusesLookalikes(t *testing.T) {
 		if err != nil || tp.Family != fam {
 			t.Errorf("%s: %v %v, want %s", name, tp, err, fam)
 		}
+	}
+}
+
+// pyIsSpace equals Python 3's str.isspace() over all of Unicode (the list
+// is Python's: ' '.join('%x' % c for c in range(0x110000) if chr(c).isspace())).
+func TestPyIsSpaceMatchesPython(t *testing.T) {
+	const python = "9 a b c d 1c 1d 1e 1f 20 85 a0 1680 2000 2001 2002 2003 2004 2005 2006 2007 2008 2009 200a 2028 2029 202f 205f 3000"
+	var got []string
+	for r := rune(0); r < 0x110000; r++ {
+		if pyIsSpace(r) {
+			got = append(got, strconv.FormatInt(int64(r), 16))
+		}
+	}
+	if s := strings.Join(got, " "); s != python {
+		t.Errorf("pyIsSpace set\n got %s\nwant %s", s, python)
+	}
+}
+
+func TestToolCallFunctionTruthiness(t *testing.T) {
+	var tc ToolCall
+	if err := json.Unmarshal([]byte(`{"function": {}, "name": "outer", "arguments": "x"}`), &tc); err != nil || tc.Name != "outer" {
+		t.Errorf("empty function object: %+v %v", tc, err)
+	}
+	if err := json.Unmarshal([]byte(`{"function": {"name": "inner", "arguments": {}}, "name": "outer", "arguments": "x"}`), &tc); err != nil || tc.Name != "inner" {
+		t.Errorf("function object: %+v %v", tc, err)
 	}
 }

@@ -112,7 +112,8 @@ func (tc *ToolCall) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return fmt.Errorf("chat: tool call: %w", err)
 	}
-	if f := bytes.TrimSpace(raw.Function); len(f) > 0 && string(f) != "null" {
+	// jinja's "if tool_call.function" is false for null and for {}
+	if f := bytes.TrimSpace(raw.Function); len(f) > 0 && string(f) != "null" && !isEmptyObject(f) {
 		var inner struct {
 			Name      string          `json:"name"`
 			Arguments json.RawMessage `json:"arguments"`
@@ -144,3 +145,8 @@ func (tc ToolCall) MarshalJSON() ([]byte, error) {
 // User returns the one-turn conversation [{"role": "user", "content": s}]
 // (the paper's prompts are single user turns, notes.md §4.3).
 func User(s string) []Message { return []Message{{Role: "user", Content: s}} }
+
+func isEmptyObject(b []byte) bool {
+	var m map[string]json.RawMessage
+	return json.Unmarshal(b, &m) == nil && len(m) == 0
+}
