@@ -13,7 +13,9 @@ import (
 // x: [..., n], w: [n].
 func rmsNorm(x, w *Node, eps float64) *Node {
 	v := ReduceAndKeep(Square(x), ReduceMean, -1)
-	y := Mul(x, Rsqrt(AddScalar(v, eps)))
+	// 1/sqrt instead of Rsqrt: GoMLX has no gradient for Rsqrt.
+	inv := Div(ScalarOne(x.Graph(), x.DType()), Sqrt(AddScalar(v, eps)))
+	y := Mul(x, inv)
 	return Mul(y, expandTo(w, x.Rank()))
 }
 

@@ -150,11 +150,10 @@ func batchTensors(in Input) (ids, mask, pos *tensors.Tensor, B, S int, err error
 	if err != nil {
 		return
 	}
-	posF, err := flat("position_ids", in.PositionIDs, nil)
+	var posF []int32
 	if in.PositionIDs == nil {
 		posF = DefaultPositions(maskF, B, S)
-	}
-	if err != nil {
+	} else if posF, err = flat("position_ids", in.PositionIDs, nil); err != nil {
 		return
 	}
 	return tensors.FromFlatDataAndDimensions(idsF, B, S), tensors.FromFlatDataAndDimensions(maskF, B, S),

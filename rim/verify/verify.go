@@ -373,6 +373,3 @@ func sameExperts(g []int32, w []int64, ordered bool) bool {
 	return true
 }
 
-func (v *verifier) checkAux() error      { return nil }
-func (v *verifier) checkGenerate() error { return nil }
-func (v *verifier) checkTrain() error    { return nil }

@@ -37,4 +37,4 @@ func TestFixtures(t *testing.T) {
 
 // forwardPrefixes are the reference tensors of the forward pass (generation and training checks land next).
 var forwardPrefixes = []string{"logits", "hidden_states", "final_hidden_prenorm", "attentions", "mlp_intermediate",
-	"router_logits", "router_probs", "topk_", "moe_output"}
+	"router_logits", "router_probs", "topk_", "moe_output", "router_aux_loss", "train."}
