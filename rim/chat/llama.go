@@ -19,7 +19,7 @@ func (t *Template) renderLlama3(msgs []Message, opt Options) (*Rendered, error) 
 		if m.Role == "assistant" {
 			b.header(i, "<|start_header_id|>", "assistant", "<|end_header_id|>\n\n", false)
 			b.body(i, content, "")
-			b.lit("<|eot_id|>")
+			b.region(KindTurnEnd, i, "<|eot_id|>")
 			continue
 		}
 		b.lit("<|start_header_id|>" + m.Role + "<|end_header_id|>\n\n")
@@ -82,7 +82,8 @@ func (t *Template) renderLlama2(msgs []Message, opt Options) (*Rendered, error) 
 		case "assistant":
 			b.lit(" ")
 			b.body(i, pyStrip(m.Content), "")
-			b.lit(" " + t.EOS)
+			b.lit(" ")
+			b.region(KindTurnEnd, i, t.EOS)
 		}
 	}
 	if final == n {
@@ -121,7 +122,7 @@ func (t *Template) renderMistral(msgs []Message, opt Options) (*Rendered, error)
 			continue
 		}
 		b.body(i, m.Content, "")
-		b.lit(t.EOS)
+		b.region(KindTurnEnd, i, t.EOS)
 		if t.eosSpace {
 			b.lit(" ")
 		}
@@ -213,7 +214,7 @@ func (t *Template) renderMistralSystem(msgs []Message, opt Options) (*Rendered, 
 		}
 		b.lit(" ")
 		b.body(i, m.Content, "")
-		b.lit(t.EOS)
+		b.region(KindTurnEnd, i, t.EOS)
 	}
 	if final == n {
 		b.body(n, "", opt.Prefill)

@@ -106,7 +106,8 @@ func (t *Template) renderQwen3(msgs []Message, opt Options) (*Rendered, error) {
 				}
 				b.lit(args + "}\n</tool_call>")
 			}
-			b.lit("<|im_end|>\n")
+			b.region(KindTurnEnd, i, "<|im_end|>")
+			b.lit("\n")
 		case m.Role == "tool":
 			if i == 0 || msgs[i-1].Role != "tool" {
 				b.lit("<|im_start|>user")

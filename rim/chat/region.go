@@ -16,6 +16,7 @@ const (
 	KindThink     Kind = "think"            // between <think> and </think>; "\n\n" in Qwen3 no-think mode
 	KindThinkEnd  Kind = "think_close"      // the "</think>" tag
 	KindAnswer    Kind = "answer"           // an assistant turn's content after any think block
+	KindTurnEnd   Kind = "turn_end"         // the token(s) that close an assistant turn (<|im_end|>, <|eot_id|>, eos_token, <|end|>): with the think and answer spans, what SFT trains on
 	KindPrefill   Kind = "prefill"          // Options.Prefill (overlaps the think/answer regions it falls in)
 )
 

@@ -214,3 +214,30 @@ func TestLlama3Positions(t *testing.T) {
 		t.Errorf("user span %v", u)
 	}
 }
+
+// A finished assistant turn (SFT data): think, answer and the end-of-turn
+// token are separate spans of the final turn.
+func TestQwen3TrainingRegions(t *testing.T) {
+	tp := qwen3Template(t)
+	tk, _ := fixtureTokenizer(t, "qwen3")
+	msgs := []Message{{Role: "user", Content: "What is 6*7?"}, {Role: "assistant", Content: "<think>\n6*7 = 42.\n</think>\n\nThe answer is 42."}}
+	e, err := tp.Encode(Wrap(tk), msgs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.FinalTurn != 1 {
+		t.Fatalf("final turn %d", e.FinalTurn)
+	}
+	want := map[Kind]string{KindThinkOpen: "<think>", KindThink: "\n6*7 = 42.\n", KindThinkEnd: "</think>", KindAnswer: "The answer is 42.", KindTurnEnd: "<|im_end|>"}
+	for k, w := range want {
+		s, ok := e.Final(k)
+		if !ok || decodeSpan(t, "qwen3", e, s) != w {
+			t.Errorf("final %s span %v decodes to %q, want %q", k, s, decodeSpan(t, "qwen3", e, s), w)
+		}
+	}
+	a, _ := e.Final(KindAnswer)
+	end, _ := e.Final(KindTurnEnd)
+	if a.End != end.Start || end.End != len(e.IDs)-1 {
+		t.Errorf("answer %v and turn end %v are not adjacent / last but one", a, end)
+	}
+}

@@ -30,7 +30,8 @@ func (t *Template) renderPhi3(msgs []Message, opt Options) (*Rendered, error) {
 		case m.Role == "assistant":
 			b.header(i, "<|assistant|>", "", "\n", true)
 			b.body(i, m.Content, "")
-			b.lit("<|end|>\n")
+			b.region(KindTurnEnd, i, "<|end|>")
+			b.lit("\n")
 		}
 	}
 	if opt.AddGenerationPrompt {
@@ -81,7 +82,7 @@ func (t *Template) renderTulu(msgs []Message, opt Options) (*Rendered, error) {
 		case m.Role == "assistant":
 			b.header(i, "<|assistant|>", "", "\n", true)
 			b.body(i, m.Content, "")
-			b.lit(t.EOS)
+			b.region(KindTurnEnd, i, t.EOS)
 			if olmoe || i < n-1 {
 				b.lit("\n")
 			}
