@@ -17,7 +17,7 @@ type mergeRule struct{ rank, id int32 }
 // a linked list of symbols, exactly the order of HF's Word::merge_all.
 type bpe struct {
 	vocab        map[string]int32
-	merges       map[uint64]mergeRule
+	merges       *mergeTable
 	byteLevel    bool       // symbols are bytes mapped through the GPT-2 byte→char table
 	byteIDs      [256]int32 // byte-level: id of each byte's char; -1 if absent
 	fallbackIDs  [256]int32 // byte fallback: id of "<0xNN>"; -1 if absent
@@ -30,7 +30,12 @@ type bpe struct {
 	cache map[string][]tok
 }
 
-const cacheCap = 1 << 17
+// cacheCap bounds the word cache; words longer than cacheMaxWord bytes (whole
+// texts when there is no pre-tokenizer, as for Llama-2/Mistral) are not cached.
+const (
+	cacheCap     = 1 << 17
+	cacheMaxWord = 256
+)
 
 func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
@@ -72,6 +77,9 @@ func (m *bpe) encode(w []byte) []tok {
 	if len(w) == 0 {
 		return nil
 	}
+	if len(w) > cacheMaxWord {
+		return m.encodeUncached(w)
+	}
 	m.mu.RLock()
 	r, ok := m.cache[string(w)]
 	m.mu.RUnlock()
@@ -93,7 +101,16 @@ type symbol struct {
 	prev, next int32
 }
 
-type mergeCand struct{ rank, pos, id int32 }
+// mergeCand is a queued merge of the symbol at pos with its right neighbour;
+// it is stale unless the two symbols are still left and right.
+type mergeCand struct {
+	key             uint64 // rank<<32 | pos: HF's order (lowest rank, then leftmost)
+	id, left, right int32
+}
+
+func cand(rank, pos, id, left, right int32) mergeCand {
+	return mergeCand{uint64(uint32(rank))<<32 | uint64(uint32(pos)), id, left, right}
+}
 
 func (m *bpe) encodeUncached(w []byte) []tok {
 	if m.ignoreMerges {
@@ -167,29 +184,24 @@ func (m *bpe) encodeUncached(w []byte) []tok {
 	syms[len(syms)-1].next = -1
 
 	var heap []mergeCand
-	less := func(a, b mergeCand) bool { return a.rank < b.rank || (a.rank == b.rank && a.pos < b.pos) }
 	push := func(c mergeCand) {
 		heap = append(heap, c)
 		for i := len(heap) - 1; i > 0; {
 			p := (i - 1) / 2
-			if !less(heap[i], heap[p]) {
+			if heap[i].key >= heap[p].key {
 				break
 			}
 			heap[i], heap[p] = heap[p], heap[i]
 			i = p
 		}
 	}
-	pop := func() mergeCand {
-		top := heap[0]
-		last := len(heap) - 1
-		heap[0] = heap[last]
-		heap = heap[:last]
-		for i := 0; ; {
+	down := func(i, last int) {
+		for {
 			l, r, s := 2*i+1, 2*i+2, i
-			if l < last && less(heap[l], heap[s]) {
+			if l < last && heap[l].key < heap[s].key {
 				s = l
 			}
-			if r < last && less(heap[r], heap[s]) {
+			if r < last && heap[r].key < heap[s].key {
 				s = r
 			}
 			if s == i {
@@ -198,21 +210,33 @@ func (m *bpe) encodeUncached(w []byte) []tok {
 			heap[i], heap[s] = heap[s], heap[i]
 			i = s
 		}
+	}
+	pop := func() mergeCand {
+		top := heap[0]
+		last := len(heap) - 1
+		heap[0] = heap[last]
+		heap = heap[:last]
+		down(0, last)
 		return top
 	}
+	heap = make([]mergeCand, 0, len(syms))
 	for i := 0; i+1 < len(syms); i++ {
-		if mr, ok := m.merges[pairKey(syms[i].id, syms[i+1].id)]; ok {
-			push(mergeCand{mr.rank, int32(i), mr.id})
+		if mr, ok := m.merges.get(pairKey(syms[i].id, syms[i+1].id)); ok {
+			heap = append(heap, cand(mr.rank, int32(i), mr.id, syms[i].id, syms[i+1].id))
 		}
+	}
+	for i := len(heap)/2 - 1; i >= 0; i-- { // heapify in O(n)
+		down(i, len(heap))
 	}
 	for len(heap) > 0 {
 		c := pop()
-		cur := &syms[c.pos]
+		pos := int32(uint32(c.key))
+		cur := &syms[pos]
 		if cur.n == 0 || cur.next < 0 {
 			continue
 		}
 		right := syms[cur.next]
-		if mr, ok := m.merges[pairKey(cur.id, right.id)]; !ok || mr.id != c.id {
+		if cur.id != c.left || right.id != c.right {
 			continue
 		}
 		cur.id = c.id
@@ -220,16 +244,16 @@ func (m *bpe) encodeUncached(w []byte) []tok {
 		syms[cur.next].n = 0
 		cur.next = right.next
 		if right.next >= 0 {
-			syms[right.next].prev = c.pos
+			syms[right.next].prev = pos
 		}
 		if cur.prev >= 0 {
-			if mr, ok := m.merges[pairKey(syms[cur.prev].id, cur.id)]; ok {
-				push(mergeCand{mr.rank, cur.prev, mr.id})
+			if mr, ok := m.merges.get(pairKey(syms[cur.prev].id, cur.id)); ok {
+				push(cand(mr.rank, cur.prev, mr.id, syms[cur.prev].id, cur.id))
 			}
 		}
 		if cur.next >= 0 {
-			if mr, ok := m.merges[pairKey(cur.id, syms[cur.next].id)]; ok {
-				push(mergeCand{mr.rank, c.pos, mr.id})
+			if mr, ok := m.merges.get(pairKey(cur.id, syms[cur.next].id)); ok {
+				push(cand(mr.rank, pos, mr.id, cur.id, syms[cur.next].id))
 			}
 		}
 	}

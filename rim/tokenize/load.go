@@ -137,7 +137,7 @@ func (t *Tokenizer) buildModel(m *modelJSON) error {
 	if err != nil {
 		return err
 	}
-	b.merges = make(map[uint64]mergeRule, len(pairs))
+	b.merges = newMergeTable(len(pairs))
 	for rank, p := range pairs {
 		a, ok1 := m.Vocab[p[0]]
 		c, ok2 := m.Vocab[p[1]]
@@ -145,7 +145,7 @@ func (t *Tokenizer) buildModel(m *modelJSON) error {
 		if !ok1 || !ok2 || !ok3 {
 			return fmt.Errorf("model: merge %d %q %q uses a token that is not in the vocab", rank, p[0], p[1])
 		}
-		b.merges[pairKey(a, c)] = mergeRule{int32(rank), n}
+		b.merges.set(pairKey(a, c), mergeRule{int32(rank), n})
 	}
 	t.model = b
 	return nil

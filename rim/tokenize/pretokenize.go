@@ -12,21 +12,39 @@ import (
 
 // preTokenizer splits each piece of text into smaller pieces (pre-tokens);
 // BPE then runs on each pre-token separately.
+// split appends the pre-tokens of every piece of in to out; sc holds reusable
+// buffers (encoding allocates little per call).
 type preTokenizer interface {
-	split(pieces []ntext) []ntext
+	split(in, out []ntext, sc *scratch) []ntext
 }
 
+// scratch holds per-call buffers, recycled through a sync.Pool.
+type scratch struct {
+	ranges [][2]int
+	seq    [2][]ntext
+	pieces []ntext
+	segs   []segment
+	segs2  []segment
+	text   ntext
+}
+
+// preSeq is a flat sequence (nested Sequences are flattened at load time).
 type preSeq []preTokenizer
 
-func (s preSeq) split(p []ntext) []ntext {
-	for _, t := range s {
-		p = t.split(p)
+func (s preSeq) split(in, out []ntext, sc *scratch) []ntext {
+	cur := in
+	for i, t := range s {
+		if i == len(s)-1 {
+			return t.split(cur, out, sc)
+		}
+		sc.seq[i%2] = t.split(cur, sc.seq[i%2][:0], sc)
+		cur = sc.seq[i%2]
 	}
-	return p
+	return append(out, cur...)
 }
 
-// matcher returns non-overlapping match ranges of a pattern in b.
-type matcher func(b []byte) [][2]int
+// matcher appends the non-overlapping match ranges of a pattern in b to dst.
+type matcher func(b []byte, dst [][2]int) [][2]int
 
 // splitter is HF's Split pre-tokeniser: pattern matches, then a delimiter
 // behaviour deciding what to do with the matches and the gaps.
@@ -36,10 +54,26 @@ type splitter struct {
 	invert   bool
 }
 
-func (s splitter) split(pieces []ntext) []ntext {
-	var out []ntext
-	for _, p := range pieces {
-		for _, r := range applyBehavior(len(p.b), s.match(p.b), s.behavior, s.invert) {
+func (s splitter) split(in, out []ntext, sc *scratch) []ntext {
+	for _, p := range in {
+		sc.ranges = s.match(p.b, sc.ranges[:0])
+		if s.behavior == "Isolated" && !s.invert {
+			at := 0
+			for _, r := range sc.ranges {
+				if r[0] > at {
+					out = append(out, p.sub(at, r[0]))
+				}
+				if r[1] > r[0] {
+					out = append(out, p.sub(r[0], r[1]))
+				}
+				at = r[1]
+			}
+			if at < len(p.b) {
+				out = append(out, p.sub(at, len(p.b)))
+			}
+			continue
+		}
+		for _, r := range applyBehavior(len(p.b), sc.ranges, s.behavior, s.invert) {
 			out = append(out, p.sub(r[0], r[1]))
 		}
 	}
@@ -132,9 +166,8 @@ type byteLevelPre struct {
 	useRegex       bool
 }
 
-func (b byteLevelPre) split(pieces []ntext) []ntext {
-	var out []ntext
-	for _, p := range pieces {
+func (b byteLevelPre) split(in, out []ntext, sc *scratch) []ntext {
+	for _, p := range in {
 		if b.addPrefixSpace && !bytes.HasPrefix(p.b, []byte(" ")) {
 			p = prepend{" "}.normalize(p)
 		}
@@ -142,7 +175,8 @@ func (b byteLevelPre) split(pieces []ntext) []ntext {
 			out = append(out, p)
 			continue
 		}
-		for _, r := range splitGPT2(p.b) {
+		sc.ranges = splitGPT2(p.b, sc.ranges[:0])
+		for _, r := range sc.ranges {
 			out = append(out, p.sub(r[0], r[1]))
 		}
 	}
@@ -158,9 +192,8 @@ type metaspace struct {
 	split_ bool
 }
 
-func (m metaspace) split(pieces []ntext) []ntext {
-	var out []ntext
-	for _, p := range pieces {
+func (m metaspace) split(in, out []ntext, sc *scratch) []ntext {
+	for _, p := range in {
 		p = replace{" ", m.repl}.normalize(p)
 		if len(p.b) > 0 && !bytes.HasPrefix(p.b, []byte(m.repl)) {
 			if m.scheme == "always" || (m.scheme == "first" && p.al[0].s == 0) {
@@ -190,9 +223,8 @@ func (m metaspace) split(pieces []ntext) []ntext {
 // digits is HF's Digits pre-tokeniser.
 type digits struct{ individual bool }
 
-func (d digits) split(pieces []ntext) []ntext {
-	s := splitter{behavior: "Isolated", match: func(b []byte) [][2]int {
-		var ms [][2]int
+func (d digits) split(in, out []ntext, sc *scratch) []ntext {
+	s := splitter{behavior: "Isolated", match: func(b []byte, ms [][2]int) [][2]int {
 		for i := 0; i < len(b); {
 			r, w := runeAt(b, i)
 			if !unicode.IsNumber(r) {
@@ -213,15 +245,14 @@ func (d digits) split(pieces []ntext) []ntext {
 	if !d.individual {
 		s.behavior = "Contiguous"
 	}
-	return s.split(pieces)
+	return s.split(in, out, sc)
 }
 
 // whitespaceSplit is HF's WhitespaceSplit: split on whitespace, dropping it.
 type whitespaceSplit struct{}
 
-func (whitespaceSplit) split(pieces []ntext) []ntext {
-	s := splitter{behavior: "Removed", match: func(b []byte) [][2]int {
-		var ms [][2]int
+func (whitespaceSplit) split(in, out []ntext, sc *scratch) []ntext {
+	s := splitter{behavior: "Removed", match: func(b []byte, ms [][2]int) [][2]int {
 		for i := 0; i < len(b); {
 			r, w := utf8.DecodeRune(b[i:])
 			if unicode.IsSpace(r) {
@@ -231,7 +262,7 @@ func (whitespaceSplit) split(pieces []ntext) []ntext {
 		}
 		return ms
 	}}
-	return s.split(pieces)
+	return s.split(in, out, sc)
 }
 
 var (
@@ -264,14 +295,13 @@ func regexMatcher(pat string) (matcher, error) {
 			}
 			n = int(m[1][0] - '0')
 		}
-		return func(b []byte) [][2]int { return splitCL100K(b, n) }, nil
+		return func(b []byte, dst [][2]int) [][2]int { return splitCL100K(b, n, dst) }, nil
 	}
 	re, err := regexp.Compile(pat)
 	if err != nil {
 		return nil, fmt.Errorf("pre-tokenizer regex %q is not supported (not a known GPT-2/cl100k pattern, and Go's regexp rejects it: %v)", pat, err)
 	}
-	return func(b []byte) [][2]int {
-		var out [][2]int
+	return func(b []byte, out [][2]int) [][2]int {
 		for _, m := range re.FindAllIndex(b, -1) {
 			out = append(out, [2]int{m[0], m[1]})
 		}
@@ -311,7 +341,9 @@ func parsePreTokenizer(raw json.RawMessage, byteLevel *bool) (preTokenizer, erro
 			if err != nil {
 				return nil, err
 			}
-			if p != nil {
+			if inner, ok := p.(preSeq); ok {
+				seq = append(seq, inner...)
+			} else if p != nil {
 				seq = append(seq, p)
 			}
 		}
@@ -326,8 +358,7 @@ func parsePreTokenizer(raw json.RawMessage, byteLevel *bool) (preTokenizer, erro
 			}
 		case j.Pattern.String != nil:
 			lit := []byte(*j.Pattern.String)
-			m = func(b []byte) [][2]int {
-				var out [][2]int
+			m = func(b []byte, out [][2]int) [][2]int {
 				for i := 0; len(lit) > 0 && i < len(b); {
 					k := bytes.Index(b[i:], lit)
 					if k < 0 {

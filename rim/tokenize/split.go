@@ -101,8 +101,7 @@ func spaceTail(b []byte, i, k int) int {
 }
 
 // splitCL100K returns the match ranges of the cl100k-family pattern.
-func splitCL100K(b []byte, digits int) [][2]int {
-	var out [][2]int
+func splitCL100K(b []byte, digits int, out [][2]int) [][2]int {
 	for i := 0; i < len(b); {
 		end := matchCL100K(b, i, digits)
 		out = append(out, [2]int{i, end})
@@ -150,8 +149,7 @@ func matchCL100K(b []byte, i, digits int) int {
 }
 
 // splitGPT2 returns the match ranges of the GPT-2 pattern.
-func splitGPT2(b []byte) [][2]int {
-	var out [][2]int
+func splitGPT2(b []byte, out [][2]int) [][2]int {
 	for i := 0; i < len(b); {
 		end := matchGPT2(b, i)
 		out = append(out, [2]int{i, end})

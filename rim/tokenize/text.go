@@ -46,7 +46,12 @@ func (t ntext) origin(i, j int) span {
 // Python's errors="replace" do); every byte of a character, or of the
 // replacement, maps to the whole original character range.
 func newText(s string) ntext {
-	t := ntext{b: make([]byte, 0, len(s)), al: make([]span, 0, len(s))}
+	return appendText(make([]byte, 0, len(s)), make([]span, 0, len(s)), s)
+}
+
+// appendText is newText reusing the given buffers.
+func appendText(b []byte, al []span, s string) ntext {
+	t := ntext{b: b, al: al}
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && n <= 1 {

@@ -3,6 +3,7 @@ package tokenize
 import (
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // Tokenizer encodes and decodes text like Hugging Face's fast tokenizers. It
@@ -54,16 +55,21 @@ func (t *Tokenizer) Encode(text string, addSpecial bool) []int {
 	return t.EncodeWithOffsets(text, addSpecial).IDs
 }
 
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
 // EncodeWithOffsets is Encode with per-token byte offsets into text.
 func (t *Tokenizer) EncodeWithOffsets(text string, addSpecial bool) Encoding {
-	var e Encoding
+	n := len(text)/3 + 4
+	e := Encoding{IDs: make([]int, 0, n), Offsets: make([][2]int, 0, n), Special: make([]bool, 0, n)}
 	if addSpecial {
 		for _, id := range t.post.prefix {
 			e.add(id, [2]int{0, 0}, true)
 		}
 	}
-	segs := t.rawMatch.split(newText(text), nil)
-	for _, s := range segs {
+	sc := scratchPool.Get().(*scratch)
+	sc.text = appendText(sc.text.b[:0], sc.text.al[:0], text)
+	sc.segs = t.rawMatch.split(sc.text, sc.segs[:0])
+	for _, s := range sc.segs {
 		if s.tok != nil {
 			o := s.t.origin(0, len(s.t.b))
 			e.add(s.tok.ID, [2]int{int(o.s), int(o.e)}, s.tok.Special)
@@ -73,17 +79,18 @@ func (t *Tokenizer) EncodeWithOffsets(text string, addSpecial bool) Encoding {
 		if t.normalizer != nil {
 			nt = t.normalizer.normalize(nt)
 		}
-		for _, s2 := range t.normMatch.split(nt, nil) {
+		sc.segs2 = t.normMatch.split(nt, sc.segs2[:0])
+		for _, s2 := range sc.segs2 {
 			if s2.tok != nil {
 				o := s2.t.origin(0, len(s2.t.b))
 				e.add(s2.tok.ID, [2]int{int(o.s), int(o.e)}, s2.tok.Special)
 				continue
 			}
-			pieces := []ntext{s2.t}
+			sc.pieces = append(sc.pieces[:0], s2.t)
 			if t.pre != nil {
-				pieces = t.pre.split(pieces)
+				sc.pieces = t.pre.split([]ntext{s2.t}, sc.pieces[:0], sc)
 			}
-			for _, p := range pieces {
+			for _, p := range sc.pieces {
 				at := 0
 				for _, tk := range t.model.encode(p.b) {
 					o := p.origin(at, at+int(tk.n))
@@ -92,6 +99,9 @@ func (t *Tokenizer) EncodeWithOffsets(text string, addSpecial bool) Encoding {
 				}
 			}
 		}
+	}
+	if cap(sc.text.b) < 1<<20 { // do not keep huge buffers alive
+		scratchPool.Put(sc)
 	}
 	if addSpecial {
 		for _, id := range t.post.suffix {
