@@ -1,7 +1,9 @@
 package chat
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -45,5 +47,27 @@ func TestFixtureIDs(t *testing.T) {
 				t.Errorf("%s/%s: %s", fam, c.ID, p)
 			}
 		}
+	}
+}
+
+// Without the template file next to the cases, VerifyFile falls back to the
+// model directory's chat_template (tokenizer_config.json).
+func TestVerifyFileTemplateFromModelDir(t *testing.T) {
+	tk, dir := fixtureTokenizer(t, "qwen3")
+	tmp := t.TempDir()
+	data := readFile(t, dir, "chat.jsonl")
+	path := filepath.Join(tmp, "chat.jsonl")
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	checked, failed, err := VerifyFile(Wrap(tk), path, dir, &out)
+	if err != nil || checked != 12 || failed != 0 {
+		t.Errorf("checked %d failed %d err %v\n%s", checked, failed, err, out.String())
+	}
+	// and with no model dir either, each case reports the missing template
+	checked, failed, err = VerifyFile(Wrap(tk), path, "", &out)
+	if err != nil || failed != checked || !strings.Contains(out.String(), "not found") {
+		t.Errorf("no template: checked %d failed %d err %v", checked, failed, err)
 	}
 }

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -96,6 +97,35 @@ func FuzzRender(f *testing.F) {
 			if prefill != "" && !strings.HasSuffix(r.Text, prefill) {
 				t.Fatalf("%s: text %q does not end with the prefill", fam, r.Text)
 			}
+		}
+	})
+}
+
+// Message and Case JSON decoding never panics and round-trips what it
+// accepts.
+func FuzzMessageJSON(f *testing.F) {
+	f.Add(`{"role": "user", "content": "hi"}`)
+	f.Add(`{"role": "assistant", "content": null, "tool_calls": [{"type": "function", "function": {"name": "f", "arguments": {"a": [1, 2.5]}}}]}`)
+	f.Add(`{"role": "assistant", "content": "x", "reasoning_content": "r"}`)
+	f.Add(`{"role": 1}`)
+	f.Fuzz(func(t *testing.T, in string) {
+		var m Message
+		if err := json.Unmarshal([]byte(in), &m); err != nil {
+			return
+		}
+		data, err := json.Marshal(m)
+		if err != nil {
+			t.Fatalf("marshal %+v: %v", m, err)
+		}
+		var back Message
+		if err := json.Unmarshal(data, &back); err != nil {
+			t.Fatalf("round trip of %s: %v", data, err)
+		}
+		if back.Role != m.Role || back.Content != m.Content || len(back.ToolCalls) != len(m.ToolCalls) {
+			t.Fatalf("round trip changed %+v into %+v", m, back)
+		}
+		for _, tc := range m.ToolCalls {
+			_, _ = toolArgs(tc)
 		}
 	})
 }
