@@ -13,7 +13,7 @@ func TestInvalidUTF8IsReplacedLikeHF(t *testing.T) {
 	tk := fixture(t, "qwen3")
 	cases := []struct{ in, lossy string }{
 		{"a\xffb", "a\uFFFDb"},
-		{"a\xf0\x9f\xabb", "a\uFFFDb"},       // truncated 4-byte sequence: one U+FFFD
+		{"a\xf0\x9f\xabb", "a\uFFFDb"},           // truncated 4-byte sequence: one U+FFFD
 		{"\xed\xa0\x80x", "\uFFFD\uFFFD\uFFFDx"}, // surrogate: each byte is ill-formed
 		{"\xc3", "\uFFFD"},
 	}
