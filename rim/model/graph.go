@@ -235,9 +235,8 @@ func (f *fwd) attention(L int, p string, x, cos, sin, mask, offset, cacheK, cach
 	kT := TransposeAllAxes(k, 0, 2, 1, 3) // [B,KV,S,hd]
 	vT := TransposeAllAxes(v, 0, 2, 1, 3)
 	if cacheK != nil {
-		zero := Const(x.Graph(), int32(0))
-		kT = DynamicUpdateSlice(cacheK, kT, []*Node{zero, zero, offset, zero})
-		vT = DynamicUpdateSlice(cacheV, vT, []*Node{zero, zero, offset, zero})
+		kT = cacheWrite(cacheK, kT, offset)
+		vT = cacheWrite(cacheV, vT, offset)
 		f.out.CacheK = append(f.out.CacheK, kT)
 		f.out.CacheV = append(f.out.CacheV, vT)
 	}
@@ -268,4 +267,22 @@ func (f *fwd) mlp(L int, p string, x *Node) *Node {
 	gate = f.site(hook.MLPPre(L), gate)
 	h := f.site(hook.MLPPost(L), Mul(silu(gate), up))
 	return f.lin(p+"down_proj", h)
+}
+
+// cacheWrite returns cache [B,KV,maxLen,dh] with slots offset…offset+n-1
+// replaced by upd [B,KV,n,dh]. It is DynamicUpdateSlice written as a one-hot
+// matmul + Where, because the Go backend does not implement
+// DynamicUpdateSlice; it is exact (each slot receives 1·value + zeros).
+func cacheWrite(cache, upd, offset *Node) *Node {
+	g := cache.Graph()
+	maxLen, n := cache.Shape().Dimensions[2], upd.Shape().Dimensions[2]
+	j := Iota(g, shapeI32(maxLen, n), 0)
+	i := Add(Iota(g, shapeI32(maxLen, n), 1), offset)
+	P := ConvertDType(Equal(j, i), dtypes.Float32)              // [maxLen,n]
+	placed := DotGeneral(upd, []int{2}, nil, P, []int{1}, nil)  // [B,KV,dh,maxLen]
+	placed = TransposeAllAxes(placed, 0, 1, 3, 2)               // [B,KV,maxLen,dh]
+	inWin := GreaterThan(ReduceSum(P, 1), Const(g, float32(0))) // [maxLen]
+	dims := cache.Shape().Dimensions
+	inWin = BroadcastToDims(Reshape(inWin, 1, 1, maxLen, 1), dims...)
+	return Where(inWin, placed, cache)
 }

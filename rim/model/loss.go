@@ -53,7 +53,7 @@ func LoadBalancingLoss(routerLogits []*Node, mask *Node, nExperts, topK int) *No
 		rest = Where(GreaterThan(oh, ScalarZero(g, dtypes.Float32)), negInf, rest)
 	}
 	probPerExpert := Div(ReduceSum(Mul(probs, mk), 0, 1), ReduceAllSum(mm)) // [E]
-	tpe := Stack(tokens, 0)                                               // [k,E]
+	tpe := Stack(tokens, 0)                                                 // [k,E]
 	loss := ReduceAllSum(Mul(tpe, InsertAxes(probPerExpert, 0)))
 	return MulScalar(loss, float32(nExperts))
 }

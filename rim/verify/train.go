@@ -181,6 +181,4 @@ func (v *verifier) checkTrain() error {
 	return nil
 }
 
-func (v *verifier) checkGenerate() error { return nil }
-
 var _ = fmt.Sprintf

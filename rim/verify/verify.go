@@ -372,4 +372,3 @@ func sameExperts(g []int32, w []int64, ordered bool) bool {
 	}
 	return true
 }
-
