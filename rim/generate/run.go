@@ -1,6 +1,7 @@
 package generate
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -51,10 +52,13 @@ type Options struct {
 	StopStrings []string
 	// PadID is the id used for left padding and fed to finished rows.
 	PadID int
-	// Context is the model's maximum number of positions
+	// ContextLen is the model's maximum number of positions
 	// (max_position_embeddings); 0 = unlimited. A prompt must be shorter;
 	// a row stops with FinishLength when it fills the context.
-	Context int
+	ContextLen int
+	// Ctx, when set, cancels generation between steps (Run returns
+	// Ctx.Err()).
+	Ctx context.Context
 	// Think, when set, splits outputs into thinking and answer and tells
 	// the stepper which fed tokens are inside the think block.
 	Think *ThinkTags
@@ -105,23 +109,23 @@ type row struct {
 // Validate checks opt and the prompts, returning the first problem.
 func (opt *Options) validate(prompts [][]int) error {
 	if len(prompts) == 0 {
-		return errors.New("generate: no prompts")
+		return inputErr("generate: no prompts")
 	}
 	if opt.MaxNewTokens <= 0 {
-		return fmt.Errorf("generate: max new tokens %d: must be > 0", opt.MaxNewTokens)
+		return inputErr("generate: max new tokens %d: must be > 0", opt.MaxNewTokens)
 	}
 	if err := opt.Sampling.Validate(); err != nil {
-		return err
+		return &InputError{Msg: err.Error()}
 	}
 	if err := validateStops(opt.StopStrings); err != nil {
-		return err
+		return &InputError{Msg: err.Error()}
 	}
 	for i, p := range prompts {
 		if len(p) == 0 {
-			return fmt.Errorf("generate: prompt %d is empty", i)
+			return inputErr("generate: prompt %d is empty", i)
 		}
-		if opt.Context > 0 && len(p) >= opt.Context {
-			return fmt.Errorf("generate: prompt %d has %d tokens, the model's context is %d: no room for new tokens", i, len(p), opt.Context)
+		if opt.ContextLen > 0 && len(p) >= opt.ContextLen {
+			return &InputError{Err: ErrContextLength, Msg: fmt.Sprintf("generate: prompt %d has %d tokens, the model's context is %d: no room for new tokens", i, len(p), opt.ContextLen)}
 		}
 	}
 	return nil
@@ -145,8 +149,8 @@ func Run(s Stepper, dec Decoder, prompts [][]int, opt Options) ([]Output, error)
 	maxNew := 0
 	for i, p := range prompts {
 		r := &row{prompt: len(p), budget: opt.MaxNewTokens, cutAt: -1}
-		if opt.Context > 0 {
-			r.budget = min(r.budget, opt.Context-len(p))
+		if opt.ContextLen > 0 {
+			r.budget = min(r.budget, opt.ContextLen-len(p))
 		}
 		r.inThink = opt.Think.inThinkAfter(false, p)
 		r.started = r.inThink
@@ -168,6 +172,11 @@ func Run(s Stepper, dec Decoder, prompts [][]int, opt Options) ([]Output, error)
 	sm := newSampler(opt.Sampling, B)
 	next := make([]int, B)
 	for step := 1; ; step++ {
+		if opt.Ctx != nil {
+			if err := opt.Ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
 		if len(logits) != B {
 			return nil, fmt.Errorf("generate: stepper returned %d logit rows for a batch of %d", len(logits), B)
 		}
@@ -300,4 +309,31 @@ func LeftPad(prompts [][]int, padID int) (ids, mask [][]int) {
 		}
 	}
 	return ids, mask
+}
+
+// InputError is a problem with the caller's input (prompts or options), as
+// opposed to a failure of the model: servers answer it with HTTP 400.
+type InputError struct {
+	Msg string
+	// Err, when set, classifies the problem (e.g. ErrContextLength).
+	Err error
+}
+
+func (e *InputError) Error() string { return e.Msg }
+
+// Unwrap returns the classifying error.
+func (e *InputError) Unwrap() error { return e.Err }
+
+// ErrContextLength classifies an InputError for a prompt that does not fit
+// the model's context.
+var ErrContextLength = errors.New("prompt does not fit the model's context")
+
+func inputErr(format string, args ...any) error {
+	return &InputError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// IsInputError reports whether err is (or wraps) an InputError.
+func IsInputError(err error) bool {
+	var ie *InputError
+	return errors.As(err, &ie)
 }

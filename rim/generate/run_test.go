@@ -55,7 +55,7 @@ func TestBatchEqualsSingle(t *testing.T) {
 
 func TestMaxNewTokensAndContext(t *testing.T) {
 	m := &fakeModel{}
-	out, s := run(t, m, [][]int{{tWord, tWord}, {tWord + 1, tWord + 2, tWord + 3, tWord + 4}}, Options{MaxNewTokens: 5, Context: 7})
+	out, s := run(t, m, [][]int{{tWord, tWord}, {tWord + 1, tWord + 2, tWord + 3, tWord + 4}}, Options{MaxNewTokens: 5, ContextLen: 7})
 	if len(out[0].IDs) != 5 || out[0].Finish != FinishLength {
 		t.Errorf("row 0: %d tokens, %s; want 5, length", len(out[0].IDs), out[0].Finish)
 	}
@@ -142,12 +142,12 @@ func TestRunErrors(t *testing.T) {
 		{[][]int{{1}, {}}, Options{MaxNewTokens: 1}, "prompt 1 is empty"},
 		{[][]int{{1}}, Options{MaxNewTokens: 0}, "max new tokens 0"},
 		{[][]int{{1}}, Options{MaxNewTokens: -3}, "max new tokens -3"},
-		{[][]int{{tWord, tWord, tWord}}, Options{MaxNewTokens: 4, Context: 3}, "prompt 0 has 3 tokens, the model's context is 3"},
+		{[][]int{{tWord, tWord, tWord}}, Options{MaxNewTokens: 4, ContextLen: 3}, "prompt 0 has 3 tokens, the model's context is 3"},
 		{[][]int{{1}}, Options{MaxNewTokens: 1, StopStrings: []string{""}}, "stop string 0 is empty"},
 		{[][]int{{1}}, Options{MaxNewTokens: 1, Sampling: Sampling{Temperature: -1}}, "temperature -1"},
 	} {
 		_, err := Run(newFake(t, m), fakeDecoder{}, c.prompts, c.opt)
-		if err == nil || !strings.Contains(err.Error(), c.want) {
+		if err == nil || !strings.Contains(err.Error(), c.want) || !IsInputError(err) {
 			t.Errorf("%v %+v: error %v, want %q", c.prompts, c.opt, err, c.want)
 		}
 	}
