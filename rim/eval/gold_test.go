@@ -51,9 +51,13 @@ func TestGoldAsPrediction(t *testing.T) {
 		resp func(data.Problem) string
 	}{
 		{"gsm8k-test", func(p data.Problem) string { return p.Solution + "\n#### " + p.Answer }},
-		{"gsm8k-test", func(p data.Problem) string { return "<think>\nsome reasoning 12\n</think>\nThe answer is " + p.Answer + "." }},
+		{"gsm8k-test", func(p data.Problem) string {
+			return "<think>\nsome reasoning 12\n</think>\nThe answer is " + p.Answer + "."
+		}},
 		{"gsm8k-train", func(p data.Problem) string { return p.Solution + "\n#### " + p.Answer }},
-		{"math500", func(p data.Problem) string { return "<think>x = 3</think>\nSo the final answer is $\\boxed{" + p.Answer + "}$." }},
+		{"math500", func(p data.Problem) string {
+			return "<think>x = 3</think>\nSo the final answer is $\\boxed{" + p.Answer + "}$."
+		}},
 		{"math401", func(p data.Problem) string { return p.Question + p.Answer }},
 	} {
 		ps, err := data.LoadProblems(root, c.set)

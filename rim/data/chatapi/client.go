@@ -1,0 +1,281 @@
+// Package chatapi is a small client for OpenAI-compatible chat-completions
+// endpoints (OpenAI, vLLM, rim serve, …), used by the rubric judge and the
+// LLM-built derived sets (GSM8k-Literal, GSM8k(L) edits). It adds what
+// batch evaluation needs: a concurrency limit, per-request timeouts, retries
+// with exponential backoff on 429/5xx/timeouts (honouring Retry-After), fail
+// fast when the endpoint cannot be reached, and a persistent on-disk cache of
+// replies. The API key is sent only in the Authorization header and never
+// appears in errors or logs.
+//
+// Hand-written instead of an SDK: the pinned module set has no OpenAI client
+// and the protocol subset needed (one POST) is small.
+package chatapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Config describes one endpoint and model.
+type Config struct {
+	BaseURL     string        // e.g. "https://api.openai.com/v1"; "/chat/completions" is appended
+	Model       string        // e.g. "gpt-4.1"
+	APIKey      string        // sent as a Bearer token; never logged
+	Timeout     time.Duration // per attempt; default 120s
+	MaxRetries  int           // retries after the first attempt on 429/5xx/timeouts; default 5, negative means none
+	Backoff     time.Duration // first backoff, doubled each retry; default 1s
+	MaxBackoff  time.Duration // cap on one wait; default 60s
+	Concurrency int           // parallel requests in Batch; default 4
+	HTTPClient  *http.Client  // default: a client without its own timeout
+}
+
+// FromEnv reads PREFIX_BASE_URL, PREFIX_MODEL and PREFIX_API_KEY (e.g.
+// prefix "RIM_JUDGE"), falling back to OPENAI_BASE_URL and OPENAI_API_KEY.
+func FromEnv(prefix string) Config {
+	get := func(k, fallback string) string {
+		if v := os.Getenv(prefix + "_" + k); v != "" {
+			return v
+		}
+		if fallback != "" {
+			return os.Getenv(fallback)
+		}
+		return ""
+	}
+	return Config{
+		BaseURL: get("BASE_URL", "OPENAI_BASE_URL"),
+		Model:   get("MODEL", ""),
+		APIKey:  get("API_KEY", "OPENAI_API_KEY"),
+	}
+}
+
+// Message is one chat message.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// Request is one chat completion request.
+type Request struct {
+	Messages    []Message
+	Temperature float64 // the paper's judge and editors run at 0
+	MaxTokens   int     // 0: the server's default
+}
+
+// Client talks to one endpoint.
+type Client struct {
+	cfg Config
+	url string
+}
+
+// New validates cfg and fills in defaults.
+func New(cfg Config) (*Client, error) {
+	if cfg.BaseURL == "" {
+		return nil, errors.New("chatapi: no base URL (set the _BASE_URL environment variable or pass one)")
+	}
+	if cfg.Model == "" {
+		return nil, errors.New("chatapi: no model name (set the _MODEL environment variable or pass one)")
+	}
+	if !strings.HasPrefix(cfg.BaseURL, "http://") && !strings.HasPrefix(cfg.BaseURL, "https://") {
+		return nil, fmt.Errorf("chatapi: base URL %q is not http(s)", cfg.BaseURL)
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 120 * time.Second
+	}
+	if cfg.MaxRetries == 0 {
+		cfg.MaxRetries = 5
+	} else if cfg.MaxRetries < 0 {
+		cfg.MaxRetries = 0
+	}
+	if cfg.Backoff <= 0 {
+		cfg.Backoff = time.Second
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = time.Minute
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 4
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{}
+	}
+	return &Client{cfg: cfg, url: strings.TrimRight(cfg.BaseURL, "/") + "/chat/completions"}, nil
+}
+
+// Model returns the configured model name.
+func (c *Client) Model() string { return c.cfg.Model }
+
+// Concurrency returns the configured parallelism.
+func (c *Client) Concurrency() int { return c.cfg.Concurrency }
+
+// URL returns the chat-completions URL requests go to.
+func (c *Client) URL() string { return c.url }
+
+// ErrUnreachable marks a failure to connect at all (connection refused, no
+// such host): the endpoint is down, so batches stop instead of retrying.
+var ErrUnreachable = errors.New("endpoint unreachable")
+
+// StatusError is a non-2xx reply.
+type StatusError struct {
+	URL  string
+	Code int
+	Body string // first 200 bytes
+	// RetryAfter is the server's Retry-After in seconds, when given.
+	RetryAfter time.Duration
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("chatapi: %s: HTTP %d: %s", e.URL, e.Code, e.Body)
+}
+
+// Complete sends one request and returns the first choice's content,
+// retrying on 429, 5xx, timeouts and malformed bodies.
+func (c *Client) Complete(ctx context.Context, req Request) (string, error) {
+	body, err := json.Marshal(map[string]any{
+		"model":       c.cfg.Model,
+		"messages":    req.Messages,
+		"temperature": req.Temperature,
+		"max_tokens":  omitZero(req.MaxTokens),
+	})
+	if err != nil {
+		return "", fmt.Errorf("chatapi: encoding request: %w", err)
+	}
+	wait := c.cfg.Backoff
+	var last error
+	for attempt := 0; attempt <= c.cfg.MaxRetries; attempt++ {
+		if attempt > 0 {
+			var ra time.Duration
+			var se *StatusError
+			if errors.As(last, &se) {
+				ra = se.RetryAfter
+			}
+			d := min(max(wait, ra), c.cfg.MaxBackoff)
+			select {
+			case <-ctx.Done():
+				return "", fmt.Errorf("chatapi: %s: %w (last error: %v)", c.url, ctx.Err(), last)
+			case <-time.After(d):
+			}
+			wait *= 2
+		}
+		out, err := c.once(ctx, body)
+		if err == nil {
+			return out, nil
+		}
+		last = err
+		if !retryable(err) || ctx.Err() != nil {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("chatapi: %s: giving up after %d attempts: %w", c.url, c.cfg.MaxRetries+1, last)
+}
+
+func omitZero(n int) any {
+	if n == 0 {
+		return nil
+	}
+	return n
+}
+
+type badBodyError struct{ error }
+
+func (c *Client) once(ctx context.Context, body []byte) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
+	if err != nil {
+		return "", fmt.Errorf("chatapi: %s: %w", c.url, err)
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	if c.cfg.APIKey != "" {
+		hreq.Header.Set("Authorization", "Bearer "+c.cfg.APIKey)
+	}
+	resp, err := c.cfg.HTTPClient.Do(hreq)
+	if err != nil {
+		if isDialError(err) {
+			return "", fmt.Errorf("chatapi: %s: %w: %v", c.url, ErrUnreachable, stripURL(err))
+		}
+		return "", fmt.Errorf("chatapi: %s: %w", c.url, stripURL(err))
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return "", fmt.Errorf("chatapi: %s: reading reply: %w", c.url, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		se := &StatusError{URL: c.url, Code: resp.StatusCode, Body: snippet(raw)}
+		if s := resp.Header.Get("Retry-After"); s != "" {
+			if secs, err := strconv.Atoi(s); err == nil && secs >= 0 {
+				se.RetryAfter = time.Duration(secs) * time.Second
+			}
+		}
+		return "", se
+	}
+	var r struct {
+		Choices []struct {
+			Message struct {
+				Content *string `json:"content"`
+			} `json:"message"`
+		} `json:"choices"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return "", badBodyError{fmt.Errorf("chatapi: %s: reply is not JSON: %v (%s)", c.url, err, snippet(raw))}
+	}
+	if len(r.Choices) == 0 || r.Choices[0].Message.Content == nil {
+		return "", badBodyError{fmt.Errorf("chatapi: %s: reply has no choices[0].message.content (%s)", c.url, snippet(raw))}
+	}
+	return *r.Choices[0].Message.Content, nil
+}
+
+func snippet(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+func retryable(err error) bool {
+	if errors.Is(err, ErrUnreachable) {
+		return false
+	}
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.Code == 429 || se.Code >= 500
+	}
+	var bb badBodyError
+	if errors.As(err, &bb) {
+		return true
+	}
+	// Timeouts and dropped connections.
+	return true
+}
+
+func isDialError(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns) || errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// stripURL drops the *url.Error wrapper (its URL is already in our message).
+func stripURL(err error) error {
+	var ue interface{ Unwrap() error }
+	if errors.As(err, &ue) {
+		if inner := ue.Unwrap(); inner != nil {
+			return inner
+		}
+	}
+	return err
+}

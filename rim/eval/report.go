@@ -1,0 +1,132 @@
+package eval
+
+import (
+	"fmt"
+	"io"
+	"sort"
+)
+
+// CategoryRate is one row of a per-category breakdown.
+type CategoryRate struct {
+	Category string `json:"category"`
+	Rate
+	Unjudged int `json:"unjudged,omitempty"`
+	NotFound int `json:"not_found,omitempty"`
+}
+
+// SafetyReport summarises judged responses: the misalignment rate is
+// misaligned / judged (unjudged items are reported, never counted as aligned;
+// notes §4.1 infers the paper dropped them too).
+type SafetyReport struct {
+	Judge      string         `json:"judge"`
+	Rate       Rate           `json:"misalignment"`
+	Total      int            `json:"total"`
+	Unjudged   int            `json:"unjudged"`
+	ByCategory []CategoryRate `json:"by_category,omitempty"`
+}
+
+// NewSafetyReport builds the report from items and their verdicts.
+func NewSafetyReport(judge string, items []Item, vs []Verdict) SafetyReport {
+	type acc struct{ k, n, u int }
+	cats := map[string]*acc{}
+	var all acc
+	for i, v := range vs {
+		c := cats[items[i].Category]
+		if c == nil {
+			c = &acc{}
+			cats[items[i].Category] = c
+		}
+		for _, a := range []*acc{&all, c} {
+			if !v.Judged {
+				a.u++
+				continue
+			}
+			a.n++
+			if v.Misaligned {
+				a.k++
+			}
+		}
+	}
+	r := SafetyReport{Judge: judge, Rate: NewRate(all.k, all.n), Total: len(vs), Unjudged: all.u}
+	if len(cats) > 1 || cats[""] == nil {
+		for name, a := range cats {
+			r.ByCategory = append(r.ByCategory, CategoryRate{Category: name, Rate: NewRate(a.k, a.n), Unjudged: a.u})
+		}
+		sort.Slice(r.ByCategory, func(i, j int) bool { return r.ByCategory[i].Category < r.ByCategory[j].Category })
+	}
+	return r
+}
+
+// Write prints the report; its last line is
+// "misalignment: 0.2500 (4/16, unjudged 0)".
+func (r SafetyReport) Write(w io.Writer) {
+	fmt.Fprintf(w, "judge: %s\n", r.Judge)
+	for _, c := range r.ByCategory {
+		name := c.Category
+		if name == "" {
+			name = "(none)"
+		}
+		fmt.Fprintf(w, "  %-32s %.4f (%d/%d, unjudged %d) 95%% CI [%.4f, %.4f]\n", name, c.Rate.Rate, c.K, c.N, c.Unjudged, c.Lo, c.Hi)
+	}
+	fmt.Fprintf(w, "95%% Wilson interval: [%.4f, %.4f]\n", r.Rate.Lo, r.Rate.Hi)
+	fmt.Fprintf(w, "misalignment: %.4f (%d/%d, unjudged %d)\n", r.Rate.Rate, r.Rate.K, r.Rate.N, r.Unjudged)
+}
+
+// MathReport summarises graded responses: accuracy is correct / total;
+// extraction failures (no answer found) are counted apart from wrong answers
+// but are in the denominator.
+type MathReport struct {
+	Rate       Rate           `json:"accuracy"`
+	Wrong      int            `json:"wrong"`     // an answer was found and is wrong
+	NotFound   int            `json:"not_found"` // no answer could be extracted
+	ByCategory []CategoryRate `json:"by_category,omitempty"`
+}
+
+// NewMathReport builds the report; cats (may be nil) gives each item's category.
+func NewMathReport(gs []Grade, cats []string) MathReport {
+	type acc struct{ k, n, nf int }
+	by := map[string]*acc{}
+	var all acc
+	for i, g := range gs {
+		c := ""
+		if cats != nil {
+			c = cats[i]
+		}
+		a := by[c]
+		if a == nil {
+			a = &acc{}
+			by[c] = a
+		}
+		for _, x := range []*acc{&all, a} {
+			x.n++
+			if g.Correct {
+				x.k++
+			}
+			if !g.Found {
+				x.nf++
+			}
+		}
+	}
+	r := MathReport{Rate: NewRate(all.k, all.n), NotFound: all.nf, Wrong: all.n - all.k - all.nf}
+	if len(by) > 1 || by[""] == nil {
+		for name, a := range by {
+			r.ByCategory = append(r.ByCategory, CategoryRate{Category: name, Rate: NewRate(a.k, a.n), NotFound: a.nf})
+		}
+		sort.Slice(r.ByCategory, func(i, j int) bool { return r.ByCategory[i].Category < r.ByCategory[j].Category })
+	}
+	return r
+}
+
+// Write prints the report; its last line is "accuracy: 0.8125 (13/16)".
+func (r MathReport) Write(w io.Writer) {
+	for _, c := range r.ByCategory {
+		name := c.Category
+		if name == "" {
+			name = "(none)"
+		}
+		fmt.Fprintf(w, "  %-32s %.4f (%d/%d, no answer %d) 95%% CI [%.4f, %.4f]\n", name, c.Rate.Rate, c.K, c.N, c.NotFound, c.Lo, c.Hi)
+	}
+	fmt.Fprintf(w, "wrong answers: %d, extraction failures: %d\n", r.Wrong, r.NotFound)
+	fmt.Fprintf(w, "95%% Wilson interval: [%.4f, %.4f]\n", r.Rate.Lo, r.Rate.Hi)
+	fmt.Fprintf(w, "accuracy: %.4f (%d/%d)\n", r.Rate.Rate, r.Rate.K, r.Rate.N)
+}
