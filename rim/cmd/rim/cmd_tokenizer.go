@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
+	"strings"
 
 	"github.com/rimlab/rim/rim/chat"
 	"github.com/rimlab/rim/rim/tokenize"
@@ -92,4 +94,100 @@ func isChatFile(path string) (bool, error) {
 		return false, fmt.Errorf("%s: %w", path, err)
 	}
 	return false, errors.New(path + ": no records")
+}
+
+func init() {
+	register("chat render", "render a conversation with DIR's chat template and show each token's region and probe position",
+		func(args []string) error { return chatRender(args, os.Stdout, os.Stderr) })
+}
+
+// chatRender implements "rim chat render [flags] DIR": it renders a
+// conversation (-user/-system, or -messages FILE with a JSON list of
+// messages) with the chat template of DIR and prints the text and a table
+// of tokens with their regions and named positions, or the whole encoding
+// as JSON with -json.
+func chatRender(args []string, out, errw io.Writer) error {
+	fs := flag.NewFlagSet("chat render", flag.ContinueOnError)
+	fs.SetOutput(errw)
+	user := fs.String("user", "", "a single user turn")
+	system := fs.String("system", "", "a system message before the user turn")
+	msgFile := fs.String("messages", "", "JSON file with a list of messages (instead of -user/-system)")
+	think := fs.String("think", "", `Qwen3 enable_thinking: "true", "false" or "" (not passed)`)
+	gen := fs.Bool("gen", true, "add_generation_prompt")
+	prefill := fs.String("prefill", "", "text appended after the generation prompt (e.g. \"<think>\\nS\")")
+	asJSON := fs.Bool("json", false, "print the encoding (ids, offsets, spans, positions) as JSON")
+	fs.Usage = func() {
+		fmt.Fprintln(errw, "usage: rim chat render [flags] DIR")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	dir := fs.Arg(0)
+	var msgs []chat.Message
+	switch {
+	case *msgFile != "" && (*user != "" || *system != ""):
+		return errors.New("give either -messages or -user/-system, not both")
+	case *msgFile != "":
+		data, err := os.ReadFile(*msgFile)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(data, &msgs); err != nil {
+			return fmt.Errorf("%s: %w", *msgFile, err)
+		}
+	case *user != "":
+		if *system != "" {
+			msgs = append(msgs, chat.Message{Role: "system", Content: *system})
+		}
+		msgs = append(msgs, chat.User(*user)...)
+	default:
+		return errors.New("no conversation: give -user TEXT or -messages FILE")
+	}
+	opt := chat.Options{AddGenerationPrompt: *gen, Prefill: *prefill}
+	switch *think {
+	case "":
+	case "true", "false":
+		opt.EnableThinking = chat.Bool(*think == "true")
+	default:
+		return fmt.Errorf("-think %q: want true, false or empty", *think)
+	}
+	tp, err := chat.LoadTemplate(dir)
+	if err != nil {
+		return err
+	}
+	tok, err := tokenize.Load(dir)
+	if err != nil {
+		return err
+	}
+	e, err := tp.Encode(chat.Wrap(tok), msgs, opt)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", " ")
+		return enc.Encode(e)
+	}
+	fmt.Fprintf(out, "template family %s, final assistant turn %d\n%q\n\n", tp.Family, e.FinalTurn, e.Text)
+	names := map[int][]string{}
+	for name, p := range e.Positions {
+		names[p] = append(names[p], name)
+	}
+	for i, id := range e.IDs {
+		var kinds []string
+		for _, s := range e.Spans {
+			if s.Start <= i && i < s.End {
+				kinds = append(kinds, fmt.Sprintf("%s[%d]", s.Kind, s.Turn))
+			}
+		}
+		sort.Strings(names[i])
+		o := e.Offsets[i]
+		fmt.Fprintf(out, "%5d %8d %-24q %-40s %s\n", i, id, e.Text[o.Start:o.End], strings.Join(kinds, " "), strings.Join(names[i], " "))
+	}
+	return nil
 }

@@ -59,3 +59,36 @@ func TestVerifyTokenizerMismatch(t *testing.T) {
 		t.Errorf("missing file: exit code %d, stderr %s", code, stderr.String())
 	}
 }
+
+func TestChatRender(t *testing.T) {
+	dir := testpaths.Shared(t, "fixtures", "tokenizers", "qwen3")
+	var out, errw bytes.Buffer
+	if err := chatRender([]string{"-user", "Hi", "-think", "false", dir}, &out, &errw); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"template family qwen3", `"<|im_end|>"`, "user_end", "header_start", "role", "think_open", "think[1]", "think_close"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if err := chatRender([]string{"-json", "-user", "Hi", dir}, &out, &errw); err != nil || !strings.Contains(out.String(), `"Positions"`) {
+		t.Errorf("json: %v\n%s", err, out.String())
+	}
+	msgs := filepath.Join(t.TempDir(), "m.json")
+	os.WriteFile(msgs, []byte(`[{"role": "user", "content": "a"}, {"role": "user", "content": "b"}]`), 0o644)
+	mdir := testpaths.Shared(t, "fixtures", "tokenizers", "llama3")
+	if err := chatRender([]string{"-messages", msgs, mdir}, &out, &errw); err != nil {
+		t.Errorf("llama3 two users (the template accepts them): %v", err)
+	}
+	for _, args := range [][]string{
+		{dir},                                  // no conversation
+		{"-think", "maybe", "-user", "x", dir}, // bad -think
+		{"-messages", msgs, "-user", "x", dir}, // both
+		{"-user", "x", t.TempDir()},            // no tokenizer_config.json
+	} {
+		if err := chatRender(args, &out, &errw); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}
