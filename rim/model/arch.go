@@ -78,9 +78,11 @@ type ParamSpec struct {
 	Shape []int
 }
 
-// paramTable is the declared mapping from HF tensor names to model
+// ParamTable is the declared mapping from HF tensor names to model
 // parameters (every parameter keeps its HF name and layout; linear weights
 // are [out, in] and are used as x·Wᵀ).
+func ParamTable(c *Config) []ParamSpec { return paramTable(c, archs[c.ModelType]) }
+
 func paramTable(c *Config, a *Arch) []ParamSpec {
 	var ps []ParamSpec
 	add := func(name string, shape ...int) { ps = append(ps, ParamSpec{name, shape}) }
