@@ -1,0 +1,232 @@
+package generate
+
+import (
+	"fmt"
+
+	"github.com/rimlab/rim/rim/hook"
+	"github.com/rimlab/rim/rim/model"
+)
+
+// Scope says where a ScopedIntervention acts.
+type Scope string
+
+const (
+	// ScopeAll: the prompt (prefill) and every generated token.
+	ScopeAll Scope = ""
+	// ScopePrompt: the prefill only.
+	ScopePrompt Scope = "prompt"
+	// ScopeGenerated: every generated token, not the prompt.
+	ScopeGenerated Scope = "generated"
+	// ScopeThink: generated tokens inside the think block (open tag through
+	// close tag, StepInfo.InThink).
+	ScopeThink Scope = "think"
+	// ScopeAnswer: generated tokens outside the think block.
+	ScopeAnswer Scope = "answer"
+)
+
+// ScopedIntervention is an intervention (hook.Intervention: plain JSON
+// data) with the part of the generation where it is active. An
+// intervention with Positions is a prompt intervention: its positions index
+// the left-padded prompt and it acts in the prefill only (Scope must be
+// ScopeAll or ScopePrompt).
+type ScopedIntervention struct {
+	hook.Intervention
+	Scope Scope `json:"scope,omitempty"`
+}
+
+// StepCapture is what one Stepper call captured.
+type StepCapture struct {
+	// Step is 0 for the prefill (tensors cover the padded prompt: [batch,
+	// promptLen, …]) and k for the decode step that fed generated token k
+	// ([batch, 1, …]). For "the first generated token's attention row" (the
+	// refusal-head statistic, notes.md §6.2) take step 1's hook_pattern; the
+	// prefill's last position is the query that *produced* that token.
+	Step    int
+	Done    []bool // rows already finished at this step (their values are padding)
+	InThink []bool
+	// Values are the captured sites, flat float32 (Shapes has each shape).
+	// Attention sites have K = the cache length (capacity) keys; keys past
+	// the current token and padding keys have probability 0.
+	Values map[hook.Site][]float32
+	Shapes map[hook.Site][]int
+}
+
+// ModelStepper runs a rim/model Model with a fixed-shape KV cache, applying
+// interventions and captures at every step.
+type ModelStepper struct {
+	M *model.Model
+	// Interventions are active according to their Scope.
+	Interventions []ScopedIntervention
+	// Capture lists sites to record; CaptureStep selects the steps (nil =
+	// every step, prefill included). Records go to Captures.
+	Capture     []hook.Site
+	CaptureStep func(step int) bool
+	Captures    []StepCapture
+
+	cache   *model.Cache
+	keyMask [][]int
+	pos     []int // next position id per row
+	steps   int
+}
+
+// NewModelStepper returns a stepper for m without interventions or captures.
+func NewModelStepper(m *model.Model) *ModelStepper { return &ModelStepper{M: m} }
+
+// Validate checks the interventions' scopes and sites against the model.
+func (s *ModelStepper) Validate() error {
+	for i, iv := range s.Interventions {
+		switch iv.Scope {
+		case ScopeAll, ScopePrompt, ScopeGenerated, ScopeThink, ScopeAnswer:
+		default:
+			return fmt.Errorf("generate: intervention %d: unknown scope %q (want \"\", prompt, generated, think or answer)", i, iv.Scope)
+		}
+		if iv.Positions != nil && iv.Scope != ScopeAll && iv.Scope != ScopePrompt {
+			return fmt.Errorf("generate: intervention %d at %s: positions index the prompt, so scope %q cannot apply", i, iv.Site, iv.Scope)
+		}
+		site, err := iv.ParseSite()
+		if err != nil {
+			return fmt.Errorf("generate: intervention %d: %w", i, err)
+		}
+		if err := s.M.ValidateSite(site); err != nil {
+			return fmt.Errorf("generate: intervention %d: %w", i, err)
+		}
+	}
+	for _, c := range s.Capture {
+		if err := s.M.ValidateSite(c); err != nil {
+			return fmt.Errorf("generate: capture: %w", err)
+		}
+	}
+	return nil
+}
+
+// Prefill implements Stepper.
+func (s *ModelStepper) Prefill(ids, mask [][]int, capacity int) ([][]float32, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	B, T := len(ids), len(ids[0])
+	c, err := s.M.NewCache(B, capacity)
+	if err != nil {
+		return nil, err
+	}
+	s.cache, s.Captures, s.steps = c, nil, 0
+	s.keyMask = make([][]int, B)
+	s.pos = make([]int, B)
+	pos := make([][]int, B)
+	for b := range ids {
+		s.keyMask[b] = make([]int, capacity)
+		copy(s.keyMask[b], mask[b])
+		pos[b] = make([]int, T)
+		n := 0
+		for t, m := range mask[b] {
+			if m != 0 {
+				pos[b][t] = n
+				n++
+			} else {
+				pos[b][t] = 1 // transformers' generate() rule for padding
+			}
+		}
+		s.pos[b] = n
+	}
+	var ivs []hook.Intervention
+	for _, iv := range s.Interventions {
+		if iv.Scope == ScopeAll || iv.Scope == ScopePrompt {
+			ivs = append(ivs, iv.Intervention)
+		}
+	}
+	return s.run(model.StepInput{InputIDs: ids, PositionIDs: pos, KeyMask: s.keyMask}, ivs, StepInfo{Done: make([]bool, B), InThink: make([]bool, B)})
+}
+
+// Step implements Stepper.
+func (s *ModelStepper) Step(next []int, info StepInfo) ([][]float32, error) {
+	if s.cache == nil {
+		return nil, fmt.Errorf("generate: Step before Prefill")
+	}
+	B := len(next)
+	ids := make([][]int, B)
+	pos := make([][]int, B)
+	slot := s.cache.Len
+	for b, tok := range next {
+		ids[b] = []int{tok}
+		pos[b] = []int{s.pos[b]}
+		s.pos[b]++
+		s.keyMask[b][slot] = 1
+	}
+	ivs, err := s.decodeInterventions(info)
+	if err != nil {
+		return nil, err
+	}
+	return s.run(model.StepInput{InputIDs: ids, PositionIDs: pos, KeyMask: s.keyMask}, ivs, info)
+}
+
+// decodeInterventions selects the interventions active at a decode step.
+// The engine applies an intervention to every row of a call, so a
+// think/answer-scoped one needs the active rows to agree on the region.
+func (s *ModelStepper) decodeInterventions(info StepInfo) ([]hook.Intervention, error) {
+	var ivs []hook.Intervention
+	for _, iv := range s.Interventions {
+		if iv.Positions != nil || iv.Scope == ScopePrompt {
+			continue
+		}
+		if iv.Scope == ScopeAll || iv.Scope == ScopeGenerated {
+			ivs = append(ivs, iv.Intervention)
+			continue
+		}
+		want := iv.Scope == ScopeThink
+		in, out := 0, 0
+		for b, d := range info.Done {
+			if d {
+				continue
+			}
+			if info.InThink[b] == want {
+				in++
+			} else {
+				out++
+			}
+		}
+		if in > 0 && out > 0 {
+			return nil, fmt.Errorf("generate: step %d: intervention at %s scoped to %q: %d active rows are inside the scope and %d outside; the engine applies an intervention to whole batches, so run region-scoped interventions with batch 1", info.Step, iv.Site, iv.Scope, in, out)
+		}
+		if in > 0 {
+			ivs = append(ivs, iv.Intervention)
+		}
+	}
+	return ivs, nil
+}
+
+// run makes one engine call and returns each row's last logits.
+func (s *ModelStepper) run(in model.StepInput, ivs []hook.Intervention, info StepInfo) ([][]float32, error) {
+	step := s.steps
+	s.steps++
+	capture := []hook.Site{hook.Logits}
+	record := len(s.Capture) > 0 && (s.CaptureStep == nil || s.CaptureStep(step))
+	if record {
+		capture = append(capture, s.Capture...)
+	}
+	res, err := s.M.Step(s.cache, in, model.Capture(capture...), model.WithInterventions(ivs...))
+	if err != nil {
+		return nil, fmt.Errorf("generate: step %d: %w", step, err)
+	}
+	lg, shape, err := res.Logits()
+	if err != nil {
+		return nil, err
+	}
+	B, n, V := shape[0], shape[1], shape[2]
+	out := make([][]float32, B)
+	for b := range out {
+		off := (b*n + n - 1) * V
+		out[b] = lg[off : off+V : off+V]
+	}
+	if record {
+		sc := StepCapture{Step: step, Done: info.Done, InThink: info.InThink, Values: map[hook.Site][]float32{}, Shapes: map[hook.Site][]int{}}
+		for _, site := range s.Capture {
+			v, sh, err := res.Float32(site)
+			if err != nil {
+				return nil, fmt.Errorf("generate: capture at step %d: %w", step, err)
+			}
+			sc.Values[site], sc.Shapes[site] = v, sh
+		}
+		s.Captures = append(s.Captures, sc)
+	}
+	return out, nil
+}
