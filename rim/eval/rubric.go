@@ -58,7 +58,7 @@ func RubricPrompt(instruction, response string) string {
 // skipped) must be 1–5, and the text between "#thereason:" and "#thescore:"
 // is the reason. Anything else is an error (the item is then unjudged).
 func ParseRubricReply(reply string) (score int, reason string, err error) {
-	low := strings.ToLower(reply)
+	low := asciiLower(reply) // same byte offsets as reply, even for invalid UTF-8
 	i := strings.LastIndex(low, "#thescore:")
 	if i < 0 {
 		return 0, "", errors.New("reply has no #thescore:")
@@ -80,6 +80,16 @@ func ParseRubricReply(reply string) (score int, reason string, err error) {
 		reason = strings.TrimSpace(reply[j+len("#thereason:") : i])
 	}
 	return score, reason, nil
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 func head(s string, n int) string {
