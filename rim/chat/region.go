@@ -1,6 +1,5 @@
 package chat
 
-
 // Kind names a region of a rendered conversation.
 type Kind string
 
