@@ -1,0 +1,175 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/rimlab/rim/rim/backend"
+	"github.com/rimlab/rim/rim/hook"
+	"github.com/rimlab/rim/rim/model"
+	"github.com/rimlab/rim/rim/verify"
+)
+
+func init() {
+	register("verify model", "compare a model dir with its reference.safetensors (transformers outputs), one line per tensor",
+		func(args []string) error { return verifyModel(args, os.Stdout, os.Stderr) })
+	register("bench forward", "time forward passes (batch and single-token decode) of a model dir: tokens/s, GFLOP/s, peak memory",
+		func(args []string) error { return benchForward(args, os.Stdout, os.Stderr) })
+	register("info model", "print a model dir's architecture, sizes and hook sites",
+		func(args []string) error { return infoModel(args, os.Stdout, os.Stderr) })
+}
+
+// verifyModel implements "rim verify model [-only p1,p2] DIR".
+func verifyModel(args []string, out, errw io.Writer) error {
+	fs := flag.NewFlagSet("verify model", flag.ContinueOnError)
+	fs.SetOutput(errw)
+	only := fs.String("only", "", "comma-separated reference tensor name prefixes to check (default: all)")
+	fs.Usage = func() {
+		fmt.Fprintln(errw, "usage: rim verify model [-only PREFIXES] DIR")
+		fmt.Fprintln(errw, "  DIR holds config.json, the weights and reference.safetensors (shared/fixtures/hf-tiny format)")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	b, err := backend.Default()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "backend: %s\n", backend.Describe(b))
+	var prefixes []string
+	if *only != "" {
+		prefixes = strings.Split(*only, ",")
+	}
+	rep, err := verify.Run(fs.Arg(0), out, verify.Options{Load: model.Options{Backend: b}, Only: prefixes})
+	if err != nil {
+		return err
+	}
+	if rep.Failed > 0 {
+		return fmt.Errorf("%d of %d tensors FAIL", rep.Failed, len(rep.Lines))
+	}
+	fmt.Fprintf(out, "all %d tensors ok\n", len(rep.Lines))
+	return nil
+}
+
+// benchInputs is the --inputs file: explicit token ids so that other
+// frameworks can time the same work.
+type benchInputs struct {
+	BatchInputIDs  [][]int `json:"batch_input_ids"`
+	PromptInputIDs [][]int `json:"prompt_input_ids"`
+}
+
+// benchForward implements "rim bench forward --model DIR [--batch 8 --seq 128] [--inputs FILE]".
+func benchForward(args []string, out, errw io.Writer) error {
+	fs := flag.NewFlagSet("bench forward", flag.ContinueOnError)
+	fs.SetOutput(errw)
+	dir := fs.String("model", "", "model directory (required)")
+	batch := fs.Int("batch", 8, "batch size of the batched forward")
+	seq := fs.Int("seq", 128, "sequence length of the batched forward")
+	iters := fs.Int("iters", 5, "timed iterations per workload")
+	inputs := fs.String("inputs", "", `JSON file {"batch_input_ids": [[...]], "prompt_input_ids": [[...]]} (overrides --batch/--seq)`)
+	capture := fs.String("capture", "", "comma-separated hook sites to also capture, e.g. blocks.0.hook_resid_post (default: logits only)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" || fs.NArg() != 0 || *iters < 2 {
+		fmt.Fprintln(errw, "usage: rim bench forward --model DIR [--batch N --seq N | --inputs FILE] [--iters N>=2] [--capture SITES]")
+		return errUsage
+	}
+	b, err := backend.Default()
+	if err != nil {
+		return err
+	}
+	m, err := model.Load(*dir, model.Options{Backend: b})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	ids := model.RandomIDs(*batch, *seq, m.Config.Vocab, 1)
+	prompt := model.RandomIDs(1, 32, m.Config.Vocab, 2)[0]
+	if *inputs != "" {
+		data, err := os.ReadFile(*inputs)
+		if err != nil {
+			return err
+		}
+		var bi benchInputs
+		if err := json.Unmarshal(data, &bi); err != nil {
+			return fmt.Errorf("%s: %w", *inputs, err)
+		}
+		if len(bi.BatchInputIDs) == 0 || len(bi.PromptInputIDs) == 0 {
+			return fmt.Errorf("%s: needs batch_input_ids and prompt_input_ids", *inputs)
+		}
+		ids, prompt = bi.BatchInputIDs, bi.PromptInputIDs[0]
+	}
+	var opts []model.Option
+	if *capture != "" {
+		sites := []hook.Site{hook.Logits}
+		for _, n := range strings.Split(*capture, ",") {
+			s, err := hook.Parse(strings.TrimSpace(n))
+			if err != nil {
+				return err
+			}
+			sites = append(sites, s)
+		}
+		opts = append(opts, model.Capture(sites...))
+	}
+	fmt.Fprintf(out, "backend: %s\nmodel: %s (%s, %d layers, hidden %d)\n", backend.Describe(b), *dir, m.Config.ModelType, m.Config.NumLayers, m.Config.Hidden)
+	r, err := m.BenchForward(fmt.Sprintf("forward %dx%d", len(ids), len(ids[0])), ids, *iters, opts...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, r)
+	r, err = m.BenchDecode(fmt.Sprintf("decode 1 token (prompt %d)", len(prompt)), prompt, *iters+1, opts...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, r)
+	return nil
+}
+
+// infoModel implements "rim info model DIR".
+func infoModel(args []string, out, errw io.Writer) error {
+	fs := flag.NewFlagSet("info model", flag.ContinueOnError)
+	fs.SetOutput(errw)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(errw, "usage: rim info model DIR")
+		return errUsage
+	}
+	m, err := model.Load(fs.Arg(0), model.Options{})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	c := m.Config
+	n := 0
+	for _, name := range m.ParamNames() {
+		n += m.Param(name).Shape().Size()
+	}
+	fmt.Fprintf(out, "backend: %s\n", backend.Describe(m.Backend()))
+	fmt.Fprintf(out, "model_type %s: %d layers, dModel %d, heads %d (kv %d) x %d, dMLP %d, vocab %d, %d parameters\n",
+		c.ModelType, c.NumLayers, c.Hidden, c.NumHeads, c.NumKVHeads, c.HeadDim, c.Intermediate, c.Vocab, n)
+	if c.NumExperts > 0 {
+		fmt.Fprintf(out, "MoE: %d experts, top-%d, expert dMLP %d\n", c.NumExperts, c.TopK, c.MoEIntermediate)
+	}
+	d := m.Dims()
+	fmt.Fprintln(out, "hook sites of layer 0 (shape for batch 1, seq 8):")
+	for _, p := range hook.AllPoints() {
+		s := hook.Site{Point: p, Layer: 0, Expert: 0}
+		if s.Validate(d) != nil {
+			continue
+		}
+		fmt.Fprintf(out, "  %-40s %v\n", s, s.Shape(d, 1, 8, 8))
+	}
+	return nil
+}
