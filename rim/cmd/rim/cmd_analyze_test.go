@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"math"
 	"os"
-	"strconv"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
