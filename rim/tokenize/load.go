@@ -257,8 +257,14 @@ type postJSON struct {
 	Sep []json.RawMessage `json:"sep"`
 }
 
-// postProcessor is what add_special_tokens adds around one sequence.
-type postProcessor struct{ prefix, suffix []int }
+// postProcessor is what add_special_tokens adds around one sequence, and
+// whether a ByteLevel step trims spaces from the offsets (trim_offsets; that
+// step runs with or without add_special_tokens).
+type postProcessor struct {
+	prefix, suffix []int
+	trimOffsets    bool
+	addPrefixSpace bool
+}
 
 func (t *Tokenizer) parsePost(raw json.RawMessage) (postProcessor, error) {
 	var p postProcessor
@@ -270,7 +276,15 @@ func (t *Tokenizer) parsePost(raw json.RawMessage) (postProcessor, error) {
 		return p, fmt.Errorf("post_processor: %w", err)
 	}
 	switch j.Type {
-	case "ByteLevel": // changes offsets only (trim_offsets); ids untouched
+	case "ByteLevel": // changes offsets only; ids untouched
+		var bl struct {
+			TrimOffsets    bool `json:"trim_offsets"`
+			AddPrefixSpace bool `json:"add_prefix_space"`
+		}
+		if err := json.Unmarshal(raw, &bl); err != nil {
+			return p, fmt.Errorf("post_processor ByteLevel: %w", err)
+		}
+		p.trimOffsets, p.addPrefixSpace = bl.TrimOffsets, bl.AddPrefixSpace
 		return p, nil
 	case "Sequence":
 		for _, r := range j.Processors {
@@ -280,6 +294,9 @@ func (t *Tokenizer) parsePost(raw json.RawMessage) (postProcessor, error) {
 			}
 			p.prefix = append(append([]int{}, q.prefix...), p.prefix...)
 			p.suffix = append(p.suffix, q.suffix...)
+			if q.trimOffsets {
+				p.trimOffsets, p.addPrefixSpace = true, q.addPrefixSpace
+			}
 		}
 		return p, nil
 	case "TemplateProcessing":
@@ -324,7 +341,7 @@ func (t *Tokenizer) parsePost(raw json.RawMessage) (postProcessor, error) {
 		if err := json.Unmarshal(j.Sep[1], &sep.ID); err != nil {
 			return p, fmt.Errorf("post_processor %s: %w", j.Type, err)
 		}
-		return postProcessor{[]int{cls.ID}, []int{sep.ID}}, nil
+		return postProcessor{prefix: []int{cls.ID}, suffix: []int{sep.ID}}, nil
 	}
 	return p, fmt.Errorf("post_processor type %q is not supported", j.Type)
 }

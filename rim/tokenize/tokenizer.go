@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Tokenizer encodes and decodes text like Hugging Face's fast tokenizers. It
@@ -36,8 +38,9 @@ type Tokenizer struct {
 type Encoding struct {
 	IDs []int
 	// Offsets[i] is the byte range [start, end) of the input string that token i
-	// covers. Tokens inserted by the post-processor (BOS/EOS) have [0, 0] at
-	// the start and [len, len] at the end. Byte-level tokens holding part of a
+	// covers (HF's offsets, in bytes rather than the characters transformers'
+	// Python API reports). Tokens inserted by the post-processor (BOS/EOS) have
+	// [0, 0], as in HF. Byte-level tokens holding part of a
 	// multi-byte character cover the whole character, so neighbouring offsets
 	// may overlap. Normalisation (NFC, the "▁" prefix) maps new characters to
 	// the input characters they came from.
@@ -103,12 +106,54 @@ func (t *Tokenizer) EncodeWithOffsets(text string, addSpecial bool) Encoding {
 	if cap(sc.text.b) < 1<<20 { // do not keep huge buffers alive
 		scratchPool.Put(sc)
 	}
+	if t.post.trimOffsets {
+		t.trimOffsets(&e, addSpecial)
+	}
 	if addSpecial {
 		for _, id := range t.post.suffix {
-			e.add(id, [2]int{len(text), len(text)}, true)
+			e.add(id, [2]int{0, 0}, true)
 		}
 	}
 	return e
+}
+
+// trimOffsets is HF's ByteLevel process_offsets: a token's offsets lose its
+// leading and trailing spaces ("Ġ" or whitespace chars of the token string),
+// except the single prefix space of the first token when add_prefix_space.
+func (t *Tokenizer) trimOffsets(e *Encoding, addSpecial bool) {
+	first := 0
+	if addSpecial {
+		first = len(t.post.prefix)
+	}
+	isSpace := func(r rune) bool { return r == 'Ġ' || unicode.IsSpace(r) }
+	for i := first; i < len(e.IDs); i++ {
+		tok, _ := t.IDToToken(e.IDs[i])
+		lead, trail := 0, 0
+		for _, r := range tok {
+			if !isSpace(r) {
+				break
+			}
+			lead++
+		}
+		for j := len(tok); j > 0; {
+			r, w := utf8.DecodeLastRuneInString(tok[:j])
+			if !isSpace(r) {
+				break
+			}
+			trail++
+			j -= w
+		}
+		o := &e.Offsets[i]
+		if lead > 0 {
+			if (i == first || o[0] == 0) && t.post.addPrefixSpace && lead == 1 {
+				lead = 0
+			}
+			o[0] = min(o[0]+lead, o[1])
+		}
+		if trail > 0 && o[1] >= trail {
+			o[1] = max(o[1]-trail, o[0])
+		}
+	}
 }
 
 func (e *Encoding) add(id int, off [2]int, special bool) {

@@ -8,8 +8,10 @@
 // For every variant of variants.json (a fixture tokenizer.json with top-level
 // fields replaced, model fields replaced, or tokens added) it encodes a fixed
 // pool of strings (texts.json) and writes <variant>.jsonl with, per string i of
-// the pool, the ids and offsets (converted from code points to UTF-8 bytes)
-// without special tokens, the ids with special tokens, and the decoded text with and without skipping special tokens.
+// the pool, the ids and offsets (in code points: the binding converts the
+// library's byte offsets with its BytesToCharOffsetConverter)
+// without special tokens, the ids with special tokens (and their offsets when
+// the variant sets special_offsets), and the decoded text with and without skipping special tokens.
 const fs = require('fs');
 const path = require('path');
 const {Tokenizer} = require('@anush008/tokenizers');
@@ -19,12 +21,6 @@ const here = __dirname;
 const variants = JSON.parse(fs.readFileSync(path.join(here, 'variants.json'), 'utf8'));
 const texts = JSON.parse(fs.readFileSync(path.join(here, 'texts.json'), 'utf8'));
 
-function byteOffsets(text, offs) {
-  const cps = Array.from(text);
-  const at = [0];
-  for (const c of cps) at.push(at[at.length - 1] + Buffer.byteLength(c, 'utf8'));
-  return offs.map(([s, e]) => [at[s], at[e]]);
-}
 
 (async () => {
   for (const v of variants) {
@@ -40,8 +36,9 @@ function byteOffsets(text, offs) {
       const ids = Array.from(e.getIds());
       const idsS = Array.from(es.getIds());
       lines.push(JSON.stringify({
-        i: lines.length, ids, offsets: byteOffsets(text, e.getOffsets()),
+        i: lines.length, ids, offsets: e.getOffsets(),
         ids_with_special: idsS,
+        ...(v.special_offsets ? {offsets_with_special: es.getOffsets()} : {}),
         decoded: await tok.decode(ids, false),
         decoded_skip_special: await tok.decode(idsS, true),
       }));
