@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/rimlab/rim/rim/analysis/analyze"
+	"github.com/rimlab/rim/rim/analysis/ras"
 )
 
 // analyzeOut and analyzeErr are where `rim analyze` writes its results and
@@ -80,6 +81,28 @@ func init() {
 			o.RandomSeed = &s
 		}
 		return analyze.RAS(o, analyzeOut, analyzeErr)
+	})
+
+	register("analyze kl", "forgetting baseline E_x[KL(base || tuned)] from two logits files", func(args []string) error {
+		fs := flag.NewFlagSet("rim analyze kl", flag.ContinueOnError)
+		var o analyze.KLOptions
+		fs.StringVar(&o.Base, "base", "", "safetensors file with tensor logits [sequences, tokens, vocab] of the base model")
+		fs.StringVar(&o.Tuned, "tuned", "", "same for the fine-tuned model (same inputs)")
+		fs.StringVar(&o.Mask, "mask", "", "optional tensor in --base, [sequences, tokens], nonzero = include the token")
+		mode := fs.String("mode", "token", "token (mean over all tokens pooled) or sequence (mean per sequence, then over sequences)")
+		fs.StringVar(&o.JSON, "json", "", "also write the result as JSON")
+		if err := analyzeFlags(fs, args); err != nil {
+			return err
+		}
+		switch *mode {
+		case "token":
+			o.Mode = ras.TokenMean
+		case "sequence":
+			o.Mode = ras.SequenceMean
+		default:
+			return fmt.Errorf("unknown --mode %q (want token or sequence)", *mode)
+		}
+		return analyze.KL(o, analyzeOut)
 	})
 
 	register("analyze probe", "steering-vector probes per layer: group scores and k-fold CV accuracy", func(args []string) error {

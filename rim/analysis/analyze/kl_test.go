@@ -1,0 +1,40 @@
+package analyze
+
+import (
+	"bytes"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rimlab/rim/rim/analysis/ras"
+	"github.com/rimlab/rim/rim/safetensors"
+)
+
+func TestKL(t *testing.T) {
+	dir := t.TempDir()
+	l3 := float32(math.Log(3))
+	// 2 sequences × 2 tokens × vocab 2; only token (0,0) differs: KL = ½ln(4/3).
+	base := write(t, dir, "b.safetensors",
+		safetensors.F32("logits", []int{2, 2, 2}, []float32{0, 0, 1, 2, 3, 3, 5, 1}),
+		safetensors.I64("mask", []int{2, 2}, []int64{1, 1, 1, 0}))
+	tuned := write(t, dir, "t.safetensors", safetensors.F32("logits", []int{2, 2, 2}, []float32{l3, 0, 1, 2, 3, 3, 0, 9}))
+	k := 0.5 * math.Log(4.0/3)
+	var out bytes.Buffer
+	if err := KL(KLOptions{Base: base, Tuned: tuned, Mask: "mask"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimPrefix(out.String(), "kl="), "\n"), 64)
+	if math.Abs(got-k/3) > 1e-6 {
+		t.Errorf("masked token mean %q, want %g", out.String(), k/3)
+	}
+	out.Reset()
+	KL(KLOptions{Base: base, Tuned: tuned, Mask: "mask", Mode: ras.SequenceMean}, &out)
+	got, _ = strconv.ParseFloat(strings.TrimSuffix(strings.TrimPrefix(out.String(), "kl="), "\n"), 64)
+	if math.Abs(got-k/4) > 1e-6 {
+		t.Errorf("sequence mean %q, want %g", out.String(), k/4)
+	}
+	short := write(t, dir, "s.safetensors", safetensors.F32("logits", []int{1, 2, 2}, []float32{0, 0, 1, 2}))
+	wantErr(t, KL(KLOptions{Base: base, Tuned: short}, &out), "differ in shape")
+	wantErr(t, KL(KLOptions{Base: base, Tuned: tuned, Mask: "nomask"}, &out), `no tensor "nomask"`)
+}
