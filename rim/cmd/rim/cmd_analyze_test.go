@@ -98,3 +98,17 @@ func TestAnalyzeRASFixedForm(t *testing.T) {
 		t.Errorf("missing tuned: exit %d %q", code, errs)
 	}
 }
+
+func TestAnalyzeSubcommandsFlags(t *testing.T) {
+	for _, sub := range []string{"correlate", "ras", "kl", "probe", "heads", "neurons"} {
+		if code, _, errs := runAnalyze(t, "analyze", sub, "-h"); code != 0 || !strings.Contains(errs, "rim analyze "+sub) {
+			t.Errorf("%s -h: exit %d, %q", sub, code, errs)
+		}
+		if code, _, errs := runAnalyze(t, "analyze", sub); code != 1 || !strings.Contains(errs, "required") {
+			t.Errorf("%s without inputs: exit %d, %q", sub, code, errs)
+		}
+		if code, _, _ := runAnalyze(t, "analyze", sub, "stray"); code != 2 {
+			t.Errorf("%s with a stray argument: exit %d, want 2", sub, code)
+		}
+	}
+}
