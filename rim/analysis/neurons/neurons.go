@@ -101,59 +101,101 @@ func ParseScope(s string) (Scope, error) {
 // TopM returns A_safe^(k): the m neurons with the largest signed difference
 // (§4.1.1), per layer or globally; ties go to the lower (layer, index).
 // m larger than a layer's width (PerLayer) or than all neurons (Global) is
-// an error, as is a NaN difference.
+// an error, as is a NaN difference. The result is sorted by layer, index.
 func TopM(diff [][]float64, m int, scope Scope) ([]Neuron, error) {
 	if m < 1 {
 		return nil, fmt.Errorf("neurons: top-m %d must be ≥ 1", m)
 	}
-	type cand struct {
-		n Neuron
-		v float64
-	}
-	less := func(a, b cand) bool {
-		if a.v != b.v {
-			return a.v > b.v
-		}
-		if a.n.Layer != b.n.Layer {
-			return a.n.Layer < b.n.Layer
-		}
-		return a.n.Index < b.n.Index
-	}
-	var all []cand
-	var out []Neuron
 	total := 0
 	for l, row := range diff {
-		var layer []cand
+		if scope == PerLayer && m > len(row) {
+			return nil, fmt.Errorf("neurons: top-m %d is larger than layer %d's width %d", m, l, len(row))
+		}
+		total += len(row)
+	}
+	if scope == Global && m > total {
+		return nil, fmt.Errorf("neurons: top-m %d is larger than the %d neurons of all layers", m, total)
+	}
+	var out []Neuron
+	var h topHeap
+	for l, row := range diff {
+		if scope == PerLayer {
+			h = h[:0]
+		}
 		for j, v := range row {
 			if math.IsNaN(v) {
 				return nil, fmt.Errorf("neurons: layer %d neuron %d difference is NaN", l, j)
 			}
-			layer = append(layer, cand{Neuron{l, j}, v})
+			h.offer(cand{Neuron{l, j}, v}, m)
 		}
-		total += len(row)
 		if scope == PerLayer {
-			if m > len(row) {
-				return nil, fmt.Errorf("neurons: top-m %d is larger than layer %d's width %d", m, l, len(row))
-			}
-			sort.Slice(layer, func(a, b int) bool { return less(layer[a], layer[b]) })
-			for _, c := range layer[:m] {
+			for _, c := range h {
 				out = append(out, c.n)
 			}
-		} else {
-			all = append(all, layer...)
 		}
 	}
 	if scope == Global {
-		if m > total {
-			return nil, fmt.Errorf("neurons: top-m %d is larger than the %d neurons of all layers", m, total)
-		}
-		sort.Slice(all, func(a, b int) bool { return less(all[a], all[b]) })
-		for _, c := range all[:m] {
+		for _, c := range h {
 			out = append(out, c.n)
 		}
 	}
 	sortNeurons(out)
 	return out, nil
+}
+
+type cand struct {
+	n Neuron
+	v float64
+}
+
+// better orders candidates: larger value first, ties to the lower (layer, index).
+func better(a, b cand) bool {
+	if a.v != b.v {
+		return a.v > b.v
+	}
+	if a.n.Layer != b.n.Layer {
+		return a.n.Layer < b.n.Layer
+	}
+	return a.n.Index < b.n.Index
+}
+
+// topHeap keeps the m best candidates with the worst at the root, so a full
+// layer (Qwen3-4B: 9728 neurons) costs O(w log m) instead of a sort.
+type topHeap []cand
+
+func (h *topHeap) offer(c cand, m int) {
+	s := *h
+	if len(s) < m {
+		s = append(s, c)
+		for i := len(s) - 1; i > 0; { // sift up: parents are worse than children
+			p := (i - 1) / 2
+			if !better(s[p], s[i]) {
+				break
+			}
+			s[p], s[i] = s[i], s[p]
+			i = p
+		}
+		*h = s
+		return
+	}
+	if !better(c, s[0]) {
+		return
+	}
+	s[0] = c
+	for i := 0; ; { // sift down
+		w, l, r := i, 2*i+1, 2*i+2
+		if l < len(s) && better(s[w], s[l]) {
+			w = l
+		}
+		if r < len(s) && better(s[w], s[r]) {
+			w = r
+		}
+		if w == i {
+			break
+		}
+		s[i], s[w] = s[w], s[i]
+		i = w
+	}
 }
 
 func sortNeurons(ns []Neuron) {

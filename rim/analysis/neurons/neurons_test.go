@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -169,5 +170,36 @@ func TestCounterBadInput(t *testing.T) {
 	s := &Selection{Pairs: 3}
 	if _, err := s.AtLeast(0); err == nil {
 		t.Error("q = 0 accepted")
+	}
+}
+
+// TopM's heap selection equals a full sort, ties included.
+func TestTopMMatchesSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for trial := range 200 {
+		nl := 1 + rng.IntN(4)
+		diff := make([][]float64, nl)
+		var all []cand
+		for l := range diff {
+			diff[l] = make([]float64, 1+rng.IntN(12))
+			for j := range diff[l] {
+				diff[l][j] = float64(rng.IntN(5)) // many ties
+				all = append(all, cand{Neuron{l, j}, diff[l][j]})
+			}
+		}
+		m := 1 + rng.IntN(len(all))
+		got, err := TopM(diff, m, Global)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sort.Slice(all, func(a, b int) bool { return better(all[a], all[b]) })
+		var want []Neuron
+		for _, c := range all[:m] {
+			want = append(want, c.n)
+		}
+		sortNeurons(want)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("trial %d: heap %v, sort %v", trial, got, want)
+		}
 	}
 }
