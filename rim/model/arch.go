@@ -25,6 +25,8 @@ type Arch struct {
 	longropeMScale bool
 	// longropeByKeys: the long/short choice uses the key length (phimoe), not max(position_ids)+1 (phi3).
 	longropeByKeys bool
+	// noWindow: the HF class ignores config.sliding_window (llama, olmo2, olmoe).
+	noWindow bool
 }
 
 type normKind uint8

@@ -131,7 +131,7 @@ func BuildForward(cfg *Config, p Params, hasParam func(string) bool, lin Linear,
 	qIdx := Add(Iota(g, shapeI32(S, 1), 0), offset)
 	kIdx := Iota(g, shapeI32(1, K), 1)
 	allowed := LessOrEqual(kIdx, qIdx)
-	if w := cfg.SlidingWindow; w > 0 {
+	if w := cfg.SlidingWindow; w > 0 && !arch.noWindow {
 		allowed = LogicalAnd(allowed, LessThan(Sub(qIdx, kIdx), Const(g, int32(w))))
 	}
 	km := NotEqual(ConvertDType(in.KeyMask, dtypes.Int32), Const(g, int32(0))) // [B,K]

@@ -26,6 +26,7 @@ type Input struct {
 type Option func(*callOpts)
 
 type callOpts struct {
+	err     error
 	capture []hook.Site
 	ivs     []hook.Intervention
 }
@@ -42,7 +43,10 @@ func CaptureNames(names ...string) Option {
 		for _, n := range names {
 			s, err := hook.Parse(n)
 			if err != nil {
-				s = hook.Site{Point: 255}
+				if o.err == nil {
+					o.err = err
+				}
+				continue
 			}
 			o.capture = append(o.capture, s)
 		}
@@ -94,15 +98,15 @@ func (m *Model) options(opts []Option) (*callOpts, error) {
 	for _, f := range opts {
 		f(o)
 	}
+	if o.err != nil {
+		return nil, o.err
+	}
 	if len(o.capture) == 0 {
 		o.capture = []hook.Site{hook.Logits}
 	}
 	seen := map[hook.Site]bool{}
 	var uniq []hook.Site
 	for _, s := range o.capture {
-		if int(s.Point) >= len(hook.AllPoints()) {
-			return nil, fmt.Errorf("rim: bad capture site name")
-		}
 		if err := m.ValidateSite(s); err != nil {
 			return nil, err
 		}

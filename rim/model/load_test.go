@@ -1,0 +1,87 @@
+package model
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rimlab/rim/rim/hook"
+	"github.com/rimlab/rim/rim/internal/testpaths"
+	"github.com/rimlab/rim/rim/safetensors"
+)
+
+// A HF cache repo dir (models--ORG--NAME with refs/main and snapshots/REV) resolves to its snapshot.
+func TestHFCacheLayout(t *testing.T) {
+	src := testpaths.Shared(t, "fixtures", "hf-tiny", "qwen3")
+	repo := filepath.Join(t.TempDir(), "models--org--tiny")
+	snap := filepath.Join(repo, "snapshots", "0123abcd")
+	os.MkdirAll(snap, 0o755)
+	os.MkdirAll(filepath.Join(repo, "refs"), 0o755)
+	os.WriteFile(filepath.Join(repo, "refs", "main"), []byte("0123abcd\n"), 0o644)
+	for _, f := range []string{"config.json", "model.safetensors"} {
+		if err := os.Symlink(filepath.Join(src, f), filepath.Join(snap, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := Load(repo, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.Dir != snap {
+		t.Fatalf("resolved %s, want %s", m.Dir, snap)
+	}
+}
+
+// BF16 checkpoints load (converted exactly to float32 for compute).
+func TestLoadBF16(t *testing.T) {
+	src := testpaths.Shared(t, "fixtures", "hf-tiny", "qwen3")
+	f, err := safetensors.Open(filepath.Join(src, "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dir := t.TempDir()
+	var ts []safetensors.Tensor
+	for _, n := range f.Names() {
+		v, shape, _ := f.Float32(n)
+		ts = append(ts, safetensors.BF16(n, shape, v))
+	}
+	if err := safetensors.Write(filepath.Join(dir, "model.safetensors"), ts, nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := os.ReadFile(filepath.Join(src, "config.json"))
+	os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
+	m, err := Load(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	orig, _, _ := f.Float32("model.norm.weight")
+	got, _ := tensorsCopy(m.Param("model.norm.weight"))
+	for i := range orig {
+		bf := float32frombits(uint32(safetensors.Float32ToBF16(orig[i])) << 16)
+		if got[i] != bf {
+			t.Fatalf("element %d: %g, want bf16(%g) = %g", i, got[i], orig[i], bf)
+		}
+	}
+	if _, err := m.Forward(Input{InputIDs: [][]int{{5, 6, 7}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCaptureNamesError(t *testing.T) {
+	m := loadFixture(t, "llama")
+	_, err := m.Forward(Input{InputIDs: [][]int{{5, 6}}}, CaptureNames("blocks.0.hook_nope"))
+	if err == nil || !strings.Contains(err.Error(), `unknown hook site "blocks.0.hook_nope"`) {
+		t.Fatalf("err = %v", err)
+	}
+	r, err := m.Forward(Input{InputIDs: [][]int{{5, 6}}}, CaptureNames("blocks.1.attn.hook_pattern"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, shape, _ := r.Float32(hook.Pattern(1)); len(shape) != 4 || shape[3] != 2 {
+		t.Fatalf("pattern shape %v", shape)
+	}
+}
