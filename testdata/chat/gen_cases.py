@@ -7,6 +7,10 @@ in jinja/. rim/chat's tests compare its Go renderers with these records
 (differential test; the shared fixtures are the primary reference).
 
 Run: python3 testdata/chat/gen_cases.py   (needs python3-jinja2; seed fixed)
+A larger run for a one-off check, not committed:
+  CHAT_CASES=3000 CHAT_SEED=7 CHAT_OUT=/tmp/big.jsonl python3 testdata/chat/gen_cases.py
+(the output path must sit beside copies of the templates, or be given to
+"rim verify tokenizer" with the templates next to it).
 """
 import json, os, random
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -97,13 +101,15 @@ def render(src, vars, msgs, kwargs):
     return t.render(messages=msgs, documents=None, **vars, **kwargs)
 
 def main():
-    rng = random.Random(20261123)
+    rng = random.Random(int(os.environ.get("CHAT_SEED", "20261123")))
+    per = int(os.environ.get("CHAT_CASES", "50"))
+    outpath = os.environ.get("CHAT_OUT", os.path.join(JDIR, "cases.jsonl"))
     out = []
     for name in sorted(VARS):
         src = open(os.path.join(JDIR, name)).read()
         kept = 0
         tries = 0
-        while kept < 50 and tries < 2000:
+        while kept < per and tries < 40 * per:
             tries += 1
             msgs = rand_conversation(rng)
             kwargs = {"add_generation_prompt": rng.random() < 0.7}
@@ -125,7 +131,7 @@ def main():
                 continue  # not a raise_exception error: undefined behaviour, not recorded
             out.append(rec)
             kept += 1
-    with open(os.path.join(JDIR, "cases.jsonl"), "w") as f:
+    with open(outpath, "w") as f:
         for rec in out:
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     print(len(out), "records")
