@@ -145,11 +145,25 @@ func TestLoadErrors(t *testing.T) {
 			t.Errorf("want an error naming %s and containing %q, got %v", p, c.want, err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "tokenizer.json"), []byte("{not json"), 0o644); err != nil {
+	good := sprintf3(base, "null", `"BPE"`, `["a b"]`)
+	for _, bad := range []string{"{not json", good[:len(good)/2], good + " x", strings.Replace(good, `"a":0`, `"a":"zero"`, 1),
+		strings.Replace(good, `"a":0`, `"a":-3`, 1), strings.Replace(good, `["a b"]`, `[["a"]]`, 1), strings.Replace(good, `"a":0`, "\"a\x01\":0", 1)} {
+		if err := os.WriteFile(filepath.Join(dir, "tokenizer.json"), []byte(bad), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "tokenizer.json") {
+			t.Errorf("bad json %q: %v", bad, err)
+		}
+	}
+	// Escaped vocabulary keys are decoded.
+	esc := strings.Replace(good, `"a":0`, `"\u0061":0`, 1)
+	if err := os.WriteFile(filepath.Join(dir, "tokenizer.json"), []byte(esc), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "tokenizer.json") {
-		t.Errorf("bad json: %v", err)
+	if tk, err := Load(dir); err != nil {
+		t.Errorf("escaped key: %v", err)
+	} else if id, ok := tk.TokenToID("a"); !ok || id != 0 {
+		t.Errorf("escaped key: TokenToID(a) = %d, %v", id, ok)
 	}
 }
 

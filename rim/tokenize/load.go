@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -30,6 +31,10 @@ type modelJSON struct {
 	ByteFallback            bool             `json:"byte_fallback"`
 	IgnoreMerges            bool             `json:"ignore_merges"`
 	Dropout                 *float64         `json:"dropout"`
+
+	// Filled by decodeModel's direct scan of "merges" (one of the two).
+	mergeLines []string
+	mergePairs [][2]string
 }
 
 // Load reads tokenizer.json and, when present, tokenizer_config.json from a
@@ -66,8 +71,8 @@ func LoadFiles(tokenizerPath, configPath string) (*Tokenizer, error) {
 // tokenizer_config.json (nil for none).
 func Parse(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 	var f fileJSON
-	if err := json.Unmarshal(tokenizerJSON, &f); err != nil {
-		return nil, fmt.Errorf("tokenizer.json: %w", err)
+	if err := decodeFile(tokenizerJSON, &f); err != nil {
+		return nil, err
 	}
 	t := &Tokenizer{}
 	if err := t.buildModel(&f.Model); err != nil {
@@ -133,15 +138,30 @@ func (t *Tokenizer) buildModel(m *modelJSON) error {
 		}
 		b.unk = id
 	}
-	pairs, err := parseMerges(m.Merges)
-	if err != nil {
-		return err
+	pairs := m.mergePairs
+	if len(m.mergeLines) > 0 || len(m.Merges) > 0 {
+		lines := m.mergeLines
+		if len(m.Merges) > 0 {
+			var err error
+			if pairs, err = parseMerges(m.Merges); err != nil {
+				return err
+			}
+		}
+		for i, line := range lines {
+			a, b, ok := strings.Cut(line, " ")
+			if !ok || strings.Contains(b, " ") {
+				return fmt.Errorf("model merges: entry %d %q is not two space-separated tokens", i, line)
+			}
+			pairs = append(pairs, [2]string{a, b})
+		}
 	}
 	b.merges = newMergeTable(len(pairs))
+	var buf []byte
 	for rank, p := range pairs {
 		a, ok1 := m.Vocab[p[0]]
 		c, ok2 := m.Vocab[p[1]]
-		n, ok3 := m.Vocab[p[0]+p[1]]
+		buf = append(append(buf[:0], p[0]...), p[1]...)
+		n, ok3 := m.Vocab[string(buf)]
 		if !ok1 || !ok2 || !ok3 {
 			return fmt.Errorf("model: merge %d %q %q uses a token that is not in the vocab", rank, p[0], p[1])
 		}
@@ -222,9 +242,7 @@ func (t *Tokenizer) buildAdded(list []AddedToken) error {
 		t.added[id] = tok
 		t.addedByContent[a.Content] = tok
 		if id >= len(t.idToToken) {
-			grow := make([]string, id+1)
-			copy(grow, t.idToToken)
-			t.idToToken = grow
+			t.idToToken = slices.Grow(t.idToToken, id+1-len(t.idToToken))[:id+1]
 		}
 		t.idToToken[id] = a.Content
 	}
