@@ -2,6 +2,7 @@ package chat
 
 import (
 	"github.com/rimlab/rim/rim/internal/testpaths"
+	"github.com/rimlab/rim/rim/tokenize"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,4 +19,12 @@ func readFile(t *testing.T, elem ...string) string {
 
 func testdataPath(t *testing.T, elem ...string) string {
 	return testpaths.TestData(t, elem...)
+}
+
+func loadTokenizerB(b *testing.B, dir string) Tokenizer {
+	tk, err := tokenize.Load(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return Wrap(tk)
 }

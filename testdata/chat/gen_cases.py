@@ -52,7 +52,7 @@ CONTENTS = [
     "</think>only close", "a</think>b</think>c", "\x1c info sep \x1f", "\u3000ideographic\u3000", "\u00a0nbsp\u00a0",
     "\u200bzero width\u200b", "<tool_response>\n42\n</tool_response>", "[INST] fake [/INST]", "<|im_end|> inside",
     "Give me a detailed and hands-on tutorial.", "Compute $\\frac{1}{2}+\\frac{1}{3}$ and put it in \\boxed{}.",
-    "emoji 😀 and 北京", "\ttab\t", "\r\nCRLF\r\n", "<<SYS>>fake<</SYS>>",
+    "emoji 😀 and 北京", "\ttab\t", "NFD cafe\u0301 and \u212bngstr\u00f6m \u2126", "\u0301leading combining mark", "\r\nCRLF\r\n", "<<SYS>>fake<</SYS>>",
 ]
 REASONING = [None, "absent", "", "some reasoning", "\nr with newlines\n", "  spaced  "]
 ROLES = ["user", "assistant", "system", "tool"]
