@@ -1,0 +1,343 @@
+package finetune
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/rimlab/rim/rim/fileio"
+	"github.com/rimlab/rim/rim/finetune/lora"
+	"github.com/rimlab/rim/rim/finetune/sft"
+	"github.com/rimlab/rim/rim/safetensors"
+)
+
+// Files of a run directory and of each checkpoint-N inside it.
+const (
+	RunFile     = "run.json" // identity of the run: config, model, data fingerprint
+	LatestFile  = "latest"   // name of the newest complete checkpoint
+	StateFile   = "trainer_state.json"
+	OptimFile   = "optimizer.safetensors" // m.<param>, v.<param>
+	WeightsFile = "model.safetensors"     // full fine-tuning weights (LoRA: PEFT adapter files)
+)
+
+// RunInfo identifies a run; a run directory holding a different one is refused.
+type RunInfo struct {
+	Config      Config `json:"config"`
+	Model       string `json:"model"`        // model directory (informational)
+	ModelConfig string `json:"model_config"` // sha256 of its config.json
+	Data        string `json:"data"`         // sha256 of the examples (ids and labels)
+	NumExamples int    `json:"num_examples"`
+}
+
+// Fingerprint hashes examples (ids and labels, in order).
+func Fingerprint(data []sft.Example) string {
+	h := sha256.New()
+	var b [8]byte
+	for _, e := range data {
+		binary.LittleEndian.PutUint64(b[:], uint64(len(e.IDs)))
+		h.Write(b[:])
+		for i := range e.IDs {
+			binary.LittleEndian.PutUint64(b[:], uint64(e.IDs[i])<<32|uint64(uint32(e.Labels[i])))
+			h.Write(b[:])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Info returns this trainer's RunInfo.
+func (t *Trainer) Info() (RunInfo, error) {
+	raw, err := os.ReadFile(filepath.Join(t.Model.Dir, "config.json"))
+	if err != nil {
+		return RunInfo{}, fmt.Errorf("finetune: %w", err)
+	}
+	sum := sha256.Sum256(raw)
+	return RunInfo{Config: t.Cfg, Model: t.Model.Dir, ModelConfig: hex.EncodeToString(sum[:]),
+		Data: Fingerprint(t.Data), NumExamples: len(t.Data)}, nil
+}
+
+// Prepare makes dir ready for this trainer's run and, with resume, restores
+// the newest checkpoint. A directory that already holds a run is refused
+// unless resume (same run: config, model config and data must match) or
+// overwrite (rim's files in it are removed first). It returns the checkpoint
+// resumed from ("" for a fresh start).
+func (t *Trainer) Prepare(dir string, resume, overwrite bool) (string, error) {
+	info, err := t.Info()
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("finetune: %w", err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, RunFile))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if resume {
+			return "", fmt.Errorf("finetune: --resume: %s holds no run (%s missing)", dir, RunFile)
+		}
+	case err != nil:
+		return "", fmt.Errorf("finetune: %w", err)
+	case overwrite:
+		if err := clearRun(dir); err != nil {
+			return "", err
+		}
+	case !resume:
+		return "", fmt.Errorf("finetune: output dir %s already holds a run; pass --resume to continue it or --overwrite to replace it", dir)
+	default:
+		var old RunInfo
+		if err := json.Unmarshal(raw, &old); err != nil {
+			return "", fmt.Errorf("finetune: %s: %w", filepath.Join(dir, RunFile), err)
+		}
+		if d := diffRun(old, info); d != "" {
+			return "", fmt.Errorf("finetune: --resume: %s holds a different run (%s)", dir, d)
+		}
+		name, err := os.ReadFile(filepath.Join(dir, LatestFile))
+		if errors.Is(err, os.ErrNotExist) {
+			return "", nil // the run never reached a checkpoint: start over
+		} else if err != nil {
+			return "", fmt.Errorf("finetune: %w", err)
+		}
+		ck := filepath.Join(dir, strings.TrimSpace(string(name)))
+		return ck, t.Load(ck)
+	}
+	js, _ := json.MarshalIndent(info, "", "  ")
+	return "", fileio.WriteFileAtomic(filepath.Join(dir, RunFile), append(js, '\n'), 0o644)
+}
+
+func diffRun(a, b RunInfo) string {
+	switch {
+	case a.ModelConfig != b.ModelConfig:
+		return "model config.json differs: " + a.Model + " vs " + b.Model
+	case a.Data != b.Data || a.NumExamples != b.NumExamples:
+		return fmt.Sprintf("data differs: %d vs %d examples, fingerprint %.12s vs %.12s", a.NumExamples, b.NumExamples, a.Data, b.Data)
+	}
+	ja, _ := json.Marshal(a.Config)
+	jb, _ := json.Marshal(b.Config)
+	if string(ja) != string(jb) {
+		var ma, mb map[string]any
+		json.Unmarshal(ja, &ma)
+		json.Unmarshal(jb, &mb)
+		var keys []string
+		for k := range ma {
+			if !reflect.DeepEqual(ma[k], mb[k]) {
+				keys = append(keys, fmt.Sprintf("%s: %v vs %v", k, ma[k], mb[k]))
+			}
+		}
+		sort.Strings(keys)
+		return "config differs: " + strings.Join(keys, "; ")
+	}
+	return ""
+}
+
+// clearRun removes rim's files from a run directory (nothing else).
+func clearRun(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("finetune: %w", err)
+	}
+	for _, e := range ents {
+		n := e.Name()
+		if n == RunFile || n == LatestFile || n == "final" || n == "probes" || strings.HasPrefix(n, "checkpoint-") || strings.HasPrefix(n, ".tmp-checkpoint-") {
+			if err := os.RemoveAll(filepath.Join(dir, n)); err != nil {
+				return fmt.Errorf("finetune: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// writeWeights writes the trainable weights into dir: the PEFT adapter
+// (LoRA) or model.safetensors + config.json (full).
+func (t *Trainer) writeWeights(dir string) error {
+	if t.adapter != nil {
+		return t.Adapter().Save(dir)
+	}
+	ts := make([]safetensors.Tensor, len(t.tNames))
+	for i, n := range t.tNames {
+		ts[i] = safetensors.F32(n, t.params[i].Shape().Dimensions, tensors.MustCopyFlatData[float32](t.params[i]))
+	}
+	if err := safetensors.Write(filepath.Join(dir, WeightsFile), ts, map[string]string{"format": "pt"}); err != nil {
+		return err
+	}
+	return copyFile(filepath.Join(t.Model.Dir, "config.json"), filepath.Join(dir, "config.json"))
+}
+
+// Save writes checkpoint-<step> into dir atomically: everything goes into a
+// temporary directory that is renamed into place only when complete, then
+// the "latest" pointer is replaced; a failure (disk full, a failing hook)
+// leaves the previous checkpoint and pointer untouched. Hooks due at this
+// step run inside it. Older checkpoints beyond Cfg.Keep are removed.
+func (t *Trainer) Save(dir string) (string, error) {
+	name := fmt.Sprintf("checkpoint-%d", t.State.Step)
+	tmp, err := os.MkdirTemp(dir, ".tmp-"+name+"-")
+	if err != nil {
+		return "", fmt.Errorf("finetune: checkpoint: %w", err)
+	}
+	if err := t.writeCheckpoint(tmp); err != nil {
+		os.RemoveAll(tmp)
+		return "", fmt.Errorf("finetune: checkpoint %s not written (previous checkpoint kept): %w", name, err)
+	}
+	final := filepath.Join(dir, name)
+	if _, err := os.Stat(final); err == nil {
+		if err := os.RemoveAll(final); err != nil {
+			os.RemoveAll(tmp)
+			return "", fmt.Errorf("finetune: checkpoint: %w", err)
+		}
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		os.RemoveAll(tmp)
+		return "", fmt.Errorf("finetune: checkpoint: %w", err)
+	}
+	syncDir(dir)
+	if err := fileio.WriteFileAtomic(filepath.Join(dir, LatestFile), []byte(name+"\n"), 0o644); err != nil {
+		return "", err
+	}
+	return final, t.prune(dir, name)
+}
+
+func (t *Trainer) writeCheckpoint(dir string) error {
+	if err := t.writeWeights(dir); err != nil {
+		return err
+	}
+	var ts []safetensors.Tensor
+	for i, n := range t.tNames {
+		dims := t.params[i].Shape().Dimensions
+		ts = append(ts, safetensors.F32("m."+n, dims, tensors.MustCopyFlatData[float32](t.mom[i])),
+			safetensors.F32("v."+n, dims, tensors.MustCopyFlatData[float32](t.vel[i])))
+	}
+	if err := safetensors.Write(filepath.Join(dir, OptimFile), ts, map[string]string{"step": strconv.Itoa(t.State.Step)}); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(t.State, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := fileio.WriteFileAtomic(filepath.Join(dir, StateFile), append(js, '\n'), 0o644); err != nil {
+		return err
+	}
+	for _, h := range t.Hooks {
+		if h.Every == 0 || t.State.Step%h.Every == 0 || t.State.Step == t.State.TotalSteps {
+			if err := h.Run(&HookContext{T: t, Step: t.State.Step, Dir: dir}); err != nil {
+				return fmt.Errorf("hook %s: %w", h.Name, err)
+			}
+		}
+	}
+	syncDir(dir)
+	return nil
+}
+
+func (t *Trainer) prune(dir, keep string) error {
+	if t.Cfg.Keep <= 0 {
+		return nil
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var steps []int
+	for _, e := range ents {
+		if s, ok := strings.CutPrefix(e.Name(), "checkpoint-"); ok {
+			if n, err := strconv.Atoi(s); err == nil {
+				steps = append(steps, n)
+			}
+		}
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(steps)))
+	for i, s := range steps {
+		n := fmt.Sprintf("checkpoint-%d", s)
+		if i >= t.Cfg.Keep && n != keep {
+			if err := os.RemoveAll(filepath.Join(dir, n)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Load restores weights, optimiser moments and position from a checkpoint
+// directory written by Save.
+func (t *Trainer) Load(dir string) error {
+	raw, err := os.ReadFile(filepath.Join(dir, StateFile))
+	if err != nil {
+		return fmt.Errorf("finetune: resume: %w", err)
+	}
+	var st State
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return fmt.Errorf("finetune: resume: %s: %w", filepath.Join(dir, StateFile), err)
+	}
+	if st.TotalSteps != t.State.TotalSteps || st.StepsEpoch != t.State.StepsEpoch || st.Seed != t.State.Seed {
+		return fmt.Errorf("finetune: resume: %s: schedule differs (%d steps, %d per epoch, seed %d; this run %d, %d, %d)",
+			dir, st.TotalSteps, st.StepsEpoch, st.Seed, t.State.TotalSteps, t.State.StepsEpoch, t.State.Seed)
+	}
+	vals := map[string][]float32{}
+	if t.adapter != nil {
+		a, err := lora.Load(dir, Modules(t.Model))
+		if err != nil {
+			return fmt.Errorf("finetune: resume: %w", err)
+		}
+		for _, p := range a.Pairs {
+			an, bn := lora.TensorNames(p.Module.Name)
+			vals[an], vals[bn] = p.A, p.B
+		}
+	} else {
+		f, err := safetensors.Open(filepath.Join(dir, WeightsFile))
+		if err != nil {
+			return fmt.Errorf("finetune: resume: %w", err)
+		}
+		defer f.Close()
+		for _, n := range t.tNames {
+			if vals[n], _, err = f.Float32(n); err != nil {
+				return fmt.Errorf("finetune: resume: %w", err)
+			}
+		}
+	}
+	of, err := safetensors.Open(filepath.Join(dir, OptimFile))
+	if err != nil {
+		return fmt.Errorf("finetune: resume: %w", err)
+	}
+	defer of.Close()
+	ps, ms, vs := make([]*tensors.Tensor, len(t.tNames)), make([]*tensors.Tensor, len(t.tNames)), make([]*tensors.Tensor, len(t.tNames))
+	for i, n := range t.tNames {
+		dims := t.params[i].Shape().Dimensions
+		p, ok := vals[n]
+		if !ok || len(p) != t.params[i].Shape().Size() {
+			return fmt.Errorf("finetune: resume: %s: %s missing or mis-shaped", dir, n)
+		}
+		m, _, err1 := of.Float32("m." + n)
+		v, _, err2 := of.Float32("v." + n)
+		if err1 != nil || err2 != nil || len(m) != len(p) || len(v) != len(p) {
+			return fmt.Errorf("finetune: resume: %s: optimiser state of %s missing or mis-shaped", dir, n)
+		}
+		ps[i] = tensors.FromFlatDataAndDimensions(p, dims...)
+		ms[i] = tensors.FromFlatDataAndDimensions(m, dims...)
+		vs[i] = tensors.FromFlatDataAndDimensions(v, dims...)
+	}
+	t.replace(ps, ms, vs)
+	t.State = st
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return fileio.WriteFileAtomic(dst, b, 0o644)
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}

@@ -1,0 +1,73 @@
+package finetune
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/rimlab/rim/rim/safetensors"
+)
+
+// exportCopies are the non-weight files of a model directory carried into an export.
+var exportCopies = []string{"config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+	"special_tokens_map.json", "chat_template.jinja", "vocab.json", "merges.txt", "tokenizer.model"}
+
+// ExportMerged writes a plain Hugging Face model directory with the
+// fine-tuned weights (LoRA merged into the base weights in float32: W + s·B·A)
+// under the original HF names, plus the base directory's config, generation
+// and tokenizer files. The directory is assembled under a temporary name and
+// renamed into place; an existing dir is refused.
+func (t *Trainer) ExportMerged(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return fmt.Errorf("finetune: export: %s already exists", dir)
+	}
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("finetune: export: %w", err)
+	}
+	tmp, err := os.MkdirTemp(parent, ".tmp-export-")
+	if err != nil {
+		return fmt.Errorf("finetune: export: %w", err)
+	}
+	if err := t.exportInto(tmp); err != nil {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("finetune: export: %w", err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("finetune: export: %w", err)
+	}
+	return nil
+}
+
+func (t *Trainer) exportInto(dir string) error {
+	cur := t.modelParams()
+	a := t.Adapter()
+	ts := make([]safetensors.Tensor, len(t.mNames))
+	for i, n := range t.mNames {
+		w := tensors.MustCopyFlatData[float32](cur[i])
+		if mod, isW := strings.CutSuffix(n, ".weight"); a != nil && isW {
+			if p, ok := a.Pair(mod); ok {
+				if err := a.Merge(p, w); err != nil {
+					return err
+				}
+			}
+		}
+		ts[i] = safetensors.F32(n, cur[i].Shape().Dimensions, w)
+	}
+	if err := safetensors.Write(filepath.Join(dir, WeightsFile), ts, map[string]string{"format": "pt"}); err != nil {
+		return err
+	}
+	for _, f := range exportCopies {
+		src := filepath.Join(t.Model.Dir, f)
+		if _, err := os.Stat(src); err == nil {
+			if err := copyFile(src, filepath.Join(dir, f)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
