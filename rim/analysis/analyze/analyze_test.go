@@ -100,12 +100,12 @@ func TestRAS(t *testing.T) {
 	if err := RAS(RASOptions{Base: base, Tuned: tuned}, &out, &errb); err != nil {
 		t.Fatal(err)
 	}
-	if got := out.String(); got != "delta_safe=1.33333 delta_math=0.666667 ras=0.888889\n" {
+	if got := out.String(); got != "delta_safe=1.3333333333333333 delta_math=0.6666666666666666 ras=0.8888888888888888\n" {
 		t.Errorf("output %q", got)
 	}
 	out.Reset()
 	RAS(RASOptions{Base: base, Tuned: tuned, Options: ras.Options{Norm: ras.NormQualifying}}, &out, &errb)
-	if got := out.String(); got != "delta_safe=4 delta_math=2 ras=2.66667\n" {
+	if got := out.String(); got != "delta_safe=4 delta_math=2 ras=2.6666666666666665\n" {
 		t.Errorf("qualifying: %q", got)
 	}
 	// Mismatched sample counts.
@@ -159,7 +159,7 @@ func TestRASNeuronsAndRandom(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(out.String(), "\n")
-	if lines[0] != "delta_safe=1 delta_math=2 ras=1.33333" || !strings.HasPrefix(lines[1], "random delta_safe=0 ") {
+	if lines[0] != "delta_safe=1 delta_math=2 ras=1.3333333333333333" || !strings.HasPrefix(lines[1], "random delta_safe=0 ") {
 		t.Errorf("output %q", out.String())
 	}
 	var rep RASReport
@@ -170,13 +170,13 @@ func TestRASNeuronsAndRandom(t *testing.T) {
 	// All 8 dims: δ⁻ = 1/8, δ⁺ = (2+6)/8.
 	out.Reset()
 	RAS(RASOptions{Base: base, Tuned: tuned}, &out, &errb)
-	if out.String() != "delta_safe=0.125 delta_math=1 ras=0.222222\n" {
+	if out.String() != "delta_safe=0.125 delta_math=1 ras=0.2222222222222222\n" {
 		t.Errorf("all dims: %q", out.String())
 	}
 	flat := writeFile(t, dir, "flat.json", `[6]`)
 	out.Reset()
 	RAS(RASOptions{Base: base, Tuned: tuned, Neurons: flat}, &out, &errb)
-	if out.String() != "delta_safe=1 delta_math=2 ras=1.33333\n" {
+	if out.String() != "delta_safe=1 delta_math=2 ras=1.3333333333333333\n" {
 		t.Errorf("flat set: %q", out.String())
 	}
 	wantErr(t, RAS(RASOptions{Base: base, Tuned: tuned, Neurons: writeFile(t, dir, "oob.json", `[{"layer":2,"index":0}]`)}, &out, &errb), "L2.N0 outside the layer widths")

@@ -140,7 +140,7 @@ func readTable(path string) (*table, error) {
 		return nil, fmt.Errorf("%s: empty csv (a header row is required)", path)
 	}
 	for i := range recs[0] {
-		recs[0][i] = strings.TrimSpace(recs[0][i])
+		recs[0][i] = strings.TrimSpace(strings.TrimPrefix(recs[0][i], "\ufeff")) // spreadsheet BOM
 	}
 	return &table{path: path, header: recs[0], rows: recs[1:]}, nil
 }
@@ -218,5 +218,7 @@ func (t *table) floats(name string) ([]float64, error) {
 	return out, nil
 }
 
-// fmtNum formats a statistic for the fixed stdout lines.
-func fmtNum(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+// fmtNum formats a statistic for the fixed stdout lines: the shortest
+// decimal that reads back as the same float64, so that outside tools can
+// compare rim's numbers with theirs at full precision.
+func fmtNum(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

@@ -77,16 +77,16 @@ func TestAnalyzeRASFixedForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errs := runAnalyze(t, "analyze", "ras", "--base", base, "--tuned", tuned)
-	if code != 0 || out != "delta_safe=1.33333 delta_math=0.666667 ras=0.888889\n" {
+	if code != 0 || out != "delta_safe=1.3333333333333333 delta_math=0.6666666666666666 ras=0.8888888888888888\n" {
 		t.Fatalf("exit %d out %q err %q", code, out, errs)
 	}
 	code, out, _ = runAnalyze(t, "analyze", "ras", "--base", base, "--tuned", tuned, "--norm", "qualifying")
-	if code != 0 || out != "delta_safe=4 delta_math=2 ras=2.66667\n" {
+	if code != 0 || out != "delta_safe=4 delta_math=2 ras=2.6666666666666665\n" {
 		t.Fatalf("qualifying: exit %d out %q", code, out)
 	}
 	// Per sample: sample 0 safe (3−2)/2·3 = 1.5, sample 1 (5−2)/2·5 = 7.5 → mean 4.5/3 = 1.5.
 	code, out, _ = runAnalyze(t, "analyze", "ras", "--base", base, "--tuned", tuned, "--aggregate", "per-sample")
-	if code != 0 || !strings.HasPrefix(out, "delta_safe=1.5 delta_math=0.666667 ") {
+	if code != 0 || !strings.HasPrefix(out, "delta_safe=1.5 delta_math=0.6666666666666666 ") {
 		t.Fatalf("per-sample: exit %d out %q", code, out)
 	}
 	code, _, errs = runAnalyze(t, "analyze", "ras", "--base", base, "--tuned", tuned, "--guard", "maybe")
