@@ -1,14 +1,30 @@
 package tokenize
 
 import (
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/rimlab/rim/rim/internal/testpaths"
 	"golang.org/x/text/unicode/norm"
 )
 
+// addSeeds adds hand-picked strings and the edge-case pool of
+// testdata/tokenize/hfref/texts.json to the fuzz corpus.
 func addSeeds(f *testing.F) {
+	data, err := os.ReadFile(testpaths.TestData(f, "tokenize", "hfref", "texts.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	var pool []string
+	if err := json.Unmarshal(data, &pool); err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range pool {
+		f.Add(s)
+	}
 	for _, s := range []string{"", " ", "Hello world", "a  b\n\n\tc   \n", "<|im_start|>user\nHi<|im_end|>", "x<s>y</s>",
 		"\U0001fae0 \u4f60\u597d", "don't 'LL", "12345", "e\u0301", "\xff\xfe", "\u2581x", "  lead", "<think>\n\n</think>"} {
 		f.Add(s)
