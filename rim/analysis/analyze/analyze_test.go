@@ -72,6 +72,11 @@ func TestCorrelateFig8(t *testing.T) {
 	dir := t.TempDir()
 	bad := writeFile(t, dir, "bad.csv", "a,b\n1,2\n2,NaN\n3,4\n")
 	wantErr(t, Correlate(CorrelateOptions{CSV: bad, X: "a", Y: "b"}, &out), `row 2 column "b" is NaN`)
+	out.Reset()
+	bom := writeFile(t, dir, "bom.csv", "\ufeffa,b\n1,2\n2,4.5\n3,5\n")
+	if err := Correlate(CorrelateOptions{CSV: bom, X: "a", Y: "b"}, &out); err != nil || !strings.HasPrefix(out.String(), "pearson r=0.9") {
+		t.Errorf("csv with BOM: %q %v", out.String(), err)
+	}
 	bad = writeFile(t, dir, "bad2.csv", "a,b\n1,2\n2,x\n3,4\n")
 	wantErr(t, Correlate(CorrelateOptions{CSV: bad, X: "a", Y: "b"}, &out), `row 2 column "b": "x" is not a number`)
 	wantErr(t, Correlate(CorrelateOptions{CSV: csv, X: "ras", Y: "mrate"}, &out), `no column "ras" (columns: checkpoint, mrate`)

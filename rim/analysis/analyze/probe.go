@@ -166,7 +166,11 @@ func Probe(o ProbeOptions, stdout io.Writer) error {
 		if r.Threshold != nil {
 			th = strconv.FormatFloat(*r.Threshold, 'g', 8, 64)
 		}
-		line := []string{strconv.Itoa(r.Layer), cv, strconv.FormatFloat(r.TestAcc, 'f', 4, 64)}
+		te := "-"
+		if r.TestAcc != nil {
+			te = strconv.FormatFloat(*r.TestAcc, 'f', 4, 64)
+		}
+		line := []string{strconv.Itoa(r.Layer), cv, te}
 		for _, g := range groups {
 			gr := r.Groups[g]
 			sc := "-"

@@ -37,7 +37,7 @@ type LayerResult struct {
 	Layer     int                    `json:"layer"`
 	Threshold *float64               `json:"threshold,omitempty"` // τ (steering only)
 	TrainAcc  float64                `json:"train_accuracy"`
-	TestAcc   float64                `json:"test_accuracy"`
+	TestAcc   *float64               `json:"test_accuracy"` // nil without test samples
 	CV        *CV                    `json:"cv,omitempty"` // over all samples (train and test)
 	Groups    map[string]GroupResult `json:"groups"`
 }
@@ -112,7 +112,8 @@ func Layers(nLayers int, layer func(l int) ([][]float64, error), samples []Sampl
 		}
 		res := LayerResult{Layer: l, TrainAcc: Accuracy(c, trP, trN), Groups: map[string]GroupResult{}}
 		if len(teP)+len(teN) > 0 {
-			res.TestAcc = Accuracy(c, teP, teN)
+			a := Accuracy(c, teP, teN)
+			res.TestAcc = &a
 		}
 		if st, ok := c.(*Steering); ok {
 			th := st.Threshold
