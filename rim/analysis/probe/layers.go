@@ -38,7 +38,7 @@ type LayerResult struct {
 	Threshold *float64               `json:"threshold,omitempty"` // τ (steering only)
 	TrainAcc  float64                `json:"train_accuracy"`
 	TestAcc   *float64               `json:"test_accuracy"` // nil without test samples
-	CV        *CV                    `json:"cv,omitempty"` // over all samples (train and test)
+	CV        *CV                    `json:"cv,omitempty"`  // over all samples (train and test)
 	Groups    map[string]GroupResult `json:"groups"`
 }
 
