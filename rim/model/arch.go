@@ -17,14 +17,19 @@ type Arch struct {
 	fusedUp   bool // phi3: gate_up_proj = [gate | up]
 	postNorm  bool // olmo2: norms applied to sublayer outputs
 	qkvBias   bool // qwen2: q/k/v biases regardless of config
-	oBiasCfg  bool // attention_bias also puts a bias on o_proj (llama, phimoe)
-	moe       moeKind
+	// attnBias: config.json attention_bias puts biases on q, k, v and o (as the
+	// HF class does for llama, qwen3, qwen3_moe, olmo2, olmoe, phimoe; mistral,
+	// mixtral and phi3 hard-code no biases).
+	attnBias bool
+	moe      moeKind
 	// moePrefix is the HF module of the sparse block: "mlp" or "block_sparse_moe".
 	moePrefix string
 	// longropeMScale: phimoe multiplies cos/sin by short/long_mscale (phi3 uses sqrt(1+ln s/ln orig)).
 	longropeMScale bool
 	// longropeByKeys: the long/short choice uses the key length (phimoe), not max(position_ids)+1 (phi3).
 	longropeByKeys bool
+	// mlpBias: config.json mlp_bias puts biases on the MLP projections (llama only).
+	mlpBias bool
 	// noWindow: the HF class ignores config.sliding_window (llama, olmo2, olmoe).
 	noWindow bool
 }
@@ -111,7 +116,7 @@ func paramTable(c *Config, a *Arch) []ParamSpec {
 		if a.postNorm {
 			norm(p+"post_feedforward_layernorm", D)
 		}
-		qkvBias := a.qkvBias || c.AttentionBias
+		qkvBias := a.qkvBias || (a.attnBias && c.AttentionBias)
 		if a.fusedQKV {
 			linear(p+"self_attn.qkv_proj", (H+2*KV)*hd, D, qkvBias)
 		} else {
@@ -119,7 +124,7 @@ func paramTable(c *Config, a *Arch) []ParamSpec {
 			linear(p+"self_attn.k_proj", KV*hd, D, qkvBias)
 			linear(p+"self_attn.v_proj", KV*hd, D, qkvBias)
 		}
-		linear(p+"self_attn.o_proj", D, H*hd, a.oBiasCfg && c.AttentionBias)
+		linear(p+"self_attn.o_proj", D, H*hd, a.attnBias && c.AttentionBias)
 		switch a.qkNorm {
 		case qkPerHead:
 			add(p+"self_attn.q_norm.weight", hd)
@@ -141,12 +146,12 @@ func paramTable(c *Config, a *Arch) []ParamSpec {
 		} else {
 			I := c.Intermediate
 			if a.fusedUp {
-				linear(p+"mlp.gate_up_proj", 2*I, D, c.MLPBias)
+				linear(p+"mlp.gate_up_proj", 2*I, D, a.mlpBias && c.MLPBias)
 			} else {
-				linear(p+"mlp.gate_proj", I, D, c.MLPBias)
-				linear(p+"mlp.up_proj", I, D, c.MLPBias)
+				linear(p+"mlp.gate_proj", I, D, a.mlpBias && c.MLPBias)
+				linear(p+"mlp.up_proj", I, D, a.mlpBias && c.MLPBias)
 			}
-			linear(p+"mlp.down_proj", D, I, c.MLPBias)
+			linear(p+"mlp.down_proj", D, I, a.mlpBias && c.MLPBias)
 		}
 	}
 	norm("model.norm", D)

@@ -5,5 +5,5 @@ package model
 // whole projection.
 // Semantics: shared/fixtures/hf-tiny/README.md (transformers 4.51.3).
 func init() {
-	register(&Arch{ModelType: "olmo2", postNorm: true, qkNorm: qkWhole, noWindow: true})
+	register(&Arch{ModelType: "olmo2", postNorm: true, attnBias: true, qkNorm: qkWhole, noWindow: true})
 }

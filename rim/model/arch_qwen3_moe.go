@@ -4,5 +4,5 @@ package model
 // on layers selected by decoder_sparse_step / mlp_only_layers.
 // Semantics: shared/fixtures/hf-tiny/README.md (transformers 4.51.3).
 func init() {
-	register(&Arch{ModelType: "qwen3_moe", qkNorm: qkPerHead, moe: moeSoftmax, moePrefix: "mlp"})
+	register(&Arch{ModelType: "qwen3_moe", qkNorm: qkPerHead, attnBias: true, moe: moeSoftmax, moePrefix: "mlp"})
 }
