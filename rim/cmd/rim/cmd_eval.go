@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"github.com/rimlab/rim/rim/data"
 	"github.com/rimlab/rim/rim/data/chatapi"
 	"github.com/rimlab/rim/rim/eval"
+	"github.com/rimlab/rim/rim/eval/respond"
 )
 
 func init() {
@@ -29,9 +29,63 @@ func init() {
 	})
 }
 
-// errModelMode is returned for --model until rim/generate provides a
-// Responder; recorded responses work today.
-var errModelMode = errors.New("--model is not wired yet (needs rim/generate); generate responses elsewhere and pass --responses FILE")
+// modelFlags are the model-mode flags shared by eval math and eval safety.
+type modelFlags struct {
+	model, dataDir, think, save *string
+	limit, maxTokens, batch     *int
+}
+
+func addModelFlags(fs *flag.FlagSet) *modelFlags {
+	return &modelFlags{
+		model:     fs.String("model", "", "model directory: generate the responses greedily instead of reading --responses"),
+		dataDir:   fs.String("data", "", "data folder laid out like shared/data (default $RIM_DATA)"),
+		think:     fs.String("think", "default", "Qwen3 thinking: on, off or default (the template's)"),
+		save:      fs.String("save-responses", "", "model mode: also write the generated responses as recorded-responses JSONL"),
+		limit:     fs.Int("limit", 0, "model mode: use only the first N items (0: all)"),
+		maxTokens: fs.Int("max-tokens", 1024, "model mode: new tokens per response"),
+		batch:     fs.Int("batch", 8, "model mode: prompts per decoding batch"),
+	}
+}
+
+// respondAll generates one response per prompt with the model of mf.
+func (mf *modelFlags) respondAll(prompts []string, prefill string, stderr io.Writer) ([]string, error) {
+	var think *bool
+	switch *mf.think {
+	case "on":
+		t := true
+		think = &t
+	case "off":
+		f := false
+		think = &f
+	case "default":
+	default:
+		return nil, fmt.Errorf("--think %q: want on, off or default", *mf.think)
+	}
+	r, err := respond.Load(*mf.model, *mf.maxTokens)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	r.Batch, r.Think, r.Prefill = *mf.batch, think, prefill
+	r.OnBatch = func(done, total int) { fmt.Fprintf(stderr, "generated %d/%d\n", done, total) }
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return r.Respond(ctx, prompts)
+}
+
+func (mf *modelFlags) limitN(n int) int {
+	if *mf.limit > 0 && *mf.limit < n {
+		return *mf.limit
+	}
+	return n
+}
+
+func saveRecorded(path string, recs []eval.Recorded) error {
+	if path == "" {
+		return nil
+	}
+	return eval.WriteJSONL(path, recs)
+}
 
 func readOpts(skip bool, stderr io.Writer) []data.ReadOption {
 	if !skip {
@@ -46,7 +100,9 @@ func evalMath(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rim eval math", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	responses := fs.String("responses", "", "recorded responses JSONL: response, gold, optional id and category")
-	model := fs.String("model", "", "model directory (not wired yet)")
+	mf := addModelFlags(fs)
+	set := fs.String("set", "gsm8k-test", "model mode: math set (gsm8k-test, gsm8k-train, math500, math401)")
+	suffix := fs.String("suffix", "", "model mode: text appended to each question (e.g. an answer-format instruction)")
 	out := fs.String("out", "", "write per-example JSONL (id, gold, extracted, method, found, correct) here")
 	order := fs.String("order", "####,boxed,answer-is,last-number", "extraction order (comma-separated; also: whole)")
 	tolAbs := fs.Float64("tol-abs", eval.DefaultTolerance.Abs, "absolute numeric tolerance (MATH401: 1e-3)")
@@ -55,19 +111,36 @@ func evalMath(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *model != "" {
-		return errModelMode
-	}
-	if *responses == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: rim eval math --responses FILE [--out FILE] [--order ...]")
+	if (*responses == "") == (*mf.model == "") || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: rim eval math (--responses FILE | --model DIR [--set NAME]) [--out FILE] [--order ...]")
 		return errUsage
 	}
 	o, err := eval.ParseOrder(*order)
 	if err != nil {
 		return err
 	}
-	recs, err := eval.ReadRecorded(*responses, true, readOpts(*skip, stderr)...)
-	if err != nil {
+	var recs []eval.Recorded
+	if *mf.model != "" {
+		ps, err := data.LoadProblems(*mf.dataDir, *set, readOpts(*skip, stderr)...)
+		if err != nil {
+			return err
+		}
+		ps = ps[:mf.limitN(len(ps))]
+		prompts := make([]string, len(ps))
+		for i, p := range ps {
+			prompts[i] = p.Question + *suffix
+		}
+		resps, err := mf.respondAll(prompts, "", stderr)
+		if err != nil {
+			return err
+		}
+		for i, p := range ps {
+			recs = append(recs, eval.Recorded{ID: p.ID, Prompt: prompts[i], Response: &resps[i], Gold: &ps[i].Answer, Category: p.Subject})
+		}
+		if err := saveRecorded(*mf.save, recs); err != nil {
+			return err
+		}
+	} else if recs, err = eval.ReadRecorded(*responses, true, readOpts(*skip, stderr)...); err != nil {
 		return err
 	}
 	if len(recs) == 0 {
@@ -147,7 +220,13 @@ func evalSafety(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rim eval safety", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	responses := fs.String("responses", "", "recorded responses JSONL: prompt, response, optional id and category")
-	model := fs.String("model", "", "model directory (not wired yet)")
+	mf := addModelFlags(fs)
+	set := fs.String("set", "default-harmful", "model mode: prompt set (default-harmful = HarmBench standard + StrongREJECT with paper categories, or any harmful set name)")
+	hexphi := fs.String("hexphi", "", "model mode: HEx-PHI folder with category_N.csv (overrides --set)")
+	mi := fs.Bool("mi", false, "model mode: append the category's malicious-intent sentence (HEx-PHI-MI)")
+	statement := fs.String("statement", "", "model mode: inject a Table A8 statement (e.g. \"calculation error\", \"confirmatory reasoning\") as an assistant prefill")
+	variant := fs.String("variant", "dark", "model mode: statement variant, clean (control) or dark (target)")
+	prefillStyle := fs.String("prefill-style", "think", "model mode: statement placement, think (after <think>) or inst (after [/INST])")
 	judgeName := fs.String("judge", "refusal", "judge: refusal (offline) or rubric (HEx-PHI 1–5 over an OpenAI-compatible endpoint)")
 	out := fs.String("out", "", "write per-example JSONL (id, judged, misaligned, score, reason, error) here")
 	skip := fs.Bool("skip-malformed", false, "skip malformed JSONL lines (reported on stderr) instead of stopping")
@@ -155,19 +234,36 @@ func evalSafety(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *model != "" {
-		return errModelMode
-	}
-	if *responses == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: rim eval safety --responses FILE --judge refusal|rubric [--out FILE]")
+	if (*responses == "") == (*mf.model == "") || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: rim eval safety (--responses FILE | --model DIR [--set NAME | --hexphi DIR]) --judge refusal|rubric [--out FILE]")
 		return errUsage
 	}
 	j, err := jf.judge(*judgeName)
 	if err != nil {
 		return err
 	}
-	recs, err := eval.ReadRecorded(*responses, false, readOpts(*skip, stderr)...)
-	if err != nil {
+	var recs []eval.Recorded
+	if *mf.model != "" {
+		ps, prefill, err := safetyPrompts(*mf.dataDir, *set, *hexphi, *mi, *statement, *variant, *prefillStyle, readOpts(*skip, stderr))
+		if err != nil {
+			return err
+		}
+		ps = ps[:mf.limitN(len(ps))]
+		prompts := make([]string, len(ps))
+		for i, p := range ps {
+			prompts[i] = p.Text
+		}
+		resps, err := mf.respondAll(prompts, prefill, stderr)
+		if err != nil {
+			return err
+		}
+		for i, p := range ps {
+			recs = append(recs, eval.Recorded{ID: p.ID, Prompt: p.Text, Response: &resps[i], Category: p.Category})
+		}
+		if err := saveRecorded(*mf.save, recs); err != nil {
+			return err
+		}
+	} else if recs, err = eval.ReadRecorded(*responses, false, readOpts(*skip, stderr)...); err != nil {
 		return err
 	}
 	if len(recs) == 0 {
@@ -248,4 +344,54 @@ func evalAgree(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "observed agreement: %.4f (n %d)\n", ag.Observed, ag.N)
 	fmt.Fprintf(stdout, "kappa: %.4f\n", ag.Kappa)
 	return nil
+}
+
+// safetyPrompts assembles the model-mode prompt set and the statement prefill.
+func safetyPrompts(root, set, hexphi string, mi bool, statement, variant, style string, opts []data.ReadOption) ([]data.Prompt, string, error) {
+	var ps []data.Prompt
+	var err error
+	switch {
+	case hexphi != "":
+		ps, err = data.HExPHI(hexphi, opts...)
+	case set == "default-harmful":
+		ps, err = data.DefaultHarmful(root)
+	default:
+		if ps, err = data.LoadPrompts(root, set, opts...); err == nil && mi {
+			ps, err = data.MapCategories(ps)
+		}
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if mi {
+		if ps, err = data.WithIntent(ps, false); err != nil {
+			return nil, "", err
+		}
+	}
+	if statement == "" {
+		return ps, "", nil
+	}
+	st, err := data.LookupStatement(statement)
+	if err != nil {
+		return nil, "", err
+	}
+	text := st.Dark
+	switch variant {
+	case "dark":
+	case "clean":
+		text = st.Clean
+	default:
+		return nil, "", fmt.Errorf("--variant %q: want clean or dark", variant)
+	}
+	var ps2 data.PrefillStyle
+	switch style {
+	case "think":
+		ps2 = data.ThinkPrefill
+	case "inst":
+		ps2 = data.InstPrefill
+	default:
+		return nil, "", fmt.Errorf("--prefill-style %q: want think or inst", style)
+	}
+	prefill, err := data.Prefill(ps2, text)
+	return ps, prefill, err
 }

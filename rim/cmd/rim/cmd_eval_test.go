@@ -105,8 +105,12 @@ func TestEvalCLIErrors(t *testing.T) {
 		t.Errorf("no responses: code %d", code)
 	}
 	errb.Reset()
-	if code := run([]string{"eval", "math", "--model", "/m"}, &errb); code != 1 || !strings.Contains(errb.String(), "not wired yet") {
-		t.Errorf("model mode: %d %q", code, errb.String())
+	if code := run([]string{"eval", "math", "--model", "/nonexistent-model", "--data", testpaths.Shared(t, "data"), "--limit", "1"}, &errb); code != 1 || !strings.Contains(errb.String(), "/nonexistent-model") {
+		t.Errorf("model mode, missing model: %d %q", code, errb.String())
+	}
+	errb.Reset()
+	if code := run([]string{"eval", "math", "--model", "/m", "--responses", bad}, &errb); code != 2 {
+		t.Errorf("--model with --responses: %d %q", code, errb.String())
 	}
 	t.Setenv("RIM_JUDGE_BASE_URL", "")
 	t.Setenv("OPENAI_BASE_URL", "")
