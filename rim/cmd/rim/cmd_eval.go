@@ -14,6 +14,7 @@ import (
 	"github.com/rimlab/rim/rim/data"
 	"github.com/rimlab/rim/rim/data/chatapi"
 	"github.com/rimlab/rim/rim/eval"
+	"github.com/rimlab/rim/rim/eval/derive"
 	"github.com/rimlab/rim/rim/eval/respond"
 )
 
@@ -394,4 +395,201 @@ func safetyPrompts(root, set, hexphi string, mi bool, statement, variant, style 
 	}
 	prefill, err := data.Prefill(ps2, text)
 	return ps, prefill, err
+}
+
+func init() {
+	register("eval sets", "list the named data sets and their record counts", func(args []string) error {
+		return evalSets(args, os.Stdout, os.Stderr)
+	})
+	register("eval derive literal", "build GSM8k-Literal with an OpenAI-compatible endpoint (cached)", func(args []string) error {
+		return deriveLiteral(args, os.Stdout, os.Stderr)
+	})
+	register("eval derive edit", "GSM8k(L) control/target edits with an OpenAI-compatible endpoint (cached, answers checked)", func(args []string) error {
+		return deriveEdit(args, os.Stdout, os.Stderr)
+	})
+}
+
+func evalSets(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rim eval sets", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("data", "", "data folder laid out like shared/data (default $RIM_DATA)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	for _, name := range data.SetNames() {
+		n, err := countSet(*dir, name)
+		if err != nil {
+			fmt.Fprintf(stdout, "%-20s error: %v\n", name, err)
+			continue
+		}
+		fmt.Fprintf(stdout, "%-20s %6d\n", name, n)
+	}
+	return nil
+}
+
+func countSet(dir, name string) (int, error) {
+	if ps, err := data.LoadProblems(dir, name); err == nil {
+		return len(ps), nil
+	} else if !strings.Contains(err.Error(), "prompt set") {
+		return 0, err
+	}
+	ps, err := data.LoadPrompts(dir, name)
+	return len(ps), err
+}
+
+// endpointFlags are the flags of the derive commands' LLM endpoint.
+type endpointFlags struct {
+	baseURL, model, cache *string
+	concurrency, retries  *int
+	timeout               *time.Duration
+}
+
+func addEndpointFlags(fs *flag.FlagSet) *endpointFlags {
+	defCache := ""
+	if d, err := os.UserCacheDir(); err == nil {
+		defCache = filepath.Join(d, "rim", "derive")
+	}
+	return &endpointFlags{
+		baseURL:     fs.String("base-url", "", "endpoint (default $RIM_LLM_BASE_URL, then $OPENAI_BASE_URL); API key from $RIM_LLM_API_KEY or $OPENAI_API_KEY"),
+		model:       fs.String("llm-model", "", "model name (default $RIM_LLM_MODEL)"),
+		cache:       fs.String("cache", defCache, "reply cache folder (\"\" disables)"),
+		concurrency: fs.Int("concurrency", 4, "parallel requests"),
+		retries:     fs.Int("retries", 5, "retries on 429/5xx/timeouts"),
+		timeout:     fs.Duration("timeout", 2*time.Minute, "timeout of one request"),
+	}
+}
+
+func (e *endpointFlags) client() (*chatapi.Client, *chatapi.Cache, error) {
+	cfg := chatapi.FromEnv("RIM_LLM")
+	if *e.baseURL != "" {
+		cfg.BaseURL = *e.baseURL
+	}
+	if *e.model != "" {
+		cfg.Model = *e.model
+	}
+	cfg.Concurrency, cfg.Timeout, cfg.MaxRetries = *e.concurrency, *e.timeout, *e.retries
+	if *e.retries == 0 {
+		cfg.MaxRetries = -1
+	}
+	c, err := chatapi.New(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	var cache *chatapi.Cache
+	if *e.cache != "" {
+		cache = &chatapi.Cache{Dir: *e.cache}
+	}
+	return c, cache, nil
+}
+
+func deriveLiteral(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rim eval derive literal", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("data", "", "data folder laid out like shared/data (default $RIM_DATA)")
+	set := fs.String("set", "gsm8k-train", "GSM8K set to convert")
+	limit := fs.Int("limit", 0, "use only the first N problems (0: all)")
+	out := fs.String("out", "", "output JSONL (every item; failed ones carry error)")
+	ef := addEndpointFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: rim eval derive literal --out FILE [--set gsm8k-train] [--limit N] [--base-url URL --llm-model NAME]")
+		return errUsage
+	}
+	c, cache, err := ef.client()
+	if err != nil {
+		return err
+	}
+	ps, err := data.LoadProblems(*dir, *set)
+	if err != nil {
+		return err
+	}
+	if *limit > 0 && *limit < len(ps) {
+		ps = ps[:*limit]
+	}
+	items, berr := derive.Literal(context.Background(), c, cache, ps)
+	if err := eval.WriteJSONL(*out, items); err != nil {
+		return err
+	}
+	ok, cached := 0, 0
+	for _, it := range items {
+		if it.Error == "" {
+			ok++
+		}
+		if it.Cached {
+			cached++
+		}
+	}
+	fmt.Fprintf(stdout, "literal: %d/%d usable (%d from cache)\n", ok, len(items), cached)
+	return berr
+}
+
+func deriveEdit(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rim eval derive edit", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	in := fs.String("in", "", "GSM8k(L) in Alpaca format (JSON array or JSONL: instruction, input, output)")
+	kinds := fs.String("kind", "control,target", "edits to make: control, target or both")
+	outPrefix := fs.String("out", "", "output prefix: writes PREFIX.control.jsonl / PREFIX.target.jsonl")
+	limit := fs.Int("limit", 0, "use only the first N records (0: all)")
+	ef := addEndpointFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *in == "" || *outPrefix == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: rim eval derive edit --in FILE --out PREFIX [--kind control,target] [--base-url URL --llm-model NAME]")
+		return errUsage
+	}
+	rs, err := data.ReadAlpacaRecords(*in)
+	if err != nil {
+		return err
+	}
+	if *limit > 0 && *limit < len(rs) {
+		rs = rs[:*limit]
+	}
+	c, cache, err := ef.client()
+	if err != nil {
+		return err
+	}
+	edited := map[derive.EditKind][]string{}
+	for _, k := range strings.Split(*kinds, ",") {
+		kind := derive.EditKind(strings.TrimSpace(k))
+		items, berr := derive.Edit(context.Background(), c, cache, kind, rs, eval.Grader{})
+		if items == nil {
+			return berr
+		}
+		if err := eval.WriteJSONL(*outPrefix+"."+string(kind)+".jsonl", items); err != nil {
+			return err
+		}
+		texts := make([]string, len(items))
+		kept := 0
+		for i, it := range items {
+			if it.Preserved {
+				texts[i] = it.Edited
+				kept++
+			}
+		}
+		edited[kind] = texts
+		fmt.Fprintf(stdout, "%s: %d/%d edits keep the final answer\n", kind, kept, len(items))
+		if berr != nil {
+			return berr
+		}
+	}
+	if ctl, tgt := edited[derive.Control], edited[derive.Target]; ctl != nil && tgt != nil {
+		orig := make([]string, len(rs))
+		for i, r := range rs {
+			orig[i] = r.Output
+		}
+		for _, u := range []struct {
+			name string
+			f    func(string) int
+		}{{"words", derive.Words}, {"characters", derive.Chars}} {
+			rep, err := derive.Lengths(u.name, u.f, orig, ctl, tgt)
+			if err != nil {
+				return err
+			}
+			rep.Write(stdout)
+		}
+	}
+	return nil
 }
