@@ -5,6 +5,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/rimlab/rim/rim/analysis/paper"
 )
 
 const L, H = 4, 8
@@ -82,27 +84,36 @@ func TestPlantedPattern(t *testing.T) {
 	}
 }
 
-// TestFig4bLabels: the paper's printed bubble labels are count/180.
+// TestFig4bLabels: the paper's ranked heads (Fig 4b) come out in order and
+// the printed bubble labels are count/180 (L6-H20 1.00, L0-H11 0.97, …).
 func TestFig4bLabels(t *testing.T) {
-	type hc struct {
-		name  string
-		count int
-		label float64
-	}
-	fig := []hc{{"L6-H20", 180, 1.00}, {"L0-H11", 174, 0.97}, {"L0-H23", 173, 0.96}, {"L17-H16", 133, 0.74}, {"L17-H13", 131, 0.73},
-		{"L0-H0", 128, 0.71}, {"L1-H25", 99, 0.55}, {"L15-H5", 80, 0.44}, {"L6-H11", 73, 0.41}, {"L15-H9", 34, 0.19},
-		{"L18-H7", 28, 0.16}, {"L15-H31", 21, 0.12}, {"L21-H15", 20, 0.11}}
-	c := &Counts{Layers: 36, Heads: 32, Samples: 180, N: make([]int, 36*32)}
+	c := &Counts{Layers: 36, Heads: 32, Samples: paper.Fig4bSamples, N: make([]int, 36*32)}
 	// Insert in reverse so that Ranked must sort.
-	for i := len(fig) - 1; i >= 0; i-- {
+	for i := len(paper.Fig4b) - 1; i >= 0; i-- {
 		var l, h int
-		fmt.Sscanf(fig[i].name, "L%d-H%d", &l, &h)
-		c.N[l*32+h] = fig[i].count
+		fmt.Sscanf(paper.Fig4b[i].Name, "L%d-H%d", &l, &h)
+		c.N[l*32+h] = paper.Fig4b[i].Count
 	}
 	r := Ranked(c)
-	for i, f := range fig {
-		if r[i].Name != f.name || math.Abs(math.Round(r[i].Fraction*100)/100-f.label) > 1e-9 {
-			t.Errorf("rank %d: %s %.4f, want %s %.2f", i, r[i].Name, r[i].Fraction, f.name, f.label)
+	if len(r) != len(paper.Fig4b) {
+		t.Fatalf("%d ranked heads, want %d", len(r), len(paper.Fig4b))
+	}
+	for i, f := range paper.Fig4b {
+		if r[i].Count != f.Count {
+			t.Errorf("rank %d: %s %d, want %s %d", i, r[i].Name, r[i].Count, f.Name, f.Count)
+		}
+	}
+	labels := map[string]float64{"L6-H20": 1.00, "L0-H11": 0.97, "L0-H23": 0.96, "L17-H16": 0.74, "L17-H13": 0.73, "L0-H0": 0.71,
+		"L1-H25": 0.55, "L15-H5": 0.44, "L6-H11": 0.41, "L15-H9": 0.19, "L18-H7": 0.16, "L15-H31": 0.12, "L21-H15": 0.11}
+	for _, h := range r {
+		if want, ok := labels[h.Name]; ok && math.Abs(math.Round(h.Fraction*100)/100-want) > 1e-9 {
+			t.Errorf("%s fraction %.4f, printed label %.2f", h.Name, h.Fraction, want)
+		}
+	}
+	// Ties are ordered by layer then head (L3-H2 before L14-H4, both 14).
+	for i := 1; i < len(r); i++ {
+		if r[i].Count == r[i-1].Count && (r[i].Layer < r[i-1].Layer || r[i].Layer == r[i-1].Layer && r[i].Head.Head < r[i-1].Head.Head) {
+			t.Errorf("tie order: %s after %s", r[i].Name, r[i-1].Name)
 		}
 	}
 }
