@@ -94,7 +94,8 @@ def run_notebook(path, out_dir, kernel, timeout, log):
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(path, as_version=4)
-    name = os.path.relpath(path, ROOT) if os.path.abspath(path).startswith(ROOT + os.sep) else path
+    inside = os.path.abspath(path).startswith(ROOT + os.sep)
+    name = os.path.relpath(path, ROOT) if inside else os.path.basename(path)
     res = {"notebook": name, "status": "passed", "reason": "", "cells": [], "seconds": 0.0}
     t0 = time.monotonic()
     client = NotebookClient(
