@@ -1,6 +1,7 @@
 package tokenize
 
 import (
+	"bytes"
 	"fmt"
 	"sync"
 	"unicode/utf8"
@@ -25,6 +26,13 @@ type bpe struct {
 	fuseUnk      bool
 	ignoreMerges bool
 	unk          int32 // -1: none
+	// spmSplit: no merge joins a symbol ending in a non-"▁" character to one
+	// starting with "▁", so a SentencePiece-style word can be cut before every
+	// such "▁" and the parts merged (and cached) separately with the same
+	// result. Without a pre-tokenizer (Llama-2/Mistral) the "word" is the
+	// whole text, and this turns an O(n log n) merge over it into cached
+	// word-sized pieces.
+	spmSplit bool
 
 	mu    sync.RWMutex
 	cache map[string][]tok
@@ -70,10 +78,30 @@ func (m *bpe) init() {
 	m.cache = make(map[string][]tok)
 }
 
+const metaspaceChar = "▁"
+
 // encode returns the tokens of one pre-token (raw UTF-8 bytes; byte-level
-// tokenizers map each byte to its char here). The result is shared: do not
-// modify it.
+// tokenizers map each byte to its char here). The result may be shared: do
+// not modify it.
 func (m *bpe) encode(w []byte) []tok {
+	if m.spmSplit && !m.byteLevel && len(w) > 32 {
+		var out []tok
+		start := 0
+		for i := 1; i < len(w); i++ {
+			if w[i] == metaspaceChar[0] && bytes.HasPrefix(w[i:], []byte(metaspaceChar)) && !bytes.HasSuffix(w[:i], []byte(metaspaceChar)) {
+				out = append(out, m.encodeWord(w[start:i])...)
+				start = i
+			}
+		}
+		if start > 0 {
+			return append(out, m.encodeWord(w[start:])...)
+		}
+	}
+	return m.encodeWord(w)
+}
+
+// encodeWord is encode without the SentencePiece split, through the cache.
+func (m *bpe) encodeWord(w []byte) []tok {
 	if len(w) == 0 {
 		return nil
 	}

@@ -156,8 +156,12 @@ func (t *Tokenizer) buildModel(m *modelJSON) error {
 		}
 	}
 	b.merges = newMergeTable(len(pairs))
+	_, b.spmSplit = m.Vocab[metaspaceChar]
 	var buf []byte
 	for rank, p := range pairs {
+		if !strings.HasSuffix(p[0], metaspaceChar) && strings.HasPrefix(p[1], metaspaceChar) {
+			b.spmSplit = false
+		}
 		a, ok1 := m.Vocab[p[0]]
 		c, ok2 := m.Vocab[p[1]]
 		buf = append(append(buf[:0], p[0]...), p[1]...)
