@@ -58,6 +58,7 @@ func TestGoldAsPrediction(t *testing.T) {
 		{"math500", func(p data.Problem) string {
 			return "<think>x = 3</think>\nSo the final answer is $\\boxed{" + p.Answer + "}$."
 		}},
+		{"math500", func(p data.Problem) string { return p.Solution }}, // the reference solutions' own \boxed{}
 		{"math401", func(p data.Problem) string { return p.Question + p.Answer }},
 	} {
 		ps, err := data.LoadProblems(root, c.set)
