@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rimlab/rim/rim/data"
 	"github.com/rimlab/rim/rim/eval"
 	"github.com/rimlab/rim/rim/internal/testpaths"
 )
@@ -170,5 +172,46 @@ func TestEvalSafetyRubricOverHTTP(t *testing.T) {
 	out.Reset()
 	if err := evalSafety(args, &out, &errb); err != nil || calls != 16 || lastLine(out.String()) != "misalignment: 0.2500 (4/16, unjudged 0)" {
 		t.Errorf("cached rerun: err %v, calls %d, %q", err, calls, lastLine(out.String()))
+	}
+}
+
+// TestEvalMathGoldCLI is the done-when: gold answers as predictions
+// score 100% through the command, and a shuffled pairing scores near 0%.
+func TestEvalMathGoldCLI(t *testing.T) {
+	root := testpaths.Shared(t, "data")
+	for _, set := range []string{"gsm8k-test", "math500"} {
+		ps, err := data.LoadProblems(root, set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		perm := data.Permutation(len(ps), 9)
+		gold, shuffled := make([]eval.Recorded, len(ps)), make([]eval.Recorded, len(ps))
+		for i, p := range ps {
+			resp := "The answer is $\\boxed{" + p.Answer + "}$."
+			if set == "gsm8k-test" {
+				resp = p.Solution + "\n#### " + p.Answer
+			}
+			gold[i] = eval.Recorded{ID: p.ID, Response: &resp, Gold: &ps[i].Answer}
+			shuffled[i] = eval.Recorded{ID: p.ID, Response: &resp, Gold: &ps[perm[i]].Answer}
+		}
+		dir := t.TempDir()
+		for name, recs := range map[string][]eval.Recorded{"gold": gold, "shuffled": shuffled} {
+			f := filepath.Join(dir, name+".jsonl")
+			if err := eval.WriteJSONL(f, recs); err != nil {
+				t.Fatal(err)
+			}
+			var out, errb bytes.Buffer
+			if err := evalMath([]string{"--responses", f}, &out, &errb); err != nil {
+				t.Fatal(err)
+			}
+			last := lastLine(out.String())
+			var acc float64
+			var k, n int
+			fmt.Sscanf(last, "accuracy: %f (%d/%d)", &acc, &k, &n)
+			t.Logf("%s %s: %s", set, name, last)
+			if n != len(ps) || (name == "gold" && k != n) || (name == "shuffled" && acc > 0.03) {
+				t.Errorf("%s %s: %s", set, name, last)
+			}
+		}
 	}
 }
