@@ -122,6 +122,10 @@ func TestRAS(t *testing.T) {
 		safetensors.F32("safe", []int{1, 3}, []float32{2, float32(math.NaN()), 2}),
 		safetensors.F32("math", []int{1, 3}, []float32{2, 1, 1}))
 	wantErr(t, RAS(RASOptions{Base: base, Tuned: nan}, &out, &errb), `tensor "safe" element 1 (index [0 1]) is NaN`)
+	empty := write(t, dir, "empty.safetensors",
+		safetensors.F32("safe", []int{0, 3}, nil),
+		safetensors.F32("math", []int{0, 3}, nil))
+	wantErr(t, RAS(RASOptions{Base: empty, Tuned: empty}, &out, &errb), "no samples or an empty dimension")
 	nomath := write(t, dir, "nomath.safetensors", safetensors.F32("safe", []int{1, 3}, []float32{2, 2, 2}))
 	wantErr(t, RAS(RASOptions{Base: base, Tuned: nomath}, &out, &errb), `no tensor "math"`)
 	// A zero denominator is skipped by default and reported on stderr.

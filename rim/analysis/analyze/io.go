@@ -50,6 +50,11 @@ func readTensor(path, name string, ranks ...int) (*tensor, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: tensor %q has shape %v, want rank %v", path, name, shape, ranks)
 	}
+	for _, d := range shape {
+		if d == 0 {
+			return nil, fmt.Errorf("%s: tensor %q has shape %v: no samples or an empty dimension", path, name, shape)
+		}
+	}
 	for i, v := range data {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 			return nil, fmt.Errorf("%s: tensor %q element %d (index %v) is %v", path, name, i, unravel(i, shape), v)
@@ -82,6 +87,22 @@ func (t *tensor) rows() [][]float64 {
 		for j := range w {
 			out[i][j] = float64(t.data[i*w+j])
 		}
+	}
+	return out
+}
+
+// meanRow averages t over its first dimension, [rest] in float64.
+func (t *tensor) meanRow() []float64 {
+	n := t.shape[0]
+	w := len(t.data) / n
+	out := make([]float64, w)
+	for i := range n {
+		for j, v := range t.data[i*w : (i+1)*w] {
+			out[j] += float64(v)
+		}
+	}
+	for j := range out {
+		out[j] /= float64(n)
 	}
 	return out
 }

@@ -124,7 +124,16 @@ func RAS(o RASOptions, stdout, stderr io.Writer) error {
 	} else if o.RandomSeed != nil {
 		return fmt.Errorf("--random-seed needs --neurons (the random set matches its per-layer sizes)")
 	}
-	rows := [4][][]float64{ts[0].rows(), ts[1].rows(), ts[2].rows(), ts[3].rows()}
+	// Mean-first needs only the mean vectors: averaging while reading keeps
+	// memory at the float32 tensors (Qwen3-4B: 36×9728 dims per sample).
+	var rows [4][][]float64
+	for i, t := range ts {
+		if o.Options.Aggregate == ras.MeanFirst {
+			rows[i] = [][]float64{t.meanRow()}
+		} else {
+			rows[i] = t.rows()
+		}
+	}
 	res, err := ras.Compute(rows[0], rows[1], rows[2], rows[3], dims, o.Options)
 	if err != nil {
 		return err
