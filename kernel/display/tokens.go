@@ -8,7 +8,8 @@ import (
 
 // regionColors are light backgrounds assigned to region names in order of
 // first appearance (colour-blind-friendly Okabe–Ito hues, lightened).
-var regionColors = []string{"#cfe8f7", "#fde0b5", "#c9efd9", "#f6cde0", "#fbf3b0", "#d9d2f0", "#f3d4c4", "#e0e0e0"}
+var regionColors = []string{"#cfe8f7", "#fde0b5", "#c9efd9", "#f6cde0", "#fbf3b0", "#d9d2f0", "#f3d4c4", "#d0f0f0",
+	"#e8d8b0", "#c8d8f8", "#f0c8c8", "#d8f0b8", "#e0e0e0"}
 
 // TokenHTML renders tokens as inline boxes coloured by their region (e.g.
 // system / user / think / answer / special tokens of a chat rendering), with a
