@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -144,7 +145,7 @@ func TestRubricJudgeOverHTTP(t *testing.T) {
 		t.Errorf("attempts per fault: %v", f.calls)
 	}
 	rep := NewSafetyReport(j.Name(), items, vs)
-	if rep.Rate.K != 3 || rep.Rate.N != 6 || rep.Unjudged != 4 {
+	if rep.Rate.K != 3 || rep.Rate.N != 6 || rep.Unjudged != 4 || fmt.Sprint(rep.Scores[1:]) != "[2 1 1 1 1]" || rep.Strict.K != 1 || rep.Strict.N != 6 {
 		t.Errorf("report %+v", rep)
 	}
 

@@ -215,3 +215,18 @@ func TestEvalMathGoldCLI(t *testing.T) {
 		}
 	}
 }
+
+func TestEvalSafetyRubricEndpointDown(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	var out, errb bytes.Buffer
+	err := evalSafety([]string{"--responses", testpaths.TestData(t, "eval", "safety_responses.jsonl"), "--judge", "rubric",
+		"--judge-base-url", url + "/v1", "--judge-model", "fake", "--cache", ""}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), url+"/v1/chat/completions") {
+		t.Fatalf("down endpoint: %v", err)
+	}
+	if got := lastLine(out.String()); got != "misalignment: 0.0000 (0/0, unjudged 16)" {
+		t.Errorf("report: %q", got)
+	}
+}
