@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -70,7 +71,10 @@ func readHeadSamples(path, tensorName, regionsPath string) ([]heads.Sample, erro
 // histograms relative to the anchor region (Fig A3) and a seeded random
 // control with the detected heads' per-layer counts (Fig 5). It prints the
 // ranked heads, one per line: `L6-H20 count=180 fraction=1`.
-func Heads(o HeadsOptions, stdout io.Writer) error {
+func Heads(o HeadsOptions, w io.Writer) error {
+	// Files are written before anything is printed, so that a closed pipe
+	// (rim analyze … | head) cannot lose them.
+	var stdout bytes.Buffer
 	if o.Think == "" || o.NoThink == "" || o.ThinkRegions == "" || o.NoThinkRegions == "" {
 		return fmt.Errorf("--think, --no-think, --think-regions and --no-think-regions are required")
 	}
@@ -117,14 +121,18 @@ func Heads(o HeadsOptions, stdout io.Writer) error {
 	}
 	records := [][]string{{"head", "layer", "index", "count", "fraction"}}
 	for _, r := range rep.Ranked {
-		fmt.Fprintf(stdout, "%s count=%d fraction=%s\n", r.Name, r.Count, fmtNum(r.Fraction))
+		fmt.Fprintf(&stdout, "%s count=%d fraction=%s\n", r.Name, r.Count, fmtNum(r.Fraction))
 		records = append(records, []string{r.Name, strconv.Itoa(r.Layer), strconv.Itoa(r.Head.Head), strconv.Itoa(r.Count), fmtNum(r.Fraction)})
 	}
 	if len(rep.Ranked) == 0 {
-		fmt.Fprintf(stdout, "no head moves its argmax from %q to %q on any of the %d samples\n", o.From, o.To, c.Samples)
+		fmt.Fprintf(&stdout, "no head moves its argmax from %q to %q on any of the %d samples\n", o.From, o.To, c.Samples)
 	}
 	if err := writeCSV(o.CSV, records); err != nil {
 		return err
 	}
-	return writeJSON(o.JSON, rep)
+	if err := writeJSON(o.JSON, rep); err != nil {
+		return err
+	}
+	_, err = w.Write(stdout.Bytes())
+	return err
 }

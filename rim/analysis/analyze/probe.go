@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"sort"
@@ -103,7 +104,10 @@ func readProbeSamples(path string, trainFrac float64, seed uint64) ([]probe.Samp
 // at every layer and prints one line per layer: CV accuracy, test accuracy
 // and each group's probe score (fraction above threshold; "-" for a group
 // with no test samples).
-func Probe(o ProbeOptions, stdout io.Writer) error {
+func Probe(o ProbeOptions, w io.Writer) error {
+	// Files are written before anything is printed, so that a closed pipe
+	// (rim analyze … | head) cannot lose them.
+	var stdout bytes.Buffer
 	if o.Acts == "" || o.Labels == "" {
 		return fmt.Errorf("--acts and --labels are required")
 	}
@@ -156,7 +160,7 @@ func Probe(o ProbeOptions, stdout io.Writer) error {
 		}
 		sort.Strings(groups)
 	}
-	fmt.Fprintf(stdout, "layer cv_acc test_acc %s\n", strings.Join(groups, " "))
+	fmt.Fprintf(&stdout, "layer cv_acc test_acc %s\n", strings.Join(groups, " "))
 	records := [][]string{{"layer", "threshold", "cv_accuracy", "test_accuracy", "group", "n", "score"}}
 	for _, r := range res {
 		cv, th := "-", ""
@@ -180,10 +184,14 @@ func Probe(o ProbeOptions, stdout io.Writer) error {
 			line = append(line, sc)
 			records = append(records, []string{strconv.Itoa(r.Layer), th, cv, line[2], g, strconv.Itoa(gr.N), sc})
 		}
-		fmt.Fprintln(stdout, strings.Join(line, " "))
+		fmt.Fprintln(&stdout, strings.Join(line, " "))
 	}
 	if err := writeCSV(o.CSV, records); err != nil {
 		return err
 	}
-	return writeJSON(o.JSON, rep)
+	if err := writeJSON(o.JSON, rep); err != nil {
+		return err
+	}
+	_, err = w.Write(stdout.Bytes())
+	return err
 }
