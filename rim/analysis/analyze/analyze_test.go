@@ -245,7 +245,7 @@ func TestProbe(t *testing.T) {
 	}
 	var rep ProbeReport
 	b, _ := os.ReadFile(js)
-	if err := json.Unmarshal(b, &rep); err != nil || rep.Train != 54 || rep.Samples != 90 || len(rep.Layers) != 3 || rep.Layers[1].Groups["harmful"].N == 0 {
+	if err := json.Unmarshal(b, &rep); err != nil || rep.Train != 54 || rep.Samples != 90 || len(rep.Layers) != 3 || rep.Layers[1].Groups["harmful"].N == 0 || rep.MeanCV == nil || *rep.MeanCV < 0.8 {
 		t.Errorf("report: %v %+v", err, rep)
 	}
 	c, _ := os.ReadFile(csvp)
