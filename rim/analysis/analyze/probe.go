@@ -23,13 +23,13 @@ type ProbeOptions struct {
 
 // ProbeReport is written with --json.
 type ProbeReport struct {
-	Acts    string              `json:"acts"`
-	Tensor  string              `json:"tensor"`
-	Method  string              `json:"method"`
-	Samples int                 `json:"samples"`
-	Train   int                 `json:"train"`
-	Folds   int                 `json:"folds"`
-	Seed    uint64              `json:"seed"`
+	Acts    string `json:"acts"`
+	Tensor  string `json:"tensor"`
+	Method  string `json:"method"`
+	Samples int    `json:"samples"`
+	Train   int    `json:"train"`
+	Folds   int    `json:"folds"`
+	Seed    uint64 `json:"seed"`
 	// MeanCV averages the per-layer CV accuracies (the paper reports one CV
 	// accuracy per mode, 0.923 / 0.929, without saying over which layers).
 	MeanCV *float64            `json:"mean_cv_accuracy,omitempty"`
