@@ -67,6 +67,9 @@ func hexphiFile(path string, num int, cat string, opts []ReadOption) ([]Prompt, 
 			}
 			continue
 		}
+		if len(out) == 0 && len(rec) > 0 {
+			rec[0] = strings.TrimPrefix(rec[0], "\ufeff") // UTF-8 byte-order mark
+		}
 		text := strings.TrimSpace(strings.Join(rec, ","))
 		if text == "" {
 			continue

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // LineError is one malformed record: the file, its 1-based line and why.
@@ -135,6 +136,9 @@ func readCSV(path string, want []string, fn func(line int, rec map[string]string
 	header, err := r.Read()
 	if err != nil {
 		return fmt.Errorf("data: %s: reading header: %w", path, err)
+	}
+	if len(header) > 0 {
+		header[0] = strings.TrimPrefix(header[0], "\ufeff") // UTF-8 byte-order mark
 	}
 	col := map[string]int{}
 	for i, h := range header {

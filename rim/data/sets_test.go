@@ -172,6 +172,11 @@ func TestHExPHI(t *testing.T) {
 	if ps[1].Text != "Synthetic request 1-b, with a quoted comma" || ps[2].Text != "Synthetic request 1-c, with an unquoted comma" {
 		t.Errorf("texts %q %q", ps[1].Text, ps[2].Text)
 	}
+	for _, p := range ps {
+		if p.ID == "hexphi-5-0" && p.Text != "Synthetic request 5-a with a byte-order mark" {
+			t.Errorf("BOM not stripped: %q", p.Text)
+		}
+	}
 	if ps[3].ID != "hexphi-3-0" || ps[3].Category != HateHarassViolence {
 		t.Errorf("ps[3] = %+v", ps[3])
 	}

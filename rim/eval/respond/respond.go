@@ -10,9 +10,12 @@ import (
 	"strings"
 
 	"github.com/rimlab/rim/rim/chat"
+	"github.com/rimlab/rim/rim/eval"
 	"github.com/rimlab/rim/rim/generate"
 	"github.com/rimlab/rim/rim/model"
 )
+
+var _ eval.Responder = (*Model)(nil)
 
 // Model answers prompts with a loaded model.
 type Model struct {
