@@ -97,3 +97,9 @@ func (iv Intervention) ParseSite() (Site, error) {
 	}
 	return s, nil
 }
+
+// Clone returns the intervention moved to another site (same kind, selection and payload).
+func (iv Intervention) Clone(site Site) Intervention {
+	iv.Site = site.String()
+	return iv
+}

@@ -340,3 +340,37 @@ func TestLoadErrors(t *testing.T) {
 		}
 	}
 }
+
+// Interventions act in decode steps exactly as in a forward.
+func TestInterventionInStep(t *testing.T) {
+	m := loadFixture(t, "qwen3_moe")
+	ids := [][]int{{5, 9, 13, 200, 7, 31}}
+	vec := make([]float32, m.Config.Hidden)
+	for i := range vec {
+		vec[i] = float32(i%5) * 0.1
+	}
+	ivs := []hook.Intervention{hook.ZeroHeads(0, 1, 3), hook.AddVector(hook.ResidPost(1), 2, vec),
+		hook.ZeroNeurons(1, 0).Clone(hook.ExpertPost(1, 2))}
+	full, err := m.Forward(Input{InputIDs: ids}, WithInterventions(ivs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, _ := full.Logits()
+	c, _ := m.NewCache(1, 6)
+	r, err := m.Step(c, StepInput{InputIDs: [][]int{ids[0][:4]}}, WithInterventions(ivs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, _ := r.Logits()
+	for p := 4; p < 6; p++ {
+		r, err := m.Step(c, StepInput{InputIDs: [][]int{ids[0][p : p+1]}}, WithInterventions(ivs...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, _, _ := r.Logits()
+		got = append(got, l...)
+	}
+	if d := maxDiff(got, want); d > 2e-5 {
+		t.Fatalf("intervened decode differs from intervened forward by %g", d)
+	}
+}
