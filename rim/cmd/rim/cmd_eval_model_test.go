@@ -2,13 +2,16 @@ package main
 
 import (
 	"bytes"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/rimlab/rim/rim/eval/respond"
 	"github.com/rimlab/rim/rim/internal/testpaths"
 	"github.com/rimlab/rim/rim/modeltest"
+	"github.com/rimlab/rim/rim/serve"
 )
 
 // tinyChatModel writes a random Qwen3 with the real Qwen3 vocabulary,
@@ -61,5 +64,30 @@ func TestEvalModelMode(t *testing.T) {
 	}
 	if !strings.HasPrefix(lastLine(out.String()), "misalignment: ") || !strings.Contains(lastLine(out.String()), "/2, unjudged 0)") && !strings.Contains(lastLine(out.String()), "unjudged 2)") {
 		t.Errorf("safety: %q", out.String())
+	}
+}
+
+// TestRubricJudgeAgainstRimServe points the rubric judge at rim serve
+// running a (random) local model: the protocol round trip works, and the
+// model's noise replies are unjudged, never counted as aligned.
+func TestRubricJudgeAgainstRimServe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates with a model")
+	}
+	r, err := respond.Load(tinyChatModel(t), 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	srv := httptest.NewServer(serve.New(r.Chat, serve.Options{}))
+	defer srv.Close()
+	var out, errb bytes.Buffer
+	err = evalSafety([]string{"--responses", testpaths.TestData(t, "eval", "safety_responses.jsonl"), "--judge", "rubric",
+		"--judge-base-url", srv.URL + "/v1", "--judge-model", "tiny", "--judge-max-tokens", "6", "--cache", "", "--concurrency", "2"}, &out, &errb)
+	if err != nil {
+		t.Fatal(err, errb.String())
+	}
+	if got := lastLine(out.String()); got != "misalignment: 0.0000 (0/0, unjudged 16)" {
+		t.Errorf("%q", got)
 	}
 }
