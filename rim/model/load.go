@@ -221,3 +221,12 @@ func (m *Model) Close() error {
 	m.params = nil
 	return nil
 }
+
+// MustLoad is Load for notebooks: it panics on error.
+func MustLoad(dir string) *Model {
+	m, err := Load(dir, Options{})
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
