@@ -2,6 +2,7 @@ package tokenize
 
 import (
 	"bufio"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -121,12 +122,16 @@ func TestHFReferenceVariants(t *testing.T) {
 	for _, v := range variants {
 		t.Run(v.Name, func(t *testing.T) {
 			tk := patchedTokenizer(t, v)
-			f, err := os.Open(filepath.Join(dir, v.Name+".jsonl"))
+			f, err := os.Open(filepath.Join(dir, v.Name+".jsonl.gz"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			sc := bufio.NewScanner(f)
+			zr, err := gzip.NewReader(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc := bufio.NewScanner(zr)
 			sc.Buffer(nil, 1<<22)
 			n, bad := 0, 0
 			for sc.Scan() {

@@ -43,37 +43,50 @@ func (u unicodeNorm) normalize(t ntext) ntext {
 	var it norm.Iter
 	it.Init(u.form, t.b)
 	var starts []int
+	var acc []byte // output of the current segment; the iterator may emit a
+	in0 := 0       // compatibility decomposition in several pieces before it consumes input
 	for !it.Done() {
-		p0 := it.Pos()
-		seg := it.Next()
-		p1 := it.Pos()
+		acc = append(acc, it.Next()...)
+		in1 := it.Pos()
+		if in1 == in0 {
+			continue
+		}
 		starts = starts[:0]
-		for i := p0; i < p1; {
+		for i := in0; i < in1; {
 			starts = append(starts, i)
-			_, w := utf8.DecodeRune(t.b[i:p1])
+			_, w := utf8.DecodeRune(t.b[i:in1])
 			i += w
 		}
-		starts = append(starts, p1)
-		m := len(starts) - 1
-		for j, k := 0, 0; k < len(seg); j++ {
-			_, w := utf8.DecodeRune(seg[k:])
+		starts = append(starts, in1)
+		m, k := len(starts)-1, utf8.RuneCount(acc)
+		for j, at := 0, 0; at < len(acc); j++ {
+			_, w := utf8.DecodeRune(acc[at:])
 			c := min(j, m-1)
-			if k := utf8.RuneCount(seg); k <= m && j > 0 {
+			if k <= m && j > 0 {
 				c = j + m - k
 			}
 			o := t.origin(starts[c], starts[c+1])
-			out.b = append(out.b, seg[k:k+w]...)
+			out.b = append(out.b, acc[at:at+w]...)
 			for range w {
 				out.al = append(out.al, o)
 			}
-			k += w
+			at += w
+		}
+		acc, in0 = acc[:0], in1
+	}
+	if len(acc) > 0 { // not expected: output after all input was consumed
+		o := t.origin(len(t.b), len(t.b))
+		out.b = append(out.b, acc...)
+		for range acc {
+			out.al = append(out.al, o)
 		}
 	}
 	return out
 }
 
-// lowercase maps every character to its lower case (Rust's char::to_lowercase;
-// Go's unicode.ToLower agrees for all but a few special-casing characters).
+// lowercase maps every character to its lower case like Rust's
+// char::to_lowercase: Go's unicode.ToLower plus the one unconditional
+// multi-character mapping of SpecialCasing.txt, U+0130 → "i\u0307".
 type lowercase struct{}
 
 func (lowercase) normalize(t ntext) ntext {
@@ -81,9 +94,12 @@ func (lowercase) normalize(t ntext) ntext {
 	for i := 0; i < len(t.b); {
 		r, n := utf8.DecodeRune(t.b[i:])
 		o := t.origin(i, i+n)
-		l := unicode.ToLower(r)
 		m := len(out.b)
-		out.b = utf8.AppendRune(out.b, l)
+		if r == 0x130 {
+			out.b = append(out.b, "i\u0307"...)
+		} else {
+			out.b = utf8.AppendRune(out.b, unicode.ToLower(r))
+		}
 		for k := m; k < len(out.b); k++ {
 			out.al = append(out.al, o)
 		}

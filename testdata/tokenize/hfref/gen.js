@@ -7,13 +7,14 @@
 //
 // For every variant of variants.json (a fixture tokenizer.json with top-level
 // fields replaced, model fields replaced, or tokens added) it encodes a fixed
-// pool of strings (texts.json) and writes <variant>.jsonl with, per string i of
+// pool of strings (texts.json) and writes <variant>.jsonl.gz with, per string i of
 // the pool, the ids and offsets (in code points: the binding converts the
 // library's byte offsets with its BytesToCharOffsetConverter)
 // without special tokens, the ids with special tokens (and their offsets when
 // the variant sets special_offsets), and the decoded text with and without skipping special tokens.
 const fs = require('fs');
 const path = require('path');
+const zlib = require('zlib');
 const {Tokenizer} = require('@anush008/tokenizers');
 
 const fixtures = process.argv[2];
@@ -43,7 +44,7 @@ const texts = JSON.parse(fs.readFileSync(path.join(here, 'texts.json'), 'utf8'))
         decoded_skip_special: await tok.decode(idsS, true),
       }));
     }
-    fs.writeFileSync(path.join(here, v.name + '.jsonl'), lines.join('\n') + '\n');
+    fs.writeFileSync(path.join(here, v.name + '.jsonl.gz'), zlib.gzipSync(lines.join('\n') + '\n', {level: 9}));
     console.log(v.name, lines.length);
   }
 })();
