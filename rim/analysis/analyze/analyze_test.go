@@ -315,6 +315,15 @@ func TestHeadsAndNeuronsEndToEnd(t *testing.T) {
 		t.Errorf("no-think histogram %v", hr.HistNoThink)
 	}
 	wantErr(t, Heads(HeadsOptions{Think: tf, NoThink: nf, ThinkRegions: writeFile(t, dir, "r2.json", "["+thinkReg+"]"), NoThinkRegions: nr}, &out), "has 1 samples but")
+	// Both heads of layer 1 detected (from "user" to "user"): no control
+	// can be drawn, which is reported, not fatal.
+	out.Reset()
+	if err := Heads(HeadsOptions{Think: tf, NoThink: nf, ThinkRegions: tr, NoThinkRegions: nr, From: "user", To: "user", Anchor: "role"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "note: no random control: heads: layer 0 has 2 target heads but only 0 others") {
+		t.Errorf("control failure: %q", out.String())
+	}
 
 	// neurons: 6 pairs, 2 layers × 5 neurons; (1,3) always rises most.
 	rng := rand.New(rand.NewPCG(2, 2))

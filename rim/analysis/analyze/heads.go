@@ -35,6 +35,7 @@ type HeadsReport struct {
 	Detected      []heads.Head      `json:"detected"`
 	RandomSeed    uint64            `json:"random_seed"`
 	RandomControl []heads.Head      `json:"random_control"`
+	ControlError  string            `json:"random_control_error,omitempty"`
 	HistThink     []heads.Bin       `json:"histogram_think"`
 	HistNoThink   []heads.Bin       `json:"histogram_no_think"`
 }
@@ -111,7 +112,9 @@ func Heads(o HeadsOptions, w io.Writer) error {
 		return err
 	}
 	if rep.RandomControl, err = heads.RandomControl(rep.Detected, c.Layers, c.Heads, o.Seed); err != nil {
-		return err
+		// Not fatal: the counts are still the result (raise --min-count).
+		rep.ControlError = err.Error()
+		fmt.Fprintf(&stdout, "note: no random control: %v (raise --min-count)\n", err)
 	}
 	if rep.HistThink, err = heads.RelativeHistogram(think, o.Anchor); err != nil {
 		return fmt.Errorf("think: %w", err)
