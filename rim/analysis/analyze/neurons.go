@@ -34,6 +34,7 @@ type NeuronsReport struct {
 	Sizes         []neurons.Size   `json:"sizes"`
 	RandomSeed    uint64           `json:"random_seed"`
 	RandomControl []neurons.Neuron `json:"random_control"`
+	ControlError  string           `json:"random_control_error,omitempty"`
 	Note          string           `json:"note,omitempty"`
 }
 
@@ -111,7 +112,8 @@ func Neurons(o NeuronsOptions, stdout io.Writer) error {
 	}
 	rep.PerLayer = neurons.PerLayerCounts(rep.Neurons, nl)
 	if rep.RandomControl, err = neurons.RandomControl(rep.Neurons, widths, o.Seed); err != nil {
-		return err
+		rep.ControlError = err.Error() // not fatal: the selection is still the result
+		fmt.Fprintf(stdout, "note: no random control: %v\n", err)
 	}
 	if rep.Neurons == nil {
 		rep.Neurons = []neurons.Neuron{}
