@@ -1,0 +1,63 @@
+// Package kernel holds the GoNB kernel install script and notebook runner;
+// this test checks install.sh's messages for machines it cannot set up.
+package kernel
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runInstall runs install.sh with the given PATH and extra environment.
+func runInstall(t *testing.T, path string, env ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command("/bin/bash", "install.sh")
+	cmd.Env = append([]string{"PATH=" + path, "HOME=" + t.TempDir()}, env...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// binDir makes a PATH directory holding only the named programs.
+func binDir(t *testing.T, progs ...string) string {
+	d := t.TempDir()
+	for _, p := range progs {
+		src, err := exec.LookPath(p)
+		if err != nil {
+			t.Skipf("%s not installed", p)
+		}
+		if err := os.Symlink(src, filepath.Join(d, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return d
+}
+
+func TestInstallWithoutAptOrJupyter(t *testing.T) {
+	path := binDir(t, "dirname")
+	out, err := runInstall(t, path)
+	if err == nil || !strings.Contains(out, "apt-get is not available") || !strings.Contains(out, "jupyter-nbconvert") {
+		t.Fatalf("no apt, no jupyter: err=%v output:\n%s", err, out)
+	}
+	out, err = runInstall(t, path, "RIM_NO_APT=1")
+	if err == nil || !strings.Contains(out, "RIM_NO_APT is set") {
+		t.Fatalf("RIM_NO_APT: err=%v output:\n%s", err, out)
+	}
+}
+
+func TestInstallWithoutModuleProxy(t *testing.T) {
+	if _, err := exec.LookPath("jupyter"); err != nil {
+		t.Skip("jupyter not installed (run kernel/install.sh first)")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go not on PATH")
+	}
+	path := filepath.Dir(goBin) + ":/usr/bin:/bin"
+	out, err := runInstall(t, path, "GOPROXY=off", "GOFLAGS=-mod=mod", "GOMODCACHE="+t.TempDir(),
+		"GOCACHE="+t.TempDir(), "RIM_TOOLS_BIN="+t.TempDir(), "RIM_NO_GOPLS=1")
+	if err == nil || !strings.Contains(out, "no access to the Go module proxy") {
+		t.Fatalf("GOPROXY=off: err=%v output:\n%s", err, out)
+	}
+}
