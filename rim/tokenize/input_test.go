@@ -95,6 +95,9 @@ func TestSpecialTokensAndConfig(t *testing.T) {
 	if s, ok := q.IDToToken(151667); !ok || s != "<think>" {
 		t.Errorf("IDToToken(151667) = %q, %v", s, ok)
 	}
+	if q.ModelMaxLength != 131072 || fixture(t, "llama3").ModelMaxLength != 0 {
+		t.Errorf("model_max_length: qwen3 %d, llama3 %d", q.ModelMaxLength, fixture(t, "llama3").ModelMaxLength)
+	}
 	if q.VocabSize() != 151669 {
 		t.Errorf("qwen3 vocab size %d, want 151669", q.VocabSize())
 	}

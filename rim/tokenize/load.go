@@ -412,6 +412,15 @@ func (t *Tokenizer) readConfig(data []byte) error {
 			}
 		}
 	}
+	if raw, ok := c["model_max_length"]; ok && string(raw) != "null" {
+		var v float64
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf("model_max_length: %w", err)
+		}
+		if v > 0 && v < 1<<40 {
+			t.ModelMaxLength = int(v)
+		}
+	}
 	for _, name := range []struct{ key, tok string }{{"bos_token", t.BOS}, {"eos_token", t.EOS}, {"pad_token", t.Pad}, {"unk_token", t.Unk}} {
 		if _, ok := t.TokenToID(name.tok); name.tok != "" && !ok {
 			return fmt.Errorf("%s %q is not a token of tokenizer.json", name.key, name.tok)

@@ -32,6 +32,9 @@ type Tokenizer struct {
 	// post_processor, which is what the Rust library (and the reference
 	// fixtures) use.
 	AddBOSToken, AddEOSToken bool
+	// ModelMaxLength is model_max_length, 0 when absent or set to
+	// transformers' "no limit" placeholder (int(1e30)).
+	ModelMaxLength int
 }
 
 // Encoding is the result of EncodeWithOffsets.
