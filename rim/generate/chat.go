@@ -170,3 +170,6 @@ func (c *Chat) Complete(ctx context.Context, conv Conversation, opt ChatOptions)
 
 // ModelName returns Name.
 func (c *Chat) ModelName() string { return c.Name }
+
+// Ptr returns a pointer to v (for Conversation.Think).
+func Ptr[T any](v T) *T { return &v }

@@ -107,7 +107,7 @@ type row struct {
 }
 
 // Validate checks opt and the prompts, returning the first problem.
-func (opt *Options) validate(prompts [][]int) error {
+func (opt *Options) validate(prompts [][]int, dec Decoder) error {
 	if len(prompts) == 0 {
 		return inputErr("generate: no prompts")
 	}
@@ -119,6 +119,9 @@ func (opt *Options) validate(prompts [][]int) error {
 	}
 	if err := validateStops(opt.StopStrings); err != nil {
 		return &InputError{Msg: err.Error()}
+	}
+	if dec == nil && (len(opt.StopStrings) > 0 || opt.OnDelta != nil) {
+		return errors.New("generate: stop strings and streaming need a decoder")
 	}
 	for i, p := range prompts {
 		if len(p) == 0 {
@@ -132,12 +135,14 @@ func (opt *Options) validate(prompts [][]int) error {
 }
 
 // Run generates a continuation of every prompt (token ids, [batch][len],
-// lengths may differ) and returns one Output per prompt, in order.
+// lengths may differ) and returns one Output per prompt, in order. dec may
+// be nil when no text is needed (no stop strings, no streaming): outputs
+// then carry ids and token counts only.
 // Prompts are left-padded to the longest one; each row stops on its own
 // (EOS, stop string, MaxNewTokens or Context) and the loop ends when all
 // have stopped.
 func Run(s Stepper, dec Decoder, prompts [][]int, opt Options) ([]Output, error) {
-	if err := opt.validate(prompts); err != nil {
+	if err := opt.validate(prompts, dec); err != nil {
 		return nil, err
 	}
 	B := len(prompts)
@@ -275,7 +280,7 @@ func (r *row) check(i, tok int, eos map[int]bool, dec Decoder, opt *Options) err
 // output assembles the row's result.
 func (r *row) output(dec Decoder, t *ThinkTags) (Output, error) {
 	text := r.text
-	if r.cutAt < 0 {
+	if r.cutAt < 0 && dec != nil {
 		var err error
 		if text, err = dec.Decode(r.ids, true); err != nil {
 			return Output{}, err
