@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rimlab/rim/rim/generate"
+	"github.com/rimlab/rim/rim/generate/gentest"
+	"github.com/rimlab/rim/rim/internal/testpaths"
+)
+
+func TestGenerateCommand(t *testing.T) {
+	dir := gentest.WriteChatModel(t, map[string]any{"max_position_embeddings": 40})
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	var stderr bytes.Buffer
+	err := generateCmd(context.Background(), []string{"--model", dir, "--prompt", "Hi", "--prompt", "What is 2+2?",
+		"--think", "off", "--max-tokens", "4", "--out", out}, io.Discard, &stderr)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines:\n%s", len(lines), data)
+	}
+	for i, l := range lines {
+		var r generate.Record
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Index != i || r.OutputTokens < 1 || r.OutputTokens > 4 || r.ThinkTokens != 0 {
+			t.Errorf("line %d: %s", i, l)
+		}
+	}
+	if !strings.Contains(stderr.String(), "2/2 prompts") {
+		t.Errorf("no progress bar: %q", stderr.String())
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--model", dir}, "no prompts"},
+		{[]string{"--model", dir, "--prompt", "  "}, "--prompt 1 is empty"},
+		{[]string{"--model", dir, "--prompt", "x", "--max-tokens", "0"}, "--max-tokens 0"},
+		{[]string{"--model", dir, "--prompt", "x", "--think", "maybe"}, `--think "maybe"`},
+		{[]string{"--model", dir, "--prompt", strings.Repeat("word ", 50)}, "the model's context is 40"},
+		{[]string{"--prompt", "x"}, "--model DIR is required"},
+		{[]string{"--model", filepath.Join(dir, "nope"), "--prompt", "x"}, "nope"},
+	} {
+		var stderr bytes.Buffer
+		code := run(append([]string{"generate", "--quiet"}, c.args...), &stderr)
+		if code != 1 || !strings.Contains(stderr.String(), "rim generate: ") || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 1 and %q", c.args, code, stderr.String(), c.want)
+		}
+	}
+}
+
+func TestServeCommand(t *testing.T) {
+	dir := gentest.WriteChatModel(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc := make(chan net.Addr, 1)
+	errc := make(chan error, 1)
+	var stderr bytes.Buffer
+	go func() {
+		errc <- serveCmd(ctx, []string{"--model", dir, "--addr", "127.0.0.1:0", "--name", "tiny", "--max-tokens", "8"}, &stderr, func(a net.Addr) { addrc <- a })
+	}()
+	var addr net.Addr
+	select {
+	case addr = <-addrc:
+	case err := <-errc:
+		t.Fatal(err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("server did not start")
+	}
+	url := "http://" + addr.String() + "/v1/chat/completions"
+	body := `{"model": "tiny", "messages": [{"role": "user", "content": "Hello"}], "max_tokens": 6, "chat_template_kwargs": {"enable_thinking": false}}`
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var c struct {
+		Choices []struct {
+			Message      struct{ Content string }
+			FinishReason string `json:"finish_reason"`
+		}
+		Usage struct {
+			CompletionTokens int `json:"completion_tokens"`
+		}
+	}
+	if err := json.Unmarshal(b, &c); err != nil || resp.StatusCode != 200 || len(c.Choices) != 1 || c.Usage.CompletionTokens < 1 || c.Usage.CompletionTokens > 6 {
+		t.Fatalf("%d %s (%v)", resp.StatusCode, b, err)
+	}
+	resp, err = http.Post(url, "application/json", strings.NewReader(`{"messages": [{"role": "user", "content": "x"}], "max_tokens": 9}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(b), "max_tokens is 9: must be between 1 and 8") {
+		t.Errorf("over the limit: %d %s", resp.StatusCode, b)
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Error(err)
+	}
+	if !strings.Contains(stderr.String(), `model "tiny" on http://127.0.0.1:`) {
+		t.Errorf("banner: %q", stderr.String())
+	}
+}
+
+func TestBenchGenerateCommand(t *testing.T) {
+	dir := testpaths.Shared(t, "fixtures", "hf-tiny", "qwen3")
+	var out bytes.Buffer
+	if err := benchGenerateCmd([]string{"--model", dir, "--batch", "1,3", "--new-tokens", "4", "--prompt-len", "5"}, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	if !strings.Contains(s, "batch 1, prompt 5, 4 new tokens") || !strings.Contains(s, "batch 3, prompt 5, 4 new tokens") || !strings.Contains(s, "tokens/s") {
+		t.Errorf("output:\n%s", s)
+	}
+	var stderr bytes.Buffer
+	if code := run([]string{"bench", "generate", "--model", dir, "--batch", "0"}, &stderr); code != 1 || !strings.Contains(stderr.String(), "--batch") {
+		t.Errorf("bad --batch: exit %d %q", code, stderr.String())
+	}
+}
