@@ -12,7 +12,7 @@ A larger run for a one-off check, not committed:
 (the output path must sit beside copies of the templates, or be given to
 "rim verify tokenizer" with the templates next to it).
 """
-import json, os, random
+import datetime, json, os, random
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.ext import loopcontrols
 from jinja2.exceptions import TemplateError
@@ -32,6 +32,20 @@ def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)
 env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
 env.filters["tojson"] = tojson
 env.globals["raise_exception"] = raise_exception
+# a fixed clock, so that templates that print the date are reproducible
+env.globals["strftime_now"] = lambda fmt: datetime.datetime(2024, 7, 26).strftime(fmt)
+
+# Templates of models rim has hand-written renderers for (jinja/), and others
+# that only the generic interpreter (rim/chat/jinja) renders (jinja-extra/;
+# "stress" is not a model's template but a tour of the jinja features).
+EXTRA_VARS = {
+    "llama3.2.jinja": {"bos_token": "<|begin_of_text|>", "eos_token": "<|eot_id|>"},
+    "mistral-nemo.jinja": {"bos_token": "<s>", "eos_token": "</s>"},
+    "qwen2.5.jinja": {"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"},
+    "deepseek-r1-distill.jinja": {"bos_token": "<｜begin▁of▁sentence｜>", "eos_token": "<｜end▁of▁sentence｜>"},
+    "gemma.jinja": {"bos_token": "<bos>", "eos_token": "<eos>"},
+    "stress.jinja": {"bos_token": "<s>", "eos_token": "</s>"},
+}
 
 VARS = {
     "qwen3.jinja": {"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>"},
@@ -77,7 +91,12 @@ def rand_message(rng, role):
                     calls.append({"type": "function", "function": {"name": "get_weather", "arguments": args}})
                 else:
                     calls.append({"name": "calc", "arguments": args})
+            for c in calls:
+                if rng.random() < 0.6:
+                    c["id"] = rng.choice(["call12345", "abcdefghi", "short"])
             m["tool_calls"] = calls
+    if role == "tool" and rng.random() < 0.6:
+        m["tool_call_id"] = rng.choice(["call12345", "toolong123"])
     return m
 
 def rand_conversation(rng):
@@ -100,40 +119,53 @@ def render(src, vars, msgs, kwargs):
     t = env.from_string(src)
     return t.render(messages=msgs, documents=None, **vars, **kwargs)
 
-def main():
-    rng = random.Random(int(os.environ.get("CHAT_SEED", "20261123")))
-    per = int(os.environ.get("CHAT_CASES", "50"))
-    outpath = os.environ.get("CHAT_OUT", os.path.join(JDIR, "cases.jsonl"))
+def generate(rng, jdir, vars_by_name, per, name_tools=("qwen3.jinja",)):
     out = []
-    for name in sorted(VARS):
-        src = open(os.path.join(JDIR, name)).read()
+    for name in sorted(vars_by_name):
+        src = open(os.path.join(jdir, name)).read()
         kept = 0
         tries = 0
         while kept < per and tries < 40 * per:
             tries += 1
             msgs = rand_conversation(rng)
             kwargs = {"add_generation_prompt": rng.random() < 0.7}
-            if name == "qwen3.jinja":
-                r = rng.random()
-                if r < 0.33:
-                    kwargs["enable_thinking"] = False
-                elif r < 0.5:
-                    kwargs["enable_thinking"] = True
-                if rng.random() < 0.2:
-                    kwargs["tools"] = TOOLS[: rng.randint(0, 2)]
+            r = rng.random()
+            if r < 0.33:
+                kwargs["enable_thinking"] = False
+            elif r < 0.5:
+                kwargs["enable_thinking"] = True
+            if rng.random() < 0.2:
+                kwargs["tools"] = TOOLS[: rng.randint(0, 2)]
             rec = {"id": f"{name[:-6]}:gen-{kept:03d}", "template": name, "messages": msgs, "kwargs": kwargs,
-                   "template_vars": VARS[name]}
+                   "template_vars": vars_by_name[name]}
             try:
-                rec["rendered"] = render(src, VARS[name], msgs, kwargs)
+                rec["rendered"] = render(src, vars_by_name[name], msgs, kwargs)
             except RaisedError as e:
                 rec["error"] = str(e)
-            except (TemplateError, TypeError, AttributeError):
+            except (TemplateError, TypeError, AttributeError, KeyError, IndexError, ValueError):
                 continue  # not a raise_exception error: undefined behaviour, not recorded
             out.append(rec)
             kept += 1
-    with open(outpath, "w") as f:
-        for rec in out:
+    return out
+
+
+def write(path, recs):
+    with open(path, "w") as f:
+        for rec in recs:
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    print(len(out), "records")
+    print(path, len(recs), "records")
+
+
+def main():
+    seed = int(os.environ.get("CHAT_SEED", "20261123"))
+    per = int(os.environ.get("CHAT_CASES", "40"))
+    out = os.environ.get("CHAT_OUT")
+    rng = random.Random(seed)
+    recs = generate(rng, JDIR, VARS, per)
+    write(out or os.path.join(JDIR, "cases.jsonl"), recs)
+    xdir = os.path.join(HERE, "jinja-extra")
+    recs = generate(random.Random(seed + 1), xdir, EXTRA_VARS, max(per * 4 // 5, 1))
+    write((out + ".extra") if out else os.path.join(xdir, "cases.jsonl"), recs)
+
 
 main()

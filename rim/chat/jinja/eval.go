@@ -24,9 +24,13 @@ var errContinue = errors.New("continue")
 // exhaust memory.
 const maxOutput = 64 << 20
 
+// maxSteps bounds the loop iterations of one rendering.
+const maxSteps = 10_000_000
+
 type env struct {
 	frames []map[string]any
 	out    strings.Builder
+	steps  int
 }
 
 func (e *env) lookup(name string) any {
@@ -153,14 +157,18 @@ func (e *env) execFor(n *forNode) error {
 		}
 		items = kept
 	}
-	if len(items) == 0 {
-		return e.exec(n.els)
-	}
+	// jinja2 runs the else block unless some iteration ran its body to the
+	// end: a loop whose iterations all "continue" (or that breaks in its
+	// first iteration) also gets it.
+	completed := false
 	for i, item := range items {
 		if err := bind(frame, n.targets, item); err != nil {
 			return err
 		}
 		frame["loop"] = &loopInfo{i: i, items: items}
+		if e.steps++; e.steps > maxSteps {
+			return fmt.Errorf("jinja: more than %d loop iterations", maxSteps)
+		}
 		if err := e.exec(n.body); err != nil {
 			if err == errBreak {
 				break
@@ -170,6 +178,10 @@ func (e *env) execFor(n *forNode) error {
 			}
 			return err
 		}
+		completed = true
+	}
+	if !completed {
+		return e.exec(n.els)
 	}
 	return nil
 }

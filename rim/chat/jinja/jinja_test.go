@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/rimlab/rim/rim/internal/testpaths"
 )
@@ -118,4 +119,24 @@ func TestFixtureTemplates(t *testing.T) {
 
 func TestGeneratedCases(t *testing.T) {
 	checkFile(t, testpaths.TestData(t, "chat", "jinja", "cases.jsonl"))
+}
+
+// Templates rim has no hand-written renderer for (Llama-3.2, Mistral-Nemo,
+// Qwen2.5, DeepSeek-R1-Distill, Gemma) and a tour of jinja features.
+func TestExtraTemplates(t *testing.T) {
+	defer func(f func() time.Time) { Now = f }(Now)
+	Now = func() time.Time { return time.Date(2024, 7, 26, 0, 0, 0, 0, time.UTC) }
+	checkFile(t, testpaths.TestData(t, "chat", "jinja-extra", "cases.jsonl"))
+}
+
+// TestLargeRun checks a big one-off generated file (see gen_cases.py):
+// JINJA_CASES=/tmp/big/cases.jsonl go test -run LargeRun ./rim/chat/jinja/
+func TestLargeRun(t *testing.T) {
+	p := os.Getenv("JINJA_CASES")
+	if p == "" {
+		t.Skip("JINJA_CASES not set")
+	}
+	defer func(f func() time.Time) { Now = f }(Now)
+	Now = func() time.Time { return time.Date(2024, 7, 26, 0, 0, 0, 0, time.UTC) }
+	checkFile(t, p)
 }

@@ -91,8 +91,16 @@ type Template struct {
 	body []node
 }
 
-// Parse parses template source.
-func Parse(src string) (*Template, error) {
+// Parse parses template source. Statements other than if/elif/else, for
+// (with a loop filter and else), set (also of a namespace attribute),
+// break/continue and transformers' generation block are refused with an
+// error naming them (macros, includes, call and filter blocks).
+func Parse(src string) (t *Template, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			t, err = nil, fmt.Errorf("jinja: cannot parse template: %v", r)
+		}
+	}()
 	ps, err := split(src)
 	if err != nil {
 		return nil, fmt.Errorf("jinja: %w", err)
