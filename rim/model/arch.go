@@ -30,6 +30,8 @@ type Arch struct {
 	longropeByKeys bool
 	// mlpBias: config.json mlp_bias puts biases on the MLP projections (llama only).
 	mlpBias bool
+	// clipQKV: clip_qkv clamps q, k, v after the q/k norms (olmoe).
+	clipQKV bool
 	// noWindow: the HF class ignores config.sliding_window (llama, olmo2, olmoe).
 	noWindow bool
 }

@@ -38,6 +38,7 @@ type Config struct {
 	SparseStep      int
 	MLPOnlyLayers   map[int]bool
 	JitterEps       float64 // router_jitter_noise (phimoe sparsemixer)
+	ClipQKV         float64 // clip_qkv (olmoe): clamp q, k, v to [-ClipQKV, ClipQKV]; 0 = off
 	BOS, EOS, Pad   []int
 	TorchDType      string
 
@@ -134,6 +135,7 @@ func ParseConfig(data []byte) (*Config, error) {
 		}
 	}
 	c.JitterEps = r.float("router_jitter_noise", 0)
+	c.ClipQKV = r.float("clip_qkv", 0)
 	c.BOS = r.ints("bos_token_id")
 	c.EOS = r.ints("eos_token_id")
 	c.Pad = r.ints("pad_token_id")

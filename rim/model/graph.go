@@ -219,6 +219,13 @@ func (f *fwd) attention(L int, p string, x, cos, sin, mask, offset, cacheK, cach
 		q = rmsNorm(q, f.p.Param(p+"q_norm.weight"), c.NormEps)
 		k = rmsNorm(k, f.p.Param(p+"k_norm.weight"), c.NormEps)
 	}
+	if f.arch.clipQKV && c.ClipQKV > 0 {
+		lim := c.ClipQKV
+		clip := func(x *Node) *Node {
+			return Min(Max(x, Const(x.Graph(), float32(-lim))), Const(x.Graph(), float32(lim)))
+		}
+		q, k, v = clip(q), clip(k), clip(v)
+	}
 	q = Reshape(q, B, S, H, hd)
 	k = Reshape(k, B, S, KV, hd)
 	v = Reshape(v, B, S, KV, hd)

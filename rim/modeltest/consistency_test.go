@@ -89,3 +89,33 @@ func maxAbs(a, b []float32) float64 {
 	}
 	return m
 }
+
+// OLMoE's clip_qkv clamps q, k and v.
+func TestOlmoeClipQKV(t *testing.T) {
+	dir := t.TempDir()
+	if err := Write(dir, Spec{ModelType: "olmoe", Std: 0.3, Seed: 3, Extra: map[string]any{"clip_qkv": 0.05}}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.Load(dir, model.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	r, err := m.Forward(model.Input{InputIDs: [][]int{{4, 8, 15, 16, 23, 42}}}, model.Capture(hook.V(0), hook.Q(1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []hook.Site{hook.V(0), hook.Q(1)} {
+		v, _, _ := r.Float32(s)
+		hit := false
+		for _, x := range v {
+			if x > 0.05 || x < -0.05 {
+				t.Fatalf("%s: %g outside clip_qkv", s, x)
+			}
+			hit = hit || x == 0.05 || x == -0.05
+		}
+		if !hit {
+			t.Fatalf("%s: nothing was clipped (test too weak)", s)
+		}
+	}
+}
