@@ -46,8 +46,11 @@ func TestMessageJSONErrors(t *testing.T) {
 }
 
 func TestTemplateErrors(t *testing.T) {
-	if _, err := Recognize("{{ messages }}", nil); err == nil || !strings.Contains(err.Error(), "unrecognised chat template") || !strings.Contains(err.Error(), "qwen3") {
-		t.Errorf("unknown template: %v", err)
+	if _, err := Recognize("{% macro m() %}x{% endmacro %}{{ m() }}", nil); err == nil || !strings.Contains(err.Error(), "unrecognised chat template") || !strings.Contains(err.Error(), "qwen3") || !strings.Contains(err.Error(), "macro") {
+		t.Errorf("unparsable unknown template: %v", err)
+	}
+	if tp, err := Recognize("{{ messages }}", nil); err != nil || tp.Family != Generic {
+		t.Errorf("unknown template: %v %v, want generic", tp, err)
 	}
 	if _, err := ForFamily("gpt2", "", ""); err == nil || !strings.Contains(err.Error(), `unknown family "gpt2"`) {
 		t.Errorf("unknown family: %v", err)
@@ -108,7 +111,7 @@ func testdataJinja(t *testing.T) string {
 }
 
 // Templates that share special tokens with a supported family but render
-// differently are refused, not rendered wrongly.
+// differently do not get that family's renderer (they are generic).
 func TestRecognizeRefusesLookalikes(t *testing.T) {
 	for name, src := range map[string]string{
 		"phi3-mini-original": "{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') %}{{'<|user|>' + '\n' + message['content'] + '<|end|>' + '\n' + '<|assistant|>' + '\n'}}{% elif (message['role'] == 'assistant') %}{{message['content'] + '<|end|>' + '\n'}}{% endif %}{% endfor %}",
@@ -116,8 +119,8 @@ func TestRecognizeRefusesLookalikes(t *testing.T) {
 		"chatml":             "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}",
 		"mistral-nemo":       "{%- if messages[0]['role'] == 'system' %}{%- set system_message = messages[0]['content'] %}{%- set loop_messages = messages[1:] %}{%- endif %}{{- bos_token }}{%- for message in loop_messages %}{%- if message['role'] == 'user' %}{%- if loop.last and system_message is defined %}{{- '[INST] ' + system_message + '\\n\\n' + message['content'] + '[/INST]' }}{%- else %}{{- '[INST] ' + message['content'] + '[/INST]' }}{%- endif %}{%- elif message['role'] == 'assistant' %}{{- ' ' + message['content'] + eos_token}}{%- endif %}{%- endfor %}",
 	} {
-		if tp, err := Recognize(src, nil); err == nil {
-			t.Errorf("%s recognised as %s", name, tp.Family)
+		if tp, err := Recognize(src, nil); err != nil || tp.Family != Generic {
+			t.Errorf("%s: %v %v, want generic", name, tp, err)
 		}
 	}
 	// every template of testdata/chat/jinja is recognised as its family

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"errors"
 	"path/filepath"
 	"testing"
 
@@ -30,4 +31,66 @@ func TestFixtureRenderings(t *testing.T) {
 			})
 		}
 	}
+}
+
+// checkHandWritten renders a case with the family's hand-written renderer
+// alone (no interpreter cross-check) and compares it with the reference, so
+// that the cross-check cannot hide a renderer bug.
+func checkHandWritten(t *testing.T, c *Case, dir string) {
+	t.Helper()
+	tp, err := CaseTemplate(c, dir, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tp.Family == Generic {
+		t.Errorf("%s: template %s not recognised", c.ID, c.Template)
+		return
+	}
+	opt, err := c.Options()
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := c.Conversation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := tp.renderKnown(msgs, opt)
+	var te *TemplateError
+	switch {
+	case c.Error != nil:
+		if !errors.As(err, &te) || te.Message != *c.Error {
+			t.Errorf("%s: hand-written: want error %q, got %v", c.ID, *c.Error, err)
+		}
+	case err != nil:
+		t.Errorf("%s: hand-written: %v", c.ID, err)
+	case r.Text != *c.Rendered:
+		t.Errorf("%s: hand-written text differs\n got %q\nwant %q", c.ID, r.Text, *c.Rendered)
+	default:
+		full, err := tp.Render(msgs, opt)
+		if err != nil || full.Approx {
+			t.Errorf("%s: Render fell back to the interpreter (err %v)", c.ID, err)
+		}
+	}
+}
+
+func TestHandWrittenRenderers(t *testing.T) {
+	var files [][2]string
+	for _, fam := range fixtureFamilies {
+		d := testpaths.Shared(t, "fixtures", "tokenizers", fam)
+		files = append(files, [2]string{filepath.Join(d, "chat.jsonl"), d})
+	}
+	gen := testpaths.TestData(t, "chat", "jinja", "cases.jsonl")
+	files = append(files, [2]string{gen, filepath.Dir(gen)})
+	n := 0
+	for _, f := range files {
+		cases, err := ReadCases(f[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range cases {
+			checkHandWritten(t, &cases[i], f[1])
+			n++
+		}
+	}
+	t.Logf("%d cases through the hand-written renderers", n)
 }

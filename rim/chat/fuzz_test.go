@@ -3,6 +3,9 @@ package chat
 import (
 	"encoding/json"
 	"errors"
+	"github.com/rimlab/rim/rim/internal/testpaths"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -128,4 +131,60 @@ func FuzzMessageJSON(f *testing.F) {
 			_, _ = toolArgs(tc)
 		}
 	})
+}
+
+// FuzzCrossCheck renders fuzzed conversations with the nine reference
+// templates loaded from source: the hand-written renderer and the jinja
+// interpreter must agree (Render would otherwise fall back and set Approx),
+// and both reject the same conversations.
+func FuzzCrossCheck(f *testing.F) {
+	f.Add("\x00Hello\x00\x01Hi there\x00\x00bye", true, uint8(0), "")
+	f.Add("\x02You are helpful.\x00\x00<think>\n\n</think>\n\nx\x00\x01<think>a</think>b", false, uint8(1), "Sure")
+	f.Add("\x03tool\x00\x03tool2\x00\x04critic\x00\x05", true, uint8(1), "")
+	f.Add("\x00 \x1c\u3000 \x00\x01\n\n", true, uint8(2), "")
+	dir := testdataDirF(f)
+	names := []string{"qwen3", "llama3", "llama2-chat", "mistral-instruct-v0.1", "mixtral-instruct", "mixtral-system", "phi3.5", "olmo2", "olmoe"}
+	var tps []*Template
+	for _, n := range names {
+		src, err := os.ReadFile(filepath.Join(dir, n+".jinja"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		tp, err := Recognize(string(src), map[string]any{"bos_token": "<s>", "eos_token": "</s>"})
+		if err != nil || tp.Family == Generic || tp.src == nil {
+			f.Fatalf("%s: %v %v", n, tp, err)
+		}
+		tps = append(tps, tp)
+	}
+	f.Fuzz(func(t *testing.T, data string, gen bool, think uint8, prefill string) {
+		msgs := decodeFuzz(data)
+		if len(msgs) == 0 {
+			return
+		}
+		opt := Options{AddGenerationPrompt: gen, Prefill: prefill}
+		switch think % 3 {
+		case 1:
+			opt.EnableThinking = Bool(false)
+		case 2:
+			opt.EnableThinking = Bool(true)
+		}
+		for i, tp := range tps {
+			known, kerr := tp.renderKnown(msgs, opt)
+			r, err := tp.Render(msgs, opt)
+			if err != nil {
+				var te *TemplateError
+				if errors.As(err, &te) && kerr == nil {
+					t.Fatalf("%s: the template raises %q, the renderer does not", names[i], te.Message)
+				}
+				continue
+			}
+			if r.Approx {
+				t.Fatalf("%s: renderer and interpreter differ for %q (gen %v think %d)\nrenderer %q\ntemplate %q", names[i], data, gen, think%3, known.Text, r.Text)
+			}
+		}
+	})
+}
+
+func testdataDirF(f *testing.F) string {
+	return filepath.Dir(testpaths.TestData(f, "chat", "jinja", "cases.jsonl"))
 }

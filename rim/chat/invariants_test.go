@@ -86,7 +86,7 @@ func checkInvariants(t *testing.T, id string, msgs []Message, r *Rendered) {
 			}
 		}
 	}
-	if r.FinalTurn >= 0 {
+	if r.FinalTurn >= 0 && !(r.Approx && r.FinalTurn < len(msgs)) {
 		if _, ok := r.Final(KindHeader); !ok {
 			t.Errorf("%s: final turn %d has no header", id, r.FinalTurn)
 		}

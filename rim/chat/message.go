@@ -16,6 +16,12 @@ type Message struct {
 	// reasoning instead of parsing <think>…</think> out of Content.
 	ReasoningContent *string
 	ToolCalls        []ToolCall
+
+	// raw is the JSON the message was read from: the generic interpreter
+	// passes it on (with role and content updated from the fields), so
+	// that keys this struct has no field for (tool_call_id, name, ...) reach
+	// the template as they would in transformers.
+	raw json.RawMessage
 }
 
 // ToolCall is one call of an assistant turn. Arguments holds the raw JSON
@@ -36,7 +42,9 @@ type Options struct {
 	// "<think>\n\n</think>\n\n" after the generation prompt.
 	EnableThinking *bool
 	// Tools are the function specs (each a JSON object), listed by
-	// templates that support tools; their key order is kept.
+	// templates that support tools; their key order is kept. nil is
+	// "not passed" (None); an empty non-nil slice is an empty list, which
+	// some templates treat differently ("tools is not none").
 	Tools []json.RawMessage
 	// Prefill is text appended verbatim after the generation prompt: the
 	// start of the assistant turn that the model continues (the paper's
@@ -69,7 +77,7 @@ func (m *Message) UnmarshalJSON(data []byte) error {
 	if raw.Role == nil {
 		return fmt.Errorf("chat: message has no role")
 	}
-	*m = Message{Role: *raw.Role, ToolCalls: raw.ToolCalls}
+	*m = Message{Role: *raw.Role, ToolCalls: raw.ToolCalls, raw: append(json.RawMessage(nil), data...)}
 	switch c := bytes.TrimSpace(raw.Content); {
 	case len(c) == 0 || string(c) == "null":
 		if len(raw.ToolCalls) == 0 {

@@ -64,6 +64,12 @@ type Rendered struct {
 	// for a generation prompt, the last message's index when it is an
 	// assistant turn rendered as such, -1 when there is none.
 	FinalTurn int
+	// Approx is set when the text came from the generic jinja interpreter
+	// (a template without a hand-written renderer, or one whose output
+	// differs from the renderer of the family it looks like): the text is
+	// exact, the regions were found by searching message contents and the
+	// positions are approximate (see Template.Render).
+	Approx bool
 }
 
 // findRegion returns the first region of kind k in turn.

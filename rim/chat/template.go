@@ -2,8 +2,10 @@ package chat
 
 import (
 	"encoding/json"
+
 	"errors"
 	"fmt"
+	"github.com/rimlab/rim/rim/chat/jinja"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +24,9 @@ const (
 	Phi3            Family = "phi3"                  // Phi-3 / Phi-3.5 (mini and MoE)
 	OLMo2           Family = "olmo2"                 // OLMo-2 Instruct / Tülu-3 (one line per turn)
 	OLMoE           Family = "olmoe"                 // OLMoE-0924-Instruct / Tülu-2 (template written over lines)
+	// Generic is any other template, rendered by the jinja interpreter
+	// (rim/chat/jinja) with regions found by searching (Rendered.Approx).
+	Generic Family = "generic"
 )
 
 // Families lists the supported families.
@@ -40,6 +45,14 @@ type Template struct {
 	tuluSystem   bool // olmoe: the template has a system branch
 	tuluBOS      bool // olmo2/olmoe: the template starts with {{ bos_token }}
 	tuluEOSStart bool // olmoe: the template starts with {{ eos_token }} instead
+
+	// src is the template source parsed by the jinja interpreter (nil for
+	// ForFamily or when it does not parse), vars its special-token
+	// variables. With src, Render checks the hand-written renderer's text
+	// against the interpreter's and falls back to the interpreter when they
+	// differ (a variant of a known template).
+	src  *jinja.Template
+	vars map[string]any
 }
 
 // TemplateError is an error raised by the template itself through
@@ -63,6 +76,10 @@ const (
 // model's tokenizer_config.json).
 func ForFamily(f Family, bos, eos string) (*Template, error) {
 	t := &Template{Family: f, BOS: bos, EOS: eos}
+	t.vars = map[string]any{"eos_token": eos}
+	if bos != "" {
+		t.vars["bos_token"] = bos
+	}
 	switch f {
 	case Qwen3, Llama3, Llama2Chat, MistralSystem:
 	case MistralInstruct:
@@ -103,11 +120,28 @@ func canon(s string) string {
 // Recognize identifies the family of a Jinja chat template source and reads
 // its variant switches. Recognition asks for each family's distinctive
 // statements (compared after canon), not just its special tokens, so that a
-// template of another shape is refused rather than rendered wrongly. vars
-// are the special-token variables (bos_token and eos_token as strings or
-// AddedToken dicts; others are ignored). An unrecognised template gives an
-// error naming the known families.
+// template of another shape is not given a wrong renderer. Any other
+// template that the jinja interpreter parses becomes Generic; one it cannot
+// parse is an error naming the known families. vars are the special-token
+// variables (bos_token, eos_token, ... as strings or AddedToken dicts, as in
+// tokenizer_config.json; other keys are ignored).
 func Recognize(src string, vars map[string]any) (*Template, error) {
+	t, err := recognize(src, vars)
+	jt, perr := jinja.Parse(src)
+	if err != nil {
+		if perr != nil {
+			return nil, fmt.Errorf("%w; the jinja interpreter cannot run it either: %v", err, perr)
+		}
+		t = &Template{Family: Generic, BOS: varString(vars, "bos_token"), EOS: varString(vars, "eos_token")}
+	}
+	if perr == nil {
+		t.src = jt
+	}
+	t.vars = templateVars(vars)
+	return t, nil
+}
+
+func recognize(src string, vars map[string]any) (*Template, error) {
 	q := canon(src)
 	has := func(subs ...string) bool {
 		for _, s := range subs {
@@ -163,7 +197,7 @@ func Recognize(src string, vars map[string]any) (*Template, error) {
 		if len(head) > 80 {
 			head = head[:80] + "…"
 		}
-		return nil, fmt.Errorf("chat: unrecognised chat template %q; supported families: %s", head, familyList())
+		return nil, fmt.Errorf("chat: unrecognised chat template %q; families with a hand-written renderer: %s", head, familyList())
 	}
 	return t, nil
 }
@@ -226,36 +260,63 @@ func LoadTemplate(dir string) (*Template, error) {
 // regions. Errors: an empty conversation, an error the template itself
 // raises (*TemplateError, e.g. roles that do not alternate), a prefill on a
 // rendering that does not end with an open assistant header.
+//
+// A known family is rendered by its hand-written renderer. When the
+// template source is known (Recognize, LoadTemplate) the text is also
+// produced by the jinja interpreter; if the two differ (a variant of the
+// template that recognition did not tell apart), the interpreter's
+// rendering is returned, with Approx regions. A Generic template is always
+// rendered by the interpreter.
 func (t *Template) Render(msgs []Message, opt Options) (*Rendered, error) {
 	if len(msgs) == 0 {
 		return nil, fmt.Errorf("chat: conversation has no messages")
 	}
-	var (
-		r   *Rendered
-		err error
-	)
+	if t.Family == Generic {
+		if t.src == nil {
+			return nil, fmt.Errorf("chat: generic template without source")
+		}
+		return t.renderGeneric(msgs, opt)
+	}
+	r, err := t.renderKnown(msgs, opt)
+	if t.src == nil {
+		return r, err
+	}
+	var te *TemplateError
+	if err != nil && !errors.As(err, &te) {
+		return nil, err // our own checks (prefill), not the template's
+	}
+	text, jerr := t.execJinja(msgs, opt, opt.AddGenerationPrompt)
+	var jte *TemplateError
+	switch {
+	case errors.As(jerr, &jte):
+		return nil, jerr // the template rejects the conversation
+	case jerr != nil:
+		return r, err // the interpreter cannot check this one
+	case err == nil && text+opt.Prefill == r.Text:
+		return r, nil
+	}
+	return t.renderGeneric(msgs, opt)
+}
+
+// renderKnown runs the family's hand-written renderer.
+func (t *Template) renderKnown(msgs []Message, opt Options) (*Rendered, error) {
 	switch t.Family {
 	case Qwen3:
-		r, err = t.renderQwen3(msgs, opt)
+		return t.renderQwen3(msgs, opt)
 	case Llama3:
-		r, err = t.renderLlama3(msgs, opt)
+		return t.renderLlama3(msgs, opt)
 	case Llama2Chat:
-		r, err = t.renderLlama2(msgs, opt)
+		return t.renderLlama2(msgs, opt)
 	case MistralInstruct:
-		r, err = t.renderMistral(msgs, opt)
+		return t.renderMistral(msgs, opt)
 	case MistralSystem:
-		r, err = t.renderMistralSystem(msgs, opt)
+		return t.renderMistralSystem(msgs, opt)
 	case Phi3:
-		r, err = t.renderPhi3(msgs, opt)
+		return t.renderPhi3(msgs, opt)
 	case OLMo2, OLMoE:
-		r, err = t.renderTulu(msgs, opt)
-	default:
-		return nil, fmt.Errorf("chat: unknown family %q", t.Family)
+		return t.renderTulu(msgs, opt)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return r, nil
+	return nil, fmt.Errorf("chat: unknown family %q", t.Family)
 }
 
 // checkPrefill rejects a prefill when the rendering will not end with an

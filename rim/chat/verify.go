@@ -117,6 +117,7 @@ func CaseTemplate(c *Case, caseDir, modelDir string) (*Template, error) {
 	}
 	if c.TemplateVars != nil {
 		t.BOS, t.EOS = varString(c.TemplateVars, "bos_token"), varString(c.TemplateVars, "eos_token")
+		t.vars = templateVars(c.TemplateVars)
 	}
 	return t, nil
 }
