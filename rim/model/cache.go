@@ -3,7 +3,6 @@ package model
 import (
 	"fmt"
 
-	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -149,7 +148,6 @@ func (m *Model) Step(c *Cache, in StepInput, opts ...Option) (*Result, error) {
 	for i, s := range o.capture {
 		res.Tensors[s] = outs[i]
 	}
-	_ = dtypes.Int32
 	return res, nil
 }
 

@@ -12,7 +12,7 @@ const IgnoreIndex = -100
 // t predict labels[t+1] (HF shifts internally); labels == -100 are ignored;
 // the mean over counted tokens, in float32. labels [B,S] int32.
 func CausalLMLoss(logits, labels *Node) *Node {
-	B, S, V := logits.Shape().Dimensions[0], logits.Shape().Dimensions[1], logits.Shape().Dimensions[2]
+	S, V := logits.Shape().Dimensions[1], logits.Shape().Dimensions[2]
 	g := logits.Graph()
 	lg := Slice(logits, AxisRange(), AxisRange(0, S-1), AxisRange())
 	lb := ConvertDType(Slice(labels, AxisRange(), AxisRange(1, S)), dtypes.Int32) // [B,S-1]
@@ -22,7 +22,6 @@ func CausalLMLoss(logits, labels *Node) *Node {
 	oh := StopGradient(OneHot(safe, V, dtypes.Float32))
 	picked := ReduceSum(Mul(logp, oh), -1) // [B,S-1]
 	vf := ConvertDType(valid, dtypes.Float32)
-	_ = B
 	return Neg(Div(ReduceAllSum(Mul(picked, vf)), ReduceAllSum(vf)))
 }
 

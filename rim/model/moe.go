@@ -1,8 +1,6 @@
 package model
 
 import (
-	"math"
-
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
 
@@ -95,6 +93,5 @@ func sparseMixer(s *Node, eps float64) (idx, w []*Node) {
 	e1, w1, oh1 := stage(s)
 	masked := Where(GreaterThan(oh1, ScalarZero(g, dtypes.Float32)), negInf, s)
 	e2, w2, _ := stage(masked)
-	_ = math.Inf
 	return []*Node{e1, e2}, []*Node{w1, w2}
 }

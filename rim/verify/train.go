@@ -1,7 +1,6 @@
 package verify
 
 import (
-	"fmt"
 	"math"
 	"strings"
 
@@ -180,5 +179,3 @@ func (v *verifier) checkTrain() error {
 	}
 	return nil
 }
-
-var _ = fmt.Sprintf
