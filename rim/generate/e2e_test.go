@@ -65,6 +65,12 @@ func TestChatEndToEnd(t *testing.T) {
 			t.Errorf("conversation %d: text %q, decode %q", i, b.Text, text)
 		}
 	}
+	// vocab 151680 × hidden 32 is above the Go backend's small-matmul size:
+	// the batch-1 runs above used the split lm_head, and gave the batched
+	// run's tokens.
+	if st := c.Stepper.(*ModelStepper); st.M.Backend().Name() != "" && strings.HasPrefix(strings.ToLower(st.M.Backend().Name()), "go") && st.head == nil {
+		t.Error("split lm_head not used on the Go backend")
+	}
 	// The prefill leaves the think block open: everything is thinking
 	// unless the model closed it.
 	if p := batch[2]; !p.ThinkClosed && (p.Answer != "" || p.ThinkTokens != len(p.IDs)) {

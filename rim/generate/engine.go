@@ -63,10 +63,17 @@ type ModelStepper struct {
 	CaptureStep func(step int) bool
 	Captures    []StepCapture
 
-	cache   *model.Cache
-	keyMask [][]int
-	pos     []int // next position id per row
-	steps   int
+	// NoSplitHead turns off the batch-1 lm_head workaround of lmhead.go
+	// (the logits then come from the engine's graph).
+	NoSplitHead bool
+
+	cache     *model.Cache
+	keyMask   [][]int
+	head      *splitHead
+	headDone  bool
+	splitRows int   // tests: force the split head with blocks of this many rows
+	pos       []int // next position id per row
+	steps     int
 }
 
 // NewModelStepper returns a stepper for m without interventions or captures.
@@ -198,8 +205,16 @@ func (s *ModelStepper) decodeInterventions(info StepInfo) ([]hook.Intervention, 
 func (s *ModelStepper) run(in model.StepInput, ivs []hook.Intervention, info StepInfo) ([][]float32, error) {
 	step := s.steps
 	s.steps++
-	capture := []hook.Site{hook.Logits}
 	record := len(s.Capture) > 0 && (s.CaptureStep == nil || s.CaptureStep(step))
+	head, err := s.splitHead(len(in.InputIDs), ivs, record)
+	if err != nil {
+		return nil, err
+	}
+	outSite := hook.Logits
+	if head != nil {
+		outSite = hook.LnFinal
+	}
+	capture := []hook.Site{outSite}
 	if record {
 		capture = append(capture, s.Capture...)
 	}
@@ -207,15 +222,20 @@ func (s *ModelStepper) run(in model.StepInput, ivs []hook.Intervention, info Ste
 	if err != nil {
 		return nil, fmt.Errorf("generate: step %d: %w", step, err)
 	}
-	lg, shape, err := res.Logits()
+	lg, shape, err := res.Float32(outSite)
 	if err != nil {
 		return nil, err
 	}
-	B, n, V := shape[0], shape[1], shape[2]
+	B, n, W := shape[0], shape[1], shape[2]
 	out := make([][]float32, B)
 	for b := range out {
-		off := (b*n + n - 1) * V
-		out[b] = lg[off : off+V : off+V]
+		off := (b*n + n - 1) * W
+		out[b] = lg[off : off+W : off+W]
+		if head != nil {
+			if out[b], err = head.logits(out[b]); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if record {
 		sc := StepCapture{Step: step, Done: info.Done, InThink: info.InThink, Values: map[hook.Site][]float32{}, Shapes: map[hook.Site][]int{}}
@@ -229,4 +249,33 @@ func (s *ModelStepper) run(in model.StepInput, ivs []hook.Intervention, info Ste
 		s.Captures = append(s.Captures, sc)
 	}
 	return out, nil
+}
+
+// splitHead returns the lm_head workaround (lmhead.go) when it applies to
+// this call: batch 1, not disabled, and neither an intervention nor a
+// capture that needs the engine's logits node.
+func (s *ModelStepper) splitHead(batch int, ivs []hook.Intervention, record bool) (*splitHead, error) {
+	if s.NoSplitHead || batch != 1 {
+		return nil, nil
+	}
+	for _, iv := range ivs {
+		if iv.Site == hook.Logits.String() {
+			return nil, nil
+		}
+	}
+	if record {
+		for _, c := range s.Capture {
+			if c == hook.Logits {
+				return nil, nil
+			}
+		}
+	}
+	if !s.headDone {
+		h, err := newSplitHead(s.M, s.splitRows)
+		if err != nil {
+			return nil, err
+		}
+		s.head, s.headDone = h, true
+	}
+	return s.head, nil
 }

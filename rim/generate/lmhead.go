@@ -1,0 +1,113 @@
+package generate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/rimlab/rim/rim/model"
+)
+
+// goSmallMatMulFLOPs is the size below which the Go backend (gomlx/compute
+// v0.1.6, internal/gobackend/dot/matmul: noSIMDSmallMatMulSizeThreshold)
+// uses its small AVX-512 kernel, which streams the weights once.
+const goSmallMatMulFLOPs = 4 * 1024 * 1024
+
+// splitHead computes single-row logits h·Wᵀ (+ b) with the vocabulary split
+// into row blocks that are separate weight tensors, each small enough for
+// the Go backend's small matmul kernel.
+//
+// Why this exists: on the Go backend a decode step's lm_head product
+// [1, dModel]·[vocab, dModel]ᵀ has vocab·dModel ≥ 4M multiply-adds and is
+// routed to the "large" kernel, which packs the whole weight matrix on
+// every call: on the 42M-parameter benchmark model it took more time than
+// all eight transformer layers together (a decode step ran ~5x faster with
+// an 8000-token vocabulary than with 32000). Splitting the product into
+// blocks under the threshold makes it stream the weights once. It is used
+// only for batch-1 decoding on the Go backend (XLA does not need it), costs
+// one extra copy of the output matrix, and its logits are checked against
+// the engine's in the fixture tests.
+type splitHead struct {
+	exec   *graph.Exec
+	blocks []*tensors.Tensor // [rows_i, dModel]
+	bias   *tensors.Tensor   // [vocab] or nil
+}
+
+// newSplitHead returns nil when the model does not need it (not the Go
+// backend, or a vocabulary small enough already). rows > 0 forces blocks of
+// that many rows (tests).
+func newSplitHead(m *model.Model, rows int) (*splitHead, error) {
+	b := m.Backend()
+	c := m.Config
+	D, V := c.Hidden, c.Vocab
+	if rows <= 0 {
+		if b == nil || !strings.HasPrefix(strings.ToLower(b.Name()), "go") || V*D < goSmallMatMulFLOPs {
+			return nil, nil
+		}
+		rows = (goSmallMatMulFLOPs - 1) / D
+	}
+	wName := "lm_head.weight"
+	if m.Param(wName) == nil && c.TieEmbeddings {
+		wName = "model.embed_tokens.weight"
+	}
+	w := m.Param(wName)
+	if w == nil {
+		return nil, fmt.Errorf("generate: model has no %s", wName)
+	}
+	flat, err := tensors.CopyFlatData[float32](w)
+	if err != nil {
+		return nil, fmt.Errorf("generate: %s: %w", wName, err)
+	}
+	if len(flat) != V*D {
+		return nil, fmt.Errorf("generate: %s has %d values, want vocab %d × hidden %d", wName, len(flat), V, D)
+	}
+	s := &splitHead{}
+	for lo := 0; lo < V; lo += rows {
+		hi := min(lo+rows, V)
+		s.blocks = append(s.blocks, tensors.FromFlatDataAndDimensions(flat[lo*D:hi*D:hi*D], hi-lo, D))
+	}
+	if bt := m.Param("lm_head.bias"); bt != nil {
+		s.bias = bt
+	}
+	nb := len(s.blocks)
+	hasBias := s.bias != nil
+	s.exec, err = graph.NewExec(b, func(in []*graph.Node) *graph.Node {
+		h := in[0] // [1, dModel]
+		outs := make([]*graph.Node, nb)
+		for i := range nb {
+			outs[i] = graph.DotGeneral(h, []int{1}, nil, in[1+i], []int{1}, nil)
+		}
+		y := graph.Concatenate(outs, -1)
+		if hasBias {
+			y = graph.Add(y, graph.Reshape(in[1+nb], 1, V))
+		}
+		return y
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// logits returns h·Wᵀ (+ b) for h [dModel].
+func (s *splitHead) logits(h []float32) (out []float32, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("generate: lm_head: %v", r)
+		}
+	}()
+	args := []any{tensors.FromFlatDataAndDimensions(h, 1, len(h))}
+	for _, b := range s.blocks {
+		args = append(args, b)
+	}
+	if s.bias != nil {
+		args = append(args, s.bias)
+	}
+	res, err := s.exec.Exec(args...)
+	if err != nil {
+		return nil, err
+	}
+	return tensors.CopyFlatData[float32](res[0])
+}
