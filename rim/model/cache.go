@@ -101,10 +101,7 @@ func (m *Model) Step(c *Cache, in StepInput, opts ...Option) (*Result, error) {
 	nP := len(m.names)
 	key := "step|" + siteKey(o.capture) + "|" + iv.key
 	e, err := m.exec(key, func(inputs []*Node) []*Node {
-		params := ParamMap{}
-		for i, name := range m.names {
-			params[name] = inputs[i]
-		}
+		params := m.ParamsFromInputs(inputs)
 		x := inputs[nP:]
 		gi := GraphInputs{InputIDs: x[0], KeyMask: x[1], PositionIDs: x[2], Offset: x[3],
 			CacheK: x[4 : 4+nL], CacheV: x[4+nL : 4+2*nL]}

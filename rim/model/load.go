@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/dtypes/bfloat16"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -24,6 +26,10 @@ import (
 type Options struct {
 	// Backend to run on; nil uses backend.Default() (Go backend unless GOMLX_BACKEND says otherwise).
 	Backend compute.Backend
+	// WeightDType stores the weights as Float32 (default) or BFloat16 (half
+	// the memory; converted to float32 inside the graph, so the math stays
+	// float32 and parity tolerances are those of bf16-rounded weights).
+	WeightDType dtypes.DType
 }
 
 // Model is a loaded decoder LLM: its config, its architecture and its
@@ -35,7 +41,8 @@ type Model struct {
 	Dir    string
 
 	backend compute.Backend
-	names   []string // parameter names, table order (graph input order)
+	wdtype  dtypes.DType // storage dtype of the weights
+	names   []string     // parameter names, table order (graph input order)
 	params  map[string]*tensors.Tensor
 
 	mu    sync.Mutex
@@ -118,7 +125,15 @@ func Load(dir string, opts Options) (*Model, error) {
 			return nil, err
 		}
 	}
-	return loadFrom(cfg, dir, st, b)
+	wd := opts.WeightDType
+	switch wd {
+	case dtypes.InvalidDType, dtypes.Float32:
+		wd = dtypes.Float32
+	case dtypes.BFloat16:
+	default:
+		return nil, fmt.Errorf("rim: weight dtype %s is not supported (float32 or bfloat16)", wd)
+	}
+	return loadFrom(cfg, dir, st, b, wd)
 }
 
 // weightSource is what loadFrom reads from (a safetensors.Dir, or memory in tests).
@@ -128,13 +143,13 @@ type weightSource interface {
 	Bytes(name string) ([]byte, error)
 }
 
-func loadFrom(cfg *Config, dir string, st weightSource, b compute.Backend) (*Model, error) {
+func loadFrom(cfg *Config, dir string, st weightSource, b compute.Backend, wd dtypes.DType) (*Model, error) {
 	arch := archs[cfg.ModelType]
 	table := paramTable(cfg, arch)
 	if err := checkTable(table, st, cfg); err != nil {
 		return nil, fmt.Errorf("rim: %s: %w", dir, err)
 	}
-	m := &Model{Config: cfg, Arch: arch, Dir: dir, backend: b, params: map[string]*tensors.Tensor{},
+	m := &Model{Config: cfg, Arch: arch, Dir: dir, backend: b, wdtype: wd, params: map[string]*tensors.Tensor{},
 		execs: map[string]*graph.Exec{}}
 	for _, p := range table {
 		info, _ := st.Info(p.Name)
@@ -142,7 +157,12 @@ func loadFrom(cfg *Config, dir string, st weightSource, b compute.Backend) (*Mod
 		if err != nil {
 			return nil, fmt.Errorf("rim: %s: %w", p.Name, err)
 		}
-		t, err := deviceFloat32(b, p.Shape, info.DType, raw)
+		var t *tensors.Tensor
+		if wd == dtypes.BFloat16 {
+			t, err = deviceBFloat16(b, p.Shape, info.DType, raw)
+		} else {
+			t, err = deviceFloat32(b, p.Shape, info.DType, raw)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("rim: %s: %w", p.Name, err)
 		}
@@ -205,6 +225,52 @@ func deviceFloat32(b compute.Backend, shape []int, dtype string, raw []byte) (*t
 		return nil, err
 	}
 	return t, derr
+}
+
+// deviceBFloat16 stores a weight as bfloat16 (BF16 files are copied as is,
+// other float types rounded to nearest even).
+func deviceBFloat16(b compute.Backend, shape []int, dtype string, raw []byte) (*tensors.Tensor, error) {
+	t, err := tensors.FromShapeForBackend(b, 0, shapes.Make(dtypes.BFloat16, shape...))
+	if err != nil {
+		t = tensors.FromShape(shapes.Make(dtypes.BFloat16, shape...))
+	}
+	var derr error
+	if err := tensors.MutableFlatData[bfloat16.BFloat16](t, func(flat []bfloat16.BFloat16) {
+		if dtype == "BF16" {
+			if len(raw) != 2*len(flat) {
+				derr = fmt.Errorf("%d bytes for %d BF16 elements", len(raw), len(flat))
+				return
+			}
+			for i := range flat {
+				flat[i] = bfloat16.BFloat16(binary.LittleEndian.Uint16(raw[2*i:]))
+			}
+			return
+		}
+		tmp := make([]float32, len(flat))
+		if derr = safetensors.DecodeFloat32(tmp, dtype, raw); derr == nil {
+			for i, v := range tmp {
+				flat[i] = bfloat16.FromFloat32(v)
+			}
+		}
+	}); err != nil {
+		return nil, err
+	}
+	return t, derr
+}
+
+// ParamsFromInputs maps graph inputs given in ParamNames order (the
+// tensors of Param) to a ParamMap, converting bfloat16-stored weights to
+// float32 so graph code always sees float32 parameters.
+func (m *Model) ParamsFromInputs(inputs []*graph.Node) ParamMap {
+	p := ParamMap{}
+	for i, n := range m.names {
+		x := inputs[i]
+		if x.DType() != dtypes.Float32 {
+			x = graph.ConvertDType(x, dtypes.Float32)
+		}
+		p[n] = x
+	}
+	return p
 }
 
 // Close releases the weights' device memory.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/compute/dtypes"
+
 	"github.com/rimlab/rim/rim/hook"
 	"github.com/rimlab/rim/rim/internal/testpaths"
 	"github.com/rimlab/rim/rim/safetensors"
@@ -83,5 +85,50 @@ func TestCaptureNamesError(t *testing.T) {
 	}
 	if _, shape, _ := r.Float32(hook.Pattern(1)); len(shape) != 4 || shape[3] != 2 {
 		t.Fatalf("pattern shape %v", shape)
+	}
+}
+
+// Weights stored as bfloat16 compute exactly like float32 weights rounded to bf16.
+func TestBFloat16WeightStorage(t *testing.T) {
+	src := testpaths.Shared(t, "fixtures", "hf-tiny", "qwen3")
+	m16, err := Load(src, Options{WeightDType: dtypes.BFloat16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m16.Close()
+	if got := m16.Param("model.norm.weight").DType(); got != dtypes.BFloat16 {
+		t.Fatalf("stored as %s", got)
+	}
+	// Reference: a float32 model whose file holds the bf16-rounded weights.
+	f, _ := safetensors.Open(filepath.Join(src, "model.safetensors"))
+	defer f.Close()
+	dir := t.TempDir()
+	var ts []safetensors.Tensor
+	for _, n := range f.Names() {
+		v, shape, _ := f.Float32(n)
+		ts = append(ts, safetensors.BF16(n, shape, v))
+	}
+	safetensors.Write(filepath.Join(dir, "model.safetensors"), ts, nil)
+	cfg, _ := os.ReadFile(filepath.Join(src, "config.json"))
+	os.WriteFile(filepath.Join(dir, "config.json"), cfg, 0o644)
+	m32, err := Load(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m32.Close()
+	in := Input{InputIDs: [][]int{{5, 9, 100, 7, 3}}}
+	a, _ := m16.Forward(in)
+	b, _ := m32.Forward(in)
+	la, _, _ := a.Logits()
+	lb, _, _ := b.Logits()
+	if d := maxDiff(la, lb); d > 1e-6 {
+		t.Fatalf("bf16-stored vs f32 of bf16-rounded weights: max diff %g", d)
+	}
+	loss, grads, err := m16.LossAndGrads(in, [][]int{{-100, 9, 100, 7, 3}}, "model.layers.0.self_attn.q_proj.weight")
+	if err != nil || loss <= 0 || len(grads) != 1 {
+		t.Fatalf("loss %g grads %d err %v", loss, len(grads), err)
+	}
+	if _, err := Load(src, Options{WeightDType: dtypes.Int8}); err == nil || !strings.Contains(err.Error(), "not supported") {
+		t.Fatalf("int8 weights: %v", err)
 	}
 }

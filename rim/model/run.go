@@ -240,10 +240,7 @@ func (m *Model) Forward(in Input, opts ...Option) (res *Result, err error) {
 	key := "fwd|" + siteKey(o.capture) + "|" + iv.key
 	nP := len(m.names)
 	e, err := m.exec(key, func(inputs []*Node) []*Node {
-		params := ParamMap{}
-		for i, n := range m.names {
-			params[n] = inputs[i]
-		}
+		params := m.ParamsFromInputs(inputs)
 		gi := GraphInputs{InputIDs: inputs[nP], KeyMask: inputs[nP+1], PositionIDs: inputs[nP+2]}
 		plan := Plan{Capture: map[hook.Site]bool{}, Intervene: iv.apply(inputs[nP+3:])}
 		for _, s := range o.capture {

@@ -14,11 +14,7 @@ import (
 func (m *Model) RunGraph(key string, build func(p ParamMap, extra []*Node) []*Node, extra ...*tensors.Tensor) ([]*tensors.Tensor, error) {
 	nP := len(m.names)
 	e, err := m.exec("custom|"+key, func(inputs []*Node) []*Node {
-		p := ParamMap{}
-		for i, n := range m.names {
-			p[n] = inputs[i]
-		}
-		return build(p, inputs[nP:])
+		return build(m.ParamsFromInputs(inputs), inputs[nP:])
 	})
 	if err != nil {
 		return nil, err
