@@ -114,6 +114,10 @@ func (t *Trainer) Prepare(dir string, resume, overwrite bool) (string, error) {
 	return "", fileio.WriteFileAtomic(filepath.Join(dir, RunFile), append(js, '\n'), 0o644)
 }
 
+// operational settings may change between a run and its resumption: they
+// do not change the arithmetic.
+var operational = map[string]bool{"save_every": true, "keep": true, "log_every": true}
+
 func diffRun(a, b RunInfo) string {
 	switch {
 	case a.ModelConfig != b.ModelConfig:
@@ -129,12 +133,14 @@ func diffRun(a, b RunInfo) string {
 		json.Unmarshal(jb, &mb)
 		var keys []string
 		for k := range ma {
-			if !reflect.DeepEqual(ma[k], mb[k]) {
+			if !operational[k] && !reflect.DeepEqual(ma[k], mb[k]) {
 				keys = append(keys, fmt.Sprintf("%s: %v vs %v", k, ma[k], mb[k]))
 			}
 		}
 		sort.Strings(keys)
-		return "config differs: " + strings.Join(keys, "; ")
+		if len(keys) > 0 {
+			return "config differs: " + strings.Join(keys, "; ")
+		}
 	}
 	return ""
 }

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/rimlab/rim/rim/backend"
+	"github.com/rimlab/rim/rim/chat"
+	"github.com/rimlab/rim/rim/finetune"
+	"github.com/rimlab/rim/rim/finetune/lora"
+	"github.com/rimlab/rim/rim/finetune/sft"
+	"github.com/rimlab/rim/rim/model"
+	"github.com/rimlab/rim/rim/tokenize"
+)
+
+func init() {
+	register("finetune", "supervised fine-tuning (LoRA or full) on JSONL conversations, paper preset, checkpoints, --resume, merged export",
+		func(args []string) error { return runFinetune(args, os.Stdout, os.Stderr) })
+	register("bench train", "time training steps (forward+backward+AdamW) of a model dir, full and LoRA: tokens/s, peak memory",
+		func(args []string) error { return benchTrain(args, os.Stdout, os.Stderr) })
+}
+
+// finetuneFlags binds every hyper-parameter flag to a Config; explicit flags
+// override the preset.
+type finetuneFlags struct {
+	fs                                                   *flag.FlagSet
+	preset, mode, schedule, targets, policy, tokDir      string
+	lr, wd, beta1, beta2, eps, warmup, clip, alpha, drop float64
+	aux                                                  float64
+	epochs, maxSteps, batch, micro, r, maxLen, saveEvery int
+	keep, bucket, padMult                                int
+	seed                                                 uint64
+	rslora, excludeThink, finalOnly, resume, overwrite   bool
+	modelDir, data, out, export                          string
+}
+
+func newFinetuneFlags(errw io.Writer) *finetuneFlags {
+	f := &finetuneFlags{fs: flag.NewFlagSet("finetune", flag.ContinueOnError)}
+	fs := f.fs
+	fs.SetOutput(errw)
+	p := finetune.Paper()
+	fs.StringVar(&f.modelDir, "model", "", "model directory (required)")
+	fs.StringVar(&f.data, "data", "", `JSONL: {"messages":[{"role","content","reasoning_content"}...]} or {"input_ids":[...],"labels":[...]} per line (required)`)
+	fs.StringVar(&f.out, "out", "", "output (run) directory: run.json, checkpoint-N/, latest (required)")
+	fs.StringVar(&f.preset, "preset", "paper", "hyper-parameter preset: paper (LoRA r32 alpha64 rsLoRA, lr 1e-5, wd 0.01, cosine 10% warmup, batch 32)")
+	fs.StringVar(&f.mode, "mode", p.Mode, "lora or full")
+	fs.Float64Var(&f.lr, "lr", p.AdamW.LR, "peak learning rate (> 0)")
+	fs.Float64Var(&f.wd, "weight-decay", p.AdamW.WeightDecay, "AdamW decoupled weight decay")
+	fs.Float64Var(&f.beta1, "beta1", p.AdamW.Beta1, "AdamW beta1")
+	fs.Float64Var(&f.beta2, "beta2", p.AdamW.Beta2, "AdamW beta2")
+	fs.Float64Var(&f.eps, "eps", p.AdamW.Eps, "AdamW eps")
+	fs.StringVar(&f.schedule, "schedule", p.Schedule, "cosine, linear or constant (after linear warmup)")
+	fs.Float64Var(&f.warmup, "warmup-ratio", p.WarmupRatio, "warmup steps = ceil(total * ratio)")
+	fs.IntVar(&f.epochs, "epochs", p.Epochs, "epochs (paper: 7 on MATH401/MATH500, 3 on GSM8K)")
+	fs.IntVar(&f.maxSteps, "max-steps", 0, "stop after N optimiser steps (> 0 overrides --epochs)")
+	fs.IntVar(&f.batch, "batch", p.BatchSize, "examples per optimiser step (effective batch)")
+	fs.IntVar(&f.micro, "micro-batch", p.MicroBatch, "examples per forward/backward (gradient accumulation = batch/micro-batch)")
+	fs.Float64Var(&f.clip, "max-grad-norm", p.MaxGradNorm, "global gradient-norm clipping (0 = off)")
+	fs.Float64Var(&f.aux, "aux-loss-coef", -1, "MoE load-balancing loss coefficient (-1 = config.json router_aux_loss_coef; 0 = off)")
+	fs.IntVar(&f.r, "lora-r", p.LoRA.R, "LoRA rank")
+	fs.Float64Var(&f.alpha, "lora-alpha", p.LoRA.Alpha, "LoRA alpha")
+	fs.BoolVar(&f.rslora, "rslora", p.LoRA.RSLoRA, "rank-stabilised scaling alpha/sqrt(r) (else alpha/r)")
+	fs.Float64Var(&f.drop, "lora-dropout", p.LoRA.Dropout, "LoRA dropout (only 0 is implemented)")
+	fs.StringVar(&f.targets, "targets", "attn.*,mlp.*,moe.experts.*.*", "LoRA targets in rim's vocabulary: attn.q|k|v|o, mlp.gate|up|down, moe.router, moe.experts.E.gate|up|down, optional blocks.L. prefix, * wildcards")
+	fs.IntVar(&f.maxLen, "max-len", 2048, "longest sequence (0 = no limit)")
+	fs.StringVar(&f.policy, "length-policy", "truncate", "longer sequences: truncate or drop (counted either way)")
+	fs.BoolVar(&f.excludeThink, "exclude-think", false, "no loss on the <think> block (default: trained)")
+	fs.BoolVar(&f.finalOnly, "final-only", false, "loss on the final assistant turn only (default: every assistant turn)")
+	fs.Uint64Var(&f.seed, "seed", p.Seed, "seed of the LoRA init and the data order")
+	fs.IntVar(&f.saveEvery, "save-every", 0, "checkpoint every N steps (0 = only at the end)")
+	fs.IntVar(&f.keep, "keep", 0, "checkpoints kept (0 = all)")
+	fs.IntVar(&f.bucket, "bucket", p.Bucket, "length bucketing over groups of N batches (1 = plain shuffle)")
+	fs.IntVar(&f.padMult, "pad-multiple", p.PadMultiple, "pad micro-batches to a multiple of N tokens (fewer compilations)")
+	fs.StringVar(&f.tokDir, "tokenizer", "", "directory with tokenizer.json and the chat template (default: --model)")
+	fs.BoolVar(&f.resume, "resume", false, "continue the run in --out from its latest checkpoint")
+	fs.BoolVar(&f.overwrite, "overwrite", false, "replace a run already in --out")
+	fs.StringVar(&f.export, "export", "", "after training, write the merged model as a plain HF directory here")
+	return f
+}
+
+func (f *finetuneFlags) config() (finetune.Config, error) {
+	if f.preset != "paper" {
+		return finetune.Config{}, fmt.Errorf("unknown preset %q (known: paper)", f.preset)
+	}
+	c := finetune.Paper()
+	c.Mode, c.Schedule, c.WarmupRatio = f.mode, f.schedule, f.warmup
+	c.AdamW.LR, c.AdamW.WeightDecay, c.AdamW.Beta1, c.AdamW.Beta2, c.AdamW.Eps = f.lr, f.wd, f.beta1, f.beta2, f.eps
+	c.Epochs, c.MaxSteps, c.BatchSize, c.MicroBatch, c.MaxGradNorm = f.epochs, f.maxSteps, f.batch, f.micro, f.clip
+	if c.MicroBatch > c.BatchSize {
+		c.MicroBatch = c.BatchSize
+	}
+	c.LoRA.R, c.LoRA.Alpha, c.LoRA.RSLoRA, c.LoRA.Dropout = f.r, f.alpha, f.rslora, f.drop
+	c.LoRA.Targets = lora.ParseTargets(f.targets)
+	c.LoRA.BaseName = f.modelDir
+	c.Seed, c.SaveEvery, c.Keep, c.Bucket, c.PadMultiple = f.seed, f.saveEvery, f.keep, f.bucket, f.padMult
+	if f.aux >= 0 {
+		a := f.aux
+		c.AuxLossCoef = &a
+	}
+	return c, c.Validate()
+}
+
+// runFinetune implements "rim finetune --model DIR --data FILE --out DIR [flags]".
+func runFinetune(args []string, out, errw io.Writer) error {
+	f := newFinetuneFlags(errw)
+	f.fs.Usage = func() {
+		fmt.Fprintln(errw, "usage: rim finetune --model DIR --data FILE.jsonl --out DIR [--preset paper] [--mode lora|full] [--resume|--overwrite] [--export DIR] [flags]")
+		f.fs.PrintDefaults()
+	}
+	if err := f.fs.Parse(args); err != nil {
+		return err
+	}
+	if f.modelDir == "" || f.data == "" || f.out == "" || f.fs.NArg() != 0 {
+		f.fs.Usage()
+		return errUsage
+	}
+	cfg, err := f.config()
+	if err != nil {
+		return err
+	}
+	recs, err := sft.ReadJSONL(f.data)
+	if err != nil {
+		return err
+	}
+	var tmpl *chat.Template
+	var tok chat.Tokenizer
+	for _, r := range recs {
+		if len(r.Messages) > 0 {
+			td := f.tokDir
+			if td == "" {
+				td = f.modelDir
+			}
+			tk, err := tokenize.Load(td)
+			if err != nil {
+				return fmt.Errorf("conversations need a tokenizer: %w", err)
+			}
+			if tmpl, err = chat.LoadTemplate(td); err != nil {
+				return err
+			}
+			tok = chat.Wrap(tk)
+			break
+		}
+	}
+	exs, st, err := sft.Build(recs, tmpl, tok, sft.Options{ExcludeThink: f.excludeThink, FinalOnly: f.finalOnly, MaxLen: f.maxLen, Policy: f.policy})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "data: %s: %s\n", f.data, st)
+	b, err := backend.Default()
+	if err != nil {
+		return err
+	}
+	m, err := model.Load(f.modelDir, model.Options{Backend: b})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	pad := 0
+	if len(m.Config.Pad) > 0 {
+		pad = m.Config.Pad[0]
+	} else if len(m.Config.EOS) > 0 {
+		pad = m.Config.EOS[0]
+	}
+	tr, err := finetune.New(m, exs, pad, cfg)
+	if err != nil {
+		return err
+	}
+	from, err := tr.Prepare(f.out, f.resume, f.overwrite)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "backend: %s\nmodel: %s (%s), mode %s, %d steps (%d per epoch, warmup %d)\n",
+		backend.Describe(b), f.modelDir, m.Config.ModelType, cfg.Mode, tr.State.TotalSteps, tr.State.StepsEpoch, tr.State.WarmupSteps)
+	if from != "" {
+		fmt.Fprintf(out, "resumed from %s at step %d\n", from, tr.State.Step)
+	}
+	start, startStep := time.Now(), tr.State.Step
+	tr.OnStep = func(e finetune.Entry) {
+		done := e.Step - startStep
+		eta := time.Duration(float64(time.Since(start)) / float64(done) * float64(tr.State.TotalSteps-e.Step)).Round(time.Second)
+		fmt.Fprintf(errw, "step %d/%d  epoch %.2f  loss %.4f  grad %.3f  lr %.3g  %.0f tok/s  eta %s\n",
+			e.Step, tr.State.TotalSteps, e.Epoch, e.Loss, e.GradNorm, e.LR, e.TokensPerSec, eta)
+	}
+	if err := tr.Run(f.out); err != nil {
+		return err
+	}
+	h := tr.State.History
+	if len(h) > 0 {
+		fmt.Fprintf(out, "done: %d steps, loss %.4f -> %.4f, checkpoint %s\n", tr.State.Step, h[0].Loss, h[len(h)-1].Loss,
+			filepath.Join(f.out, fmt.Sprintf("checkpoint-%d", tr.State.Step)))
+	}
+	if f.export != "" {
+		if err := tr.ExportMerged(f.export); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "exported merged model to %s\n", f.export)
+	}
+	return nil
+}
+
+// benchTrain implements "rim bench train --model DIR [--inputs FILE] [--batch 8 --seq 128] [--mode both]".
+func benchTrain(args []string, out, errw io.Writer) error {
+	fs := flag.NewFlagSet("bench train", flag.ContinueOnError)
+	fs.SetOutput(errw)
+	dir := fs.String("model", "", "model directory (required)")
+	batch := fs.Int("batch", 8, "batch size")
+	seq := fs.Int("seq", 128, "sequence length")
+	steps := fs.Int("steps", 3, "timed steps (after one compiling step)")
+	mode := fs.String("mode", "both", "full, lora or both")
+	r := fs.Int("lora-r", 32, "LoRA rank (alpha = 2r, rsLoRA, targets attn.*,mlp.*,moe.experts.*.*)")
+	inputs := fs.String("inputs", "", `JSON file {"batch_input_ids": [[...]]} (overrides --batch/--seq)`)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" || fs.NArg() != 0 || *steps < 1 || (*mode != "full" && *mode != "lora" && *mode != "both") {
+		fmt.Fprintln(errw, "usage: rim bench train --model DIR [--batch N --seq N | --inputs FILE] [--steps N] [--mode full|lora|both] [--lora-r R]")
+		return errUsage
+	}
+	b, err := backend.Default()
+	if err != nil {
+		return err
+	}
+	m, err := model.Load(*dir, model.Options{Backend: b})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	ids := model.RandomIDs(*batch, *seq, m.Config.Vocab, 1)
+	if *inputs != "" {
+		data, err := os.ReadFile(*inputs)
+		if err != nil {
+			return err
+		}
+		var bi benchInputs
+		if err := json.Unmarshal(data, &bi); err != nil {
+			return fmt.Errorf("%s: %w", *inputs, err)
+		}
+		if len(bi.BatchInputIDs) == 0 {
+			return fmt.Errorf("%s: needs batch_input_ids", *inputs)
+		}
+		ids = bi.BatchInputIDs
+	}
+	fmt.Fprintf(out, "backend: %s\nmodel: %s (%s, %d layers, hidden %d)\n", backend.Describe(b), *dir, m.Config.ModelType, m.Config.NumLayers, m.Config.Hidden)
+	modes := []string{*mode}
+	if *mode == "both" {
+		modes = []string{"full", "lora"}
+	}
+	for _, md := range modes {
+		cfg := finetune.Paper()
+		cfg.Mode = md
+		cfg.LoRA.R, cfg.LoRA.Alpha = *r, float64(2**r)
+		res, err := finetune.Bench(m, ids, cfg, *steps)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, res)
+	}
+	return nil
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rimlab/rim/rim/finetune"
+	"github.com/rimlab/rim/rim/internal/testpaths"
+)
+
+func finetuneArgs(t *testing.T, out string, extra ...string) []string {
+	model := testpaths.Shared(t, "fixtures", "hf-tiny", "qwen3")
+	data := testpaths.TestData(t, "finetune", "tiny.jsonl")
+	return append([]string{"finetune", "--model", model, "--data", data, "--out", out,
+		"--batch", "4", "--micro-batch", "2", "--lr", "1e-2", "--lora-r", "4", "--lora-alpha", "8", "--max-steps", "24"}, extra...)
+}
+
+// TestFinetuneCommandLowersLoss runs "rim finetune" with the paper preset
+// (overriding size-related flags) on a fixture model: the loss falls, a
+// checkpoint and a merged export are written, --resume of a finished run is
+// accepted and a fresh start over it is refused.
+func TestFinetuneCommandLowersLoss(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	exp := filepath.Join(t.TempDir(), "merged")
+	var errb bytes.Buffer
+	if code := run(finetuneArgs(t, out, "--save-every", "12", "--export", exp), &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "checkpoint-24", finetune.StateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st finetune.State
+	if err := json.Unmarshal(raw, &st); err != nil {
+		t.Fatal(err)
+	}
+	h := st.History
+	if len(h) != 24 || !(h[len(h)-1].Loss < h[0].Loss-1) {
+		t.Fatalf("loss curve %v -> %v over %d steps", h[0].Loss, h[len(h)-1].Loss, len(h))
+	}
+	for _, f := range []string{"config.json", "model.safetensors"} {
+		if _, err := os.Stat(filepath.Join(exp, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	errb.Reset()
+	if code := run(finetuneArgs(t, out), &errb); code != 1 || !strings.Contains(errb.String(), "already holds a run; pass --resume") {
+		t.Fatalf("fresh over a run: exit %d %s", code, errb.String())
+	}
+	errb.Reset()
+	if code := run(finetuneArgs(t, out, "--resume"), &errb); code != 0 {
+		t.Fatalf("resume finished run: exit %d %s", code, errb.String())
+	}
+}
+
+func TestFinetuneCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.jsonl")
+	os.WriteFile(empty, nil, 0o644)
+	noAsst := filepath.Join(dir, "noasst.jsonl")
+	os.WriteFile(noAsst, []byte(`{"messages":[{"role":"user","content":"hi"}]}`+"\n"), 0o644)
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{finetuneArgs(t, filepath.Join(dir, "a"), "--lr", "0"), 1, "learning rate 0 must be > 0"},
+		{finetuneArgs(t, filepath.Join(dir, "b"), "--targets", "attn.x"), 1, `target "attn.x": not in rim's vocabulary`},
+		{finetuneArgs(t, filepath.Join(dir, "c"), "--targets", "moe.router"), 1, "match no module"},
+		{finetuneArgs(t, filepath.Join(dir, "d"), "--preset", "fast"), 1, `unknown preset "fast"`},
+		{[]string{"finetune", "--model", "x"}, 2, ""}, // usage goes to os.Stderr
+		{append(finetuneArgs(t, filepath.Join(dir, "e"))[:0:0], "finetune", "--model", "m", "--data", empty, "--out", filepath.Join(dir, "f")), 1, "empty dataset"},
+		{append(finetuneArgs(t, filepath.Join(dir, "e"))[:0:0], "finetune", "--model", testpaths.Shared(t, "fixtures", "hf-tiny", "qwen3"), "--data", noAsst, "--out", filepath.Join(dir, "g"), "--tokenizer", testpaths.Shared(t, "fixtures", "tokenizers", "qwen3")), 1, "record 1: conversation has no assistant turn"},
+		{finetuneArgs(t, filepath.Join(dir, "h"), "--max-len", "4", "--length-policy", "drop"), 1, "no example left"},
+	} {
+		var errb bytes.Buffer
+		if code := run(c.args, &errb); code != c.code || !strings.Contains(errb.String(), c.want) {
+			t.Errorf("%v: exit %d, %q; want %d and %q", c.args[1:], code, errb.String(), c.code, c.want)
+		}
+	}
+}
+
+func TestBenchTrainCommand(t *testing.T) {
+	model := testpaths.Shared(t, "fixtures", "hf-tiny", "llama")
+	var errb bytes.Buffer
+	if code := run([]string{"bench", "train", "--model", model, "--batch", "2", "--seq", "16", "--steps", "1", "--lora-r", "4"}, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if code := run([]string{"bench", "train", "--model", model, "--mode", "half"}, &errb); code != 2 {
+		t.Fatalf("bad mode: exit %d", code)
+	}
+}

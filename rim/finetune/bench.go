@@ -1,0 +1,70 @@
+package finetune
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/rimlab/rim/rim/finetune/sft"
+	"github.com/rimlab/rim/rim/model"
+)
+
+// BenchResult is the timing of training steps (forward + backward + AdamW).
+type BenchResult struct {
+	Mode          string
+	Batch, Seq    int
+	Steps         int
+	FirstStep     time.Duration // includes compilation
+	PerStep       time.Duration
+	TrainableM    float64 // trainable parameters, millions
+	PeakRSSMB     float64
+	TokensPerStep int
+}
+
+// TokensPerSec is tokens processed per second of steady-state steps.
+func (r BenchResult) TokensPerSec() float64 {
+	return float64(r.TokensPerStep) / r.PerStep.Seconds()
+}
+
+func (r BenchResult) String() string {
+	return fmt.Sprintf("train %-5s batch %dx%d  trainable %.2fM  %8.1f ms/step  %8.1f tok/s  first step %.2fs  peak RSS %.0f MB",
+		r.Mode, r.Batch, r.Seq, r.TrainableM, float64(r.PerStep.Microseconds())/1e3, r.TokensPerSec(), r.FirstStep.Seconds(), r.PeakRSSMB)
+}
+
+// Bench times steps of cfg on a batch of the given examples (one optimiser
+// step per batch, no accumulation unless cfg says so): one step to compile,
+// then steps timed. ids [batch][seq]; every token is trained.
+func Bench(m *model.Model, ids [][]int, cfg Config, steps int) (BenchResult, error) {
+	var data []sft.Example
+	for _, row := range ids {
+		data = append(data, sft.Example{IDs: row, Labels: row})
+	}
+	cfg.BatchSize = len(ids)
+	if cfg.MicroBatch == 0 || cfg.MicroBatch > cfg.BatchSize {
+		cfg.MicroBatch = cfg.BatchSize
+	}
+	cfg.MaxSteps, cfg.Epochs, cfg.PadMultiple = steps+1, 0, 1
+	t, err := New(m, data, 0, cfg)
+	if err != nil {
+		return BenchResult{}, err
+	}
+	r := BenchResult{Mode: cfg.Mode, Batch: len(ids), Seq: len(ids[0]), Steps: steps}
+	for _, p := range t.params {
+		r.TrainableM += float64(p.Shape().Size()) / 1e6
+	}
+	t0 := time.Now()
+	e, err := t.Step()
+	if err != nil {
+		return r, err
+	}
+	r.FirstStep = time.Since(t0)
+	r.TokensPerStep = e.Tokens
+	t0 = time.Now()
+	for i := 0; i < steps; i++ {
+		if _, err := t.Step(); err != nil {
+			return r, err
+		}
+	}
+	r.PerStep = time.Since(t0) / time.Duration(max(steps, 1))
+	r.PeakRSSMB = model.PeakRSSMB()
+	return r, nil
+}
