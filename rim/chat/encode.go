@@ -35,6 +35,8 @@ type Encoded struct {
 	// constants) that exist for this rendering.
 	Positions map[string]int
 	FinalTurn int
+	// Approx is Rendered.Approx: regions located by search (generic path).
+	Approx bool
 }
 
 // Find returns the first span of kind k in turn.
@@ -61,7 +63,7 @@ func Encode(tok Tokenizer, r *Rendered) (*Encoded, error) {
 	if len(offs) != len(ids) {
 		return nil, fmt.Errorf("chat: encode: tokenizer gave %d offsets for %d ids", len(offs), len(ids))
 	}
-	e := &Encoded{Text: r.Text, IDs: ids, Offsets: offs, Positions: map[string]int{}, FinalTurn: r.FinalTurn}
+	e := &Encoded{Text: r.Text, IDs: ids, Offsets: offs, Positions: map[string]int{}, FinalTurn: r.FinalTurn, Approx: r.Approx}
 	for _, g := range r.Regions {
 		s, t := tokenRange(offs, g.Start, g.End)
 		e.Spans = append(e.Spans, Region{Kind: g.Kind, Turn: g.Turn, Start: s, End: t})

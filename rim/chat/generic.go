@@ -3,6 +3,8 @@ package chat
 import (
 	"errors"
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/rimlab/rim/rim/chat/jinja"
@@ -148,8 +150,9 @@ func (t *Template) execJinja(msgs []Message, opt Options, addGen bool) (string, 
 }
 
 // renderGeneric renders with the jinja interpreter (any template) and
-// locates the regions by searching each message's content in the output,
-// in order (as rendered, or stripped when the template strips it). The
+// locates each message's content: exactly, from a probe rendering with
+// sentinel contents, when the template inserts contents unchanged (or
+// stripped); else by searching the contents in order. The
 // final assistant header is what add_generation_prompt adds; its think
 // block and answer are split as for the known families. Positions are
 // approximate: PosUserEnd is the token right after the last user content
@@ -174,17 +177,20 @@ func (t *Template) renderGeneric(msgs []Message, opt Options) (*Rendered, error)
 		return nil, err
 	}
 	r := &Rendered{Text: text + opt.Prefill, Marks: map[string]Range{}, FinalTurn: final, Approx: true}
-	cursor, lastUserEnd := 0, -1
 	limit := len(text)
 	if hs >= 0 {
 		limit = hs
 	}
+	spans := t.locateBySentinels(msgs, opt, text)
+	if spans == nil {
+		spans = locateBySearch(msgs, text[:limit])
+	}
+	lastUserEnd := -1
 	for i, m := range msgs {
-		s, e := findContent(text[:limit], cursor, m.Content)
+		s, e := spans[i][0], spans[i][1]
 		if s < 0 {
 			continue
 		}
-		cursor = e
 		switch m.Role {
 		case "system":
 			r.Regions = append(r.Regions, Region{KindSystem, i, s, e})
@@ -199,6 +205,9 @@ func (t *Template) renderGeneric(msgs []Message, opt Options) (*Rendered, error)
 			r.Regions = append(r.Regions, Region{KindTool, i, s, e})
 		}
 	}
+	// templates may place contents out of message order (a system prompt
+	// folded into the last user turn): keep regions in text order
+	sort.SliceStable(r.Regions, func(a, b int) bool { return r.Regions[a].Start < r.Regions[b].Start })
 	if lastUserEnd >= 0 && lastUserEnd < len(r.Text) {
 		r.Marks[PosUserEnd] = Range{lastUserEnd, lastUserEnd + 1}
 	}
@@ -219,18 +228,84 @@ func (t *Template) renderGeneric(msgs []Message, opt Options) (*Rendered, error)
 	return r, nil
 }
 
-// findContent finds content (as is, else stripped) in text at or after
-// from; -1 when absent or empty.
-func findContent(text string, from int, content string) (int, int) {
-	for _, c := range []string{content, pyStrip(content)} {
-		if c == "" {
-			continue
-		}
-		if i := strings.Index(text[from:], c); i >= 0 {
-			return from + i, from + i + len(c)
+// locateBySearch finds each message's content (as is, else stripped) in
+// text, in order; [-1, -1] when absent or empty.
+func locateBySearch(msgs []Message, text string) [][2]int {
+	out := make([][2]int, len(msgs))
+	cursor := 0
+	for i, m := range msgs {
+		out[i] = [2]int{-1, -1}
+		for _, c := range []string{m.Content, pyStrip(m.Content)} {
+			if c == "" {
+				continue
+			}
+			if k := strings.Index(text[cursor:], c); k >= 0 {
+				out[i] = [2]int{cursor + k, cursor + k + len(c)}
+				cursor += k + len(c)
+				break
+			}
 		}
 	}
-	return -1, -1
+	return out
+}
+
+// sentinel marks message i's content in a probe rendering (Unicode private
+// use plane 15, which no template or tokenizer gives a meaning).
+func sentinel(i int) string { return "\U000F0000" + strconv.Itoa(i) + "\U000F0001" }
+
+// locateBySentinels renders the conversation once more with every content
+// replaced by a unique sentinel and rebuilds the real text from that probe,
+// substituting each message's content (as is, or stripped as many
+// templates do). When the rebuilt text equals the real one, the content
+// positions are exact; otherwise (the template looks inside the content,
+// or prints it twice) it returns nil and the caller searches instead.
+func (t *Template) locateBySentinels(msgs []Message, opt Options, text string) [][2]int {
+	probe := make([]Message, len(msgs))
+	for i, m := range msgs {
+		probe[i] = m
+		probe[i].Content = sentinel(i)
+	}
+	ptext, err := t.execJinja(probe, opt, opt.AddGenerationPrompt)
+	if err != nil {
+		return nil
+	}
+	for _, strip := range []bool{false, true} {
+		out := make([][2]int, len(msgs))
+		for i := range out {
+			out[i] = [2]int{-1, -1}
+		}
+		var sb strings.Builder
+		rest := ptext
+		ok := true
+		for len(rest) > 0 {
+			k := strings.Index(rest, "\U000F0000")
+			if k < 0 {
+				sb.WriteString(rest)
+				break
+			}
+			sb.WriteString(rest[:k])
+			rest = rest[k+len("\U000F0000"):]
+			end := strings.Index(rest, "\U000F0001")
+			i, err := strconv.Atoi(rest[:max(end, 0)])
+			if end < 0 || err != nil || i < 0 || i >= len(msgs) || out[i][0] >= 0 {
+				ok = false
+				break
+			}
+			rest = rest[end+len("\U000F0001"):]
+			c := msgs[i].Content
+			if strip {
+				c = pyStrip(c)
+			}
+			if c != "" {
+				out[i] = [2]int{sb.Len(), sb.Len() + len(c)}
+			}
+			sb.WriteString(c)
+		}
+		if ok && sb.String() == text {
+			return out
+		}
+	}
+	return nil
 }
 
 // addShifted appends a sub-builder's regions and marks, moved by off bytes.

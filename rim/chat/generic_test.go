@@ -167,3 +167,43 @@ func TestCrossCheckFallback(t *testing.T) {
 		t.Errorf("header after fallback %v", h)
 	}
 }
+
+// Contents are located exactly through the sentinel probe, even when the
+// same text occurs earlier in the template's own words (Qwen2.5's default
+// system prompt contains "You"); templates that look inside the content
+// fall back to searching.
+func TestGenericSentinelLocation(t *testing.T) {
+	tp := genericTemplate(t, "qwen2.5.jinja", map[string]any{"eos_token": "<|im_end|>"})
+	r, err := tp.Render([]Message{{Role: "user", Content: "You"}, {Role: "assistant", Content: "You"}, {Role: "user", Content: "You"}}, Options{AddGenerationPrompt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\nYou<|im_end|>\n<|im_start|>assistant\nYou<|im_end|>\n<|im_start|>user\nYou<|im_end|>\n<|im_start|>assistant\n"
+	if r.Text != want {
+		t.Fatalf("text %q", r.Text)
+	}
+	u0, _ := r.Find(KindUser, 0)
+	a1, _ := r.Find(KindAnswer, 1)
+	u2, _ := r.Find(KindUser, 2)
+	for _, c := range []struct {
+		g      Region
+		before string
+	}{{u0, "<|im_start|>user\n"}, {a1, "<|im_start|>assistant\n"}, {u2, "<|im_end|>\n<|im_start|>user\n"}} {
+		if r.Slice(c.g) != "You" || !strings.HasSuffix(r.Text[:c.g.Start], c.before) {
+			t.Errorf("region %v preceded by %q", c.g, r.Text[max(0, c.g.Start-30):c.g.Start])
+		}
+	}
+	// Llama-3.2 trims contents: the stripped substitution matches.
+	fixClock(t)
+	l32 := genericTemplate(t, "llama3.2.jinja", map[string]any{"bos_token": "<|begin_of_text|>"})
+	r, err = l32.Render([]Message{{Role: "system", Content: "  sys  "}, {Role: "user", Content: " hello \n"}}, Options{AddGenerationPrompt: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, ok := r.Find(KindUser, 1); !ok || r.Slice(u) != "hello" || !strings.HasSuffix(r.Text[:u.Start], "user<|end_header_id|>\n\n") {
+		t.Errorf("llama3.2 user region %v in %q", u, r.Text)
+	}
+	if s, ok := r.Find(KindSystem, 0); !ok || r.Slice(s) != "sys" {
+		t.Errorf("llama3.2 system region %v", s)
+	}
+}

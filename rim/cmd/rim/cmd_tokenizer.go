@@ -173,7 +173,11 @@ func chatRender(args []string, out, errw io.Writer) error {
 		enc.SetIndent("", " ")
 		return enc.Encode(e)
 	}
-	fmt.Fprintf(out, "template family %s, final assistant turn %d\n%q\n\n", tp.Family, e.FinalTurn, e.Text)
+	approx := ""
+	if e.Approx {
+		approx = " (rendered by the jinja interpreter; regions located by search, positions approximate)"
+	}
+	fmt.Fprintf(out, "template family %s, final assistant turn %d%s\n%q\n\n", tp.Family, e.FinalTurn, approx, e.Text)
 	names := map[int][]string{}
 	for name, p := range e.Positions {
 		names[p] = append(names[p], name)
