@@ -99,13 +99,13 @@ func (m *Model) Step(c *Cache, in StepInput, opts ...Option) (*Result, error) {
 	}
 	nL := m.Config.NumLayers
 	nP := len(m.names)
-	key := "step|" + siteKey(o.capture) + "|" + iv.key
+	key := fmt.Sprintf("step|%s|%s|last=%v", siteKey(o.capture), iv.key, o.lastOnly)
 	e, err := m.exec(key, func(inputs []*Node) []*Node {
 		params := m.ParamsFromInputs(inputs)
 		x := inputs[nP:]
 		gi := GraphInputs{InputIDs: x[0], KeyMask: x[1], PositionIDs: x[2], Offset: x[3],
 			CacheK: x[4 : 4+nL], CacheV: x[4+nL : 4+2*nL]}
-		plan := Plan{Capture: map[hook.Site]bool{}, Intervene: iv.apply(x[4+2*nL:])}
+		plan := Plan{Capture: map[hook.Site]bool{}, Intervene: iv.apply(x[4+2*nL:]), LastOnly: o.lastOnly}
 		for _, s := range o.capture {
 			plan.Capture[s] = true
 		}

@@ -69,6 +69,8 @@ type Plan struct {
 	Capture map[hook.Site]bool
 	// Intervene, if set, is called at every site with its value and returns the value to use.
 	Intervene func(site hook.Site, x *Node) *Node
+	// LastOnly computes the lm_head (and the logits site) for the last position only: [B,1,vocab].
+	LastOnly bool
 }
 
 // GraphOutputs are the nodes a forward graph produced.
@@ -162,6 +164,9 @@ func BuildForward(cfg *Config, p Params, hasParam func(string) bool, lin Linear,
 	}
 	x = f.norm("model.norm", x)
 	x = f.site(hook.LnFinal, x)
+	if plan.LastOnly {
+		x = Slice(x, AxisRange(), AxisRange(S-1, S), AxisRange())
+	}
 	logits := f.site(hook.Logits, f.lin("lm_head", x))
 	f.out.Logits = logits
 	return f.out

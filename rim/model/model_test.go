@@ -374,3 +374,32 @@ func TestInterventionInStep(t *testing.T) {
 		t.Fatalf("intervened decode differs from intervened forward by %g", d)
 	}
 }
+
+func TestLastLogitsOnly(t *testing.T) {
+	m := loadFixture(t, "phi3")
+	in := fixtureBatch(t, "phi3")
+	full, _ := m.Forward(in)
+	last, err := m.Forward(in, LastLogitsOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _, _ := full.Logits()
+	b, shape, _ := last.Logits()
+	B, T, V := len(in.InputIDs), len(in.InputIDs[0]), m.Config.Vocab
+	if shape[0] != B || shape[1] != 1 || shape[2] != V {
+		t.Fatalf("shape %v", shape)
+	}
+	for r := 0; r < B; r++ {
+		if d := maxDiff(a[(r*T+T-1)*V:(r*T+T)*V], b[r*V:(r+1)*V]); d > 1e-6 {
+			t.Fatalf("row %d: last-only logits differ by %g", r, d)
+		}
+	}
+	c, _ := m.NewCache(B, T)
+	s, err := m.Step(c, StepInput{InputIDs: in.InputIDs, PositionIDs: in.PositionIDs, KeyMask: in.AttentionMask}, LastLogitsOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, shape, _ := s.Logits(); shape[1] != 1 {
+		t.Fatalf("step shape %v", shape)
+	}
+}

@@ -26,9 +26,10 @@ type Input struct {
 type Option func(*callOpts)
 
 type callOpts struct {
-	err     error
-	capture []hook.Site
-	ivs     []hook.Intervention
+	err      error
+	lastOnly bool
+	capture  []hook.Site
+	ivs      []hook.Intervention
 }
 
 // Capture selects the sites returned (default: only logits). Logits are
@@ -52,6 +53,11 @@ func CaptureNames(names ...string) Option {
 		}
 	}
 }
+
+// LastLogitsOnly makes the logits site cover only the last position,
+// [batch, 1, vocab]: the lm_head runs on one position (prefill for
+// generation; with left padding the last position is every row's last token).
+func LastLogitsOnly() Option { return func(o *callOpts) { o.lastOnly = true } }
 
 // WithInterventions applies interventions during the call.
 func WithInterventions(ivs ...hook.Intervention) Option {
@@ -237,12 +243,12 @@ func (m *Model) Forward(in Input, opts ...Option) (res *Result, err error) {
 	if err != nil {
 		return nil, err
 	}
-	key := "fwd|" + siteKey(o.capture) + "|" + iv.key
+	key := fmt.Sprintf("fwd|%s|%s|last=%v", siteKey(o.capture), iv.key, o.lastOnly)
 	nP := len(m.names)
 	e, err := m.exec(key, func(inputs []*Node) []*Node {
 		params := m.ParamsFromInputs(inputs)
 		gi := GraphInputs{InputIDs: inputs[nP], KeyMask: inputs[nP+1], PositionIDs: inputs[nP+2]}
-		plan := Plan{Capture: map[hook.Site]bool{}, Intervene: iv.apply(inputs[nP+3:])}
+		plan := Plan{Capture: map[hook.Site]bool{}, Intervene: iv.apply(inputs[nP+3:]), LastOnly: o.lastOnly}
 		for _, s := range o.capture {
 			plan.Capture[s] = true
 		}
