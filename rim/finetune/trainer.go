@@ -254,10 +254,9 @@ func (t *Trainer) compile() error {
 		ids, mask, pos, labels := in[nw], in[nw+1], in[nw+2], in[nw+3]
 		out, wrt := t.buildForward(in, model.GraphInputs{InputIDs: ids, KeyMask: mask, PositionIDs: pos}, model.Plan{})
 		g := ids.Graph()
-		S := labels.Shape().Dimensions[1]
-		shifted := graph.Slice(labels, graph.AxisRange(), graph.AxisRange(1, S))
-		count := graph.ReduceAllSum(graph.ConvertDType(graph.NotEqual(shifted, graph.Const(g, int32(sft.IgnoreIndex))), dtypes.Float32))
-		sum := graph.Mul(model.CausalLMLoss(out.Logits, labels), graph.StopGradient(count))
+		// labels are the shifted targets (see batchTensors).
+		count := graph.ReduceAllSum(graph.ConvertDType(graph.NotEqual(labels, graph.Const(g, int32(sft.IgnoreIndex))), dtypes.Float32))
+		sum := sumTokenLoss(out.Logits, labels)
 		total := sum
 		aux := graph.ScalarZero(g, dtypes.Float32)
 		if t.auxCoef > 0 && len(out.RouterLogits) > 0 {
@@ -305,7 +304,9 @@ func (t *Trainer) compile() error {
 	return err
 }
 
-// batchTensors pads a micro-batch and returns ids, mask, positions, labels [B,S] int32.
+// batchTensors pads a micro-batch and returns ids, mask, positions and the
+// shifted targets [B,S] int32: target[b,t] = label[b,t+1], -100 at t = S-1
+// (the HF shift, done on the host).
 func (t *Trainer) batchTensors(idx []int) ([]any, int, error) {
 	exs := make([]sft.Example, len(idx))
 	for i, j := range idx {
@@ -318,7 +319,10 @@ func (t *Trainer) batchTensors(idx []int) ([]any, int, error) {
 	for b := 0; b < B; b++ {
 		for s := 0; s < S; s++ {
 			k := b*S + s
-			ids[k], mask[k], lab[k] = int32(p.IDs[b][s]), int32(p.Mask[b][s]), int32(p.Labels[b][s])
+			ids[k], mask[k], lab[k] = int32(p.IDs[b][s]), int32(p.Mask[b][s]), sft.IgnoreIndex
+			if s+1 < S {
+				lab[k] = int32(p.Labels[b][s+1])
+			}
 			real += p.Mask[b][s]
 		}
 	}
