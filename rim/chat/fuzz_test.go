@@ -188,3 +188,44 @@ func FuzzCrossCheck(f *testing.F) {
 func testdataDirF(f *testing.F) string {
 	return filepath.Dir(testpaths.TestData(f, "chat", "jinja", "cases.jsonl"))
 }
+
+// FuzzGeneric renders fuzzed conversations with the templates that only the
+// interpreter runs: no panics, and the regions keep their invariants.
+func FuzzGeneric(f *testing.F) {
+	f.Add("\x00Hello\x00\x01Hi there\x00\x00bye", true, uint8(0), "")
+	f.Add("\x02You are helpful.\x00\x00<think>\n\n</think>\n\nx\x00\x01<think>a</think>b", false, uint8(1), "Sure")
+	f.Add("\x03tool\x00\x03tool2\x00\x04critic\x00\x05", true, uint8(1), "")
+	dir := filepath.Join(filepath.Dir(testdataDirF(f)), "jinja-extra")
+	var tps []*Template
+	for _, n := range []string{"llama3.2", "mistral-nemo", "qwen2.5", "deepseek-r1-distill", "gemma", "stress"} {
+		src, err := os.ReadFile(filepath.Join(dir, n+".jinja"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		tp, err := Recognize(string(src), map[string]any{"bos_token": "<s>", "eos_token": "</s>"})
+		if err != nil || tp.Family != Generic {
+			f.Fatalf("%s: %v %v", n, tp, err)
+		}
+		tps = append(tps, tp)
+	}
+	f.Fuzz(func(t *testing.T, data string, gen bool, think uint8, prefill string) {
+		msgs := decodeFuzz(data)
+		if len(msgs) == 0 {
+			return
+		}
+		opt := Options{AddGenerationPrompt: gen, Prefill: prefill}
+		if think%2 == 1 {
+			opt.EnableThinking = Bool(false)
+		}
+		for _, tp := range tps {
+			r, err := tp.Render(msgs, opt)
+			if err != nil {
+				if strings.Contains(err.Error(), "internal error") {
+					t.Fatal(err)
+				}
+				continue
+			}
+			checkInvariants(t, "generic", msgs, r)
+		}
+	})
+}
