@@ -10,9 +10,16 @@ import (
 func TestBatchLeftPadding(t *testing.T) {
 	tp := qwen3Template(t)
 	tk, _ := fixtureTokenizer(t, "qwen3")
-	pad, err := tk.SpecialID("<|endoftext|>")
+	pad, err := PadID(tk)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want, _ := tk.SpecialID("<|endoftext|>"); pad != want {
+		t.Errorf("qwen3 pad id %d, want <|endoftext|> %d", pad, want)
+	}
+	ltk, _ := fixtureTokenizer(t, "llama3") // no pad_token: eos
+	if lp, err := PadID(ltk); err != nil || decodeOne(t, "llama3", lp) != "<|end_of_text|>" {
+		t.Errorf("llama3 pad id %d %v", lp, err)
 	}
 	convs := [][]Message{
 		{{Role: "user", Content: "Hi"}},

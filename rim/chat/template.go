@@ -33,6 +33,7 @@ const (
 var Families = []Family{Qwen3, Llama3, Llama2Chat, MistralInstruct, MistralSystem, Phi3, OLMo2, OLMoE}
 
 // Template is a recognised chat template with its special-token variables.
+// It is read-only after construction and safe for concurrent use.
 type Template struct {
 	Family Family
 	// BOS and EOS are the bos_token and eos_token variables (from

@@ -1,6 +1,10 @@
 package chat
 
-import "github.com/rimlab/rim/rim/tokenize"
+import (
+	"fmt"
+
+	"github.com/rimlab/rim/rim/tokenize"
+)
 
 // Wrap adapts a rim/tokenize tokenizer to Tokenizer: the rendered text is
 // encoded without added special tokens (the template writes BOS itself) and
@@ -14,4 +18,20 @@ func Wrap(t *tokenize.Tokenizer) Tokenizer {
 		}
 		return e.IDs, offs, nil
 	})
+}
+
+// PadID returns the id to pad batches with: the tokenizer's pad_token, else
+// its eos_token (what transformers' generation falls back to). Padding is
+// masked out, so the choice does not change results; it must only be a
+// valid id.
+func PadID(t *tokenize.Tokenizer) (int, error) {
+	for _, name := range []string{t.Pad, t.EOS} {
+		if name == "" {
+			continue
+		}
+		if id, err := t.SpecialID(name); err == nil {
+			return id, nil
+		}
+	}
+	return 0, fmt.Errorf("chat: tokenizer has neither a pad_token nor an eos_token in its vocabulary; pass a pad id to NewBatch")
 }
