@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
@@ -67,7 +68,8 @@ func Bars(title, yLabel string, categories []string, series ...Series) (*Figure,
 	}
 	f := newFigure(title, "", yLabel)
 	f.Plot.Legend.Top = true
-	w := vg.Points(math.Max(4, math.Min(24, 300/float64(len(categories)*len(series)))))
+	// Bars fill ~70% of each category's slot (the plot area is roughly DefaultWidth wide).
+	w := vg.Length(math.Max(3, math.Min(40, 0.7*float64(DefaultWidth-vg.Inch)/float64(len(categories)*len(series)))))
 	for i, s := range series {
 		if len(s.Y) != len(categories) {
 			return nil, fmt.Errorf("display: bar chart %q: series %q has %d values for %d categories", title, s.Name, len(s.Y), len(categories))
@@ -85,6 +87,14 @@ func Bars(title, yLabel string, categories []string, series ...Series) (*Figure,
 		}
 	}
 	f.Plot.NominalX(categories...)
+	f.Plot.X.Min, f.Plot.X.Max = -0.5, float64(len(categories))-0.5
+	var all []float64
+	for _, s := range series {
+		all = append(all, s.Y...)
+	}
+	if lo, hi := minMax(all); hi > 0 {
+		f.Plot.Y.Max = hi + 0.15*(hi-math.Min(lo, 0)) // headroom for the legend
+	}
 	f.Plot.Add(plotter.NewGrid())
 	return f, nil
 }
@@ -118,7 +128,9 @@ func Scatter(title, xLabel, yLabel string, x, y []float64, labels []string) (*Fi
 	fit.XMin, fit.XMax = lo, hi
 	f.Plot.Add(plotter.NewGrid(), sc, fit)
 	f.Plot.Legend.Add(fmt.Sprintf("y = %.3g·x + %.3g", slope, intercept), fit)
-	f.Plot.Legend.Top = true
+	f.Plot.Legend.Top = slope < 0
+	f.Plot.Legend.Left = true
+	padRange(f.Plot, x, y, 0.06)
 	if labels != nil {
 		l, err := plotter.NewLabels(plotter.XYLabels{XYs: pts, Labels: labels})
 		if err == nil {
@@ -185,7 +197,7 @@ func Bubbles(title, xLabel, yLabel string, x, y, size []float64, labels []string
 		if smax > 0 {
 			r += vg.Points(18 * math.Sqrt(size[i]/smax)) // area ∝ size
 		}
-		return draw.GlyphStyle{Color: color.RGBA{R: 31, G: 119, B: 180, A: 150}, Radius: r, Shape: draw.CircleGlyph{}}
+		return draw.GlyphStyle{Color: color.NRGBA{R: 31, G: 119, B: 180, A: 150}, Radius: r, Shape: draw.CircleGlyph{}}
 	}
 	f.Plot.Add(plotter.NewGrid(), sc)
 	if labels != nil {
@@ -193,6 +205,21 @@ func Bubbles(title, xLabel, yLabel string, x, y, size []float64, labels []string
 			f.Plot.Add(l)
 		}
 	}
-	f.Plot.X.Padding, f.Plot.Y.Padding = vg.Points(24), vg.Points(24)
+	padRange(f.Plot, x, y, 0.12) // room for the largest bubbles
 	return f, nil
+}
+
+// padRange sets the axes to the data range widened by frac of its span on
+// each side, so points, labels and bubbles at the edges are not clipped.
+func padRange(p *plot.Plot, x, y []float64, frac float64) {
+	pad := func(v []float64) (float64, float64) {
+		lo, hi := minMax(v)
+		d := (hi - lo) * frac
+		if d == 0 {
+			d = math.Max(math.Abs(lo)*frac, 0.5)
+		}
+		return lo - d, hi + d
+	}
+	p.X.Min, p.X.Max = pad(x)
+	p.Y.Min, p.Y.Max = pad(y)
 }
