@@ -10,6 +10,7 @@ import (
 
 	"github.com/rimlab/rim/rim/finetune"
 	"github.com/rimlab/rim/rim/internal/testpaths"
+	"github.com/rimlab/rim/rim/modeltest"
 )
 
 func finetuneArgs(t *testing.T, out string, extra ...string) []string {
@@ -92,5 +93,40 @@ func TestBenchTrainCommand(t *testing.T) {
 	}
 	if code := run([]string{"bench", "train", "--model", model, "--mode", "half"}, &errb); code != 2 {
 		t.Fatalf("bad mode: exit %d", code)
+	}
+}
+
+// TestFinetuneConversations runs "rim finetune" end to end on chat data: a
+// random Qwen3-shaped model carrying the real Qwen3 tokenizer and chat
+// template, conversations with reasoning_content, assistant-only loss.
+func TestFinetuneConversations(t *testing.T) {
+	tokDir := testpaths.Shared(t, "fixtures", "tokenizers", "qwen3")
+	dir := t.TempDir()
+	if err := modeltest.Write(dir, modeltest.Spec{ModelType: "qwen3", Vocab: 151936, Hidden: 32, Layers: 1, Heads: 2, KVHeads: 1,
+		HeadDim: 16, Intermediate: 64, Tied: true, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"tokenizer.json", "tokenizer_config.json", "chat_template.jinja"} {
+		b, err := os.ReadFile(filepath.Join(tokDir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	out := filepath.Join(t.TempDir(), "run")
+	var errb bytes.Buffer
+	args := []string{"finetune", "--model", dir, "--data", testpaths.TestData(t, "finetune", "conversations.jsonl"), "--out", out,
+		"--max-steps", "4", "--batch", "3", "--lr", "1e-2", "--lora-r", "2", "--lora-alpha", "4", "--pad-multiple", "1"}
+	if code := run(args, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "checkpoint-4", finetune.StateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st finetune.State
+	json.Unmarshal(raw, &st)
+	if len(st.History) != 4 || !(st.History[3].Loss < st.History[0].Loss) || st.History[0].Tokens == 0 {
+		t.Fatalf("history %+v", st.History)
 	}
 }
