@@ -21,6 +21,20 @@ import (
 type Figure struct {
 	Plot          *plot.Plot
 	Width, Height vg.Length
+	// SideLegend, when set, is drawn in a margin right of the plot (the
+	// heatmap's colour scale) instead of over the data.
+	SideLegend *plot.Legend
+}
+
+// draw renders the plot (and the side legend) onto a canvas.
+func (f *Figure) draw(c vg.CanvasSizer) {
+	dc := draw.New(c)
+	if f.SideLegend != nil {
+		r := f.SideLegend.Rectangle(dc)
+		f.SideLegend.Draw(dc)
+		dc = draw.Crop(dc, 0, -(r.Max.X-r.Min.X)-3*vg.Millimeter, 0, 0)
+	}
+	f.Plot.Draw(dc)
 }
 
 // DefaultWidth and DefaultHeight size new figures (about 640×400 px).
@@ -38,7 +52,7 @@ func newFigure(title, xLabel, yLabel string) *Figure {
 // embedded, which keeps a figure to a few kilobytes.
 func (f *Figure) SVG() ([]byte, error) {
 	c := vgsvg.NewWith(vgsvg.UseWH(f.Width, f.Height), vgsvg.EmbedFonts(false))
-	f.Plot.Draw(draw.New(c))
+	f.draw(c)
 	var b bytes.Buffer
 	if _, err := c.WriteTo(&b); err != nil {
 		return nil, fmt.Errorf("display: %q: svg: %w", f.Plot.Title.Text, err)
@@ -52,7 +66,7 @@ func (f *Figure) PNG(dpi int) ([]byte, error) {
 		dpi = 96
 	}
 	c := vgimg.NewWith(vgimg.UseWH(f.Width, f.Height), vgimg.UseDPI(dpi))
-	f.Plot.Draw(draw.New(c))
+	f.draw(c)
 	var b bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&b); err != nil {
 		return nil, fmt.Errorf("display: %q: png: %w", f.Plot.Title.Text, err)

@@ -60,6 +60,15 @@ func Heatmap(title string, m [][]float64, rowLabels, colLabels []string) (*Figur
 	f.Plot.X.Tick.Label.XAlign = -1 // right-aligned after rotation
 	f.Plot.X.Tick.Label.YAlign = -0.5
 	f.Plot.X.Padding, f.Plot.Y.Padding = 0, 0
+	// Colour scale: five palette swatches labelled min … max, right of the plot.
+	leg := plot.NewLegend()
+	leg.Top = true
+	thumbs := plotter.PaletteThumbnailers(pal)
+	for i := 4; i >= 0; i-- {
+		j := i * (len(thumbs) - 1) / 4
+		leg.Add(FormatNumber(lo+(hi-lo)*float64(j)/float64(len(thumbs)-1), 3), thumbs[j])
+	}
+	f.SideLegend = &leg
 	size := vg.Points(float64(max(rows, cols)) * 14)
 	f.Width = max(DefaultWidth, size+2*vg.Inch)
 	f.Height = max(DefaultHeight, size+1.5*vg.Inch)
