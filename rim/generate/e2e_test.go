@@ -66,8 +66,7 @@ func TestChatEndToEnd(t *testing.T) {
 		}
 	}
 	// vocab 151680 × hidden 32 is above the Go backend's small-matmul size:
-	// the batch-1 runs above used the split lm_head, and gave the batched
-	// run's tokens.
+	// the runs above used the split lm_head.
 	if st := c.Stepper.(*ModelStepper); st.M.Backend().Name() != "" && strings.HasPrefix(strings.ToLower(st.M.Backend().Name()), "go") && st.head == nil {
 		t.Error("split lm_head not used on the Go backend")
 	}

@@ -63,7 +63,7 @@ type ModelStepper struct {
 	CaptureStep func(step int) bool
 	Captures    []StepCapture
 
-	// NoSplitHead turns off the batch-1 lm_head workaround of lmhead.go
+	// NoSplitHead turns off the lm_head workaround of lmhead.go
 	// (the logits then come from the engine's graph).
 	NoSplitHead bool
 
@@ -231,10 +231,10 @@ func (s *ModelStepper) run(in model.StepInput, ivs []hook.Intervention, info Ste
 	for b := range out {
 		off := (b*n + n - 1) * W
 		out[b] = lg[off : off+W : off+W]
-		if head != nil {
-			if out[b], err = head.logits(out[b]); err != nil {
-				return nil, err
-			}
+	}
+	if head != nil {
+		if out, err = head.logits(out); err != nil {
+			return nil, err
 		}
 	}
 	if record {
@@ -252,10 +252,10 @@ func (s *ModelStepper) run(in model.StepInput, ivs []hook.Intervention, info Ste
 }
 
 // splitHead returns the lm_head workaround (lmhead.go) when it applies to
-// this call: batch 1, not disabled, and neither an intervention nor a
+// this call: not disabled, and neither an intervention nor a
 // capture that needs the engine's logits node.
 func (s *ModelStepper) splitHead(batch int, ivs []hook.Intervention, record bool) (*splitHead, error) {
-	if s.NoSplitHead || batch != 1 {
+	if s.NoSplitHead {
 		return nil, nil
 	}
 	for _, iv := range ivs {

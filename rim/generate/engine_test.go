@@ -117,7 +117,7 @@ func TestGreedyMatchesTransformers(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer m.Close()
-			// splitRows 100: the batch-1 lm_head split into blocks (lmhead.go),
+			// splitRows 100: the lm_head split into blocks (lmhead.go),
 			// which the tiny vocabularies would not trigger by themselves.
 			for _, splitRows := range []int{0, 100} {
 				st := NewModelStepper(m)
@@ -180,7 +180,9 @@ func TestKVCacheEqualsCacheFree(t *testing.T) {
 			}
 			defer m.Close()
 			opt := Options{MaxNewTokens: 6, ContextLen: m.Config.MaxPositions}
-			kv := &recorder{Stepper: NewModelStepper(m)}
+			st := NewModelStepper(m)
+			st.splitRows = 100 // the batched split lm_head (lmhead.go) against the engine's logits
+			kv := &recorder{Stepper: st}
 			full := &recorder{Stepper: &ForwardStepper{M: m}}
 			a, err := Run(kv, idDecoder{}, prompts, opt)
 			if err != nil {

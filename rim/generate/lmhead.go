@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -15,9 +16,10 @@ import (
 // uses its small AVX-512 kernel, which streams the weights once.
 const goSmallMatMulFLOPs = 4 * 1024 * 1024
 
-// splitHead computes single-row logits h·Wᵀ (+ b) with the vocabulary split
-// into row blocks that are separate weight tensors, each small enough for
-// the Go backend's small matmul kernel.
+// splitHead computes the logits h·Wᵀ (+ b) of the last position of each
+// row, one row at a time, with the vocabulary split into row blocks that are
+// separate weight tensors, each small enough for the Go backend's small
+// matmul kernel.
 //
 // Why this exists: on the Go backend a decode step's lm_head product
 // [1, dModel]·[vocab, dModel]ᵀ has vocab·dModel ≥ 4M multiply-adds and is
@@ -25,14 +27,17 @@ const goSmallMatMulFLOPs = 4 * 1024 * 1024
 // every call: on the 42M-parameter benchmark model it took more time than
 // all eight transformer layers together (a decode step ran ~5x faster with
 // an 8000-token vocabulary than with 32000). Splitting the product into
-// blocks under the threshold makes it stream the weights once. It is used
-// only for batch-1 decoding on the Go backend (XLA does not need it), costs
-// one extra copy of the output matrix, and its logits are checked against
-// the engine's in the fixture tests.
+// blocks under the threshold makes it stream the weights once per row. A
+// side benefit: the prefill no longer materialises [batch, seq, vocab]
+// logits, only the last position's. It is used only on the Go backend (XLA
+// does not need it), costs one extra copy of the output matrix, and its
+// logits are checked against the engine's in the fixture tests.
 type splitHead struct {
-	exec   *graph.Exec
-	blocks []*tensors.Tensor // [rows_i, dModel]
-	bias   *tensors.Tensor   // [vocab] or nil
+	backend compute.Backend
+	vocab   int
+	execs   map[int]*graph.Exec // by batch size
+	blocks  []*tensors.Tensor   // [rows_i, dModel]
+	bias    *tensors.Tensor     // [vocab] or nil
 }
 
 // newSplitHead returns nil when the model does not need it (not the Go
@@ -71,15 +76,36 @@ func newSplitHead(m *model.Model, rows int) (*splitHead, error) {
 	if bt := m.Param("lm_head.bias"); bt != nil {
 		s.bias = bt
 	}
-	nb := len(s.blocks)
+	s.backend, s.vocab, s.execs = b, V, map[int]*graph.Exec{}
+	return s, nil
+}
+
+// execFor builds (once per batch size) the graph that computes every row
+// separately, each against every block: B·blocks small products.
+func (s *splitHead) execFor(B int) (*graph.Exec, error) {
+	if e, ok := s.execs[B]; ok {
+		return e, nil
+	}
+	nb, V := len(s.blocks), s.vocab
 	hasBias := s.bias != nil
-	s.exec, err = graph.NewExec(b, func(in []*graph.Node) *graph.Node {
-		h := in[0] // [1, dModel]
-		outs := make([]*graph.Node, nb)
-		for i := range nb {
-			outs[i] = graph.DotGeneral(h, []int{1}, nil, in[1+i], []int{1}, nil)
+	e, err := graph.NewExec(s.backend, func(in []*graph.Node) *graph.Node {
+		h := in[0] // [B, dModel]
+		rows := make([]*graph.Node, B)
+		for r := range B {
+			hr := h
+			if B > 1 {
+				hr = graph.Slice(h, graph.AxisRange(r, r+1))
+			}
+			outs := make([]*graph.Node, nb)
+			for i := range nb {
+				outs[i] = graph.DotGeneral(hr, []int{1}, nil, in[1+i], []int{1}, nil)
+			}
+			rows[r] = graph.Concatenate(outs, -1)
 		}
-		y := graph.Concatenate(outs, -1)
+		y := rows[0]
+		if B > 1 {
+			y = graph.Concatenate(rows, 0)
+		}
 		if hasBias {
 			y = graph.Add(y, graph.Reshape(in[1+nb], 1, V))
 		}
@@ -88,26 +114,44 @@ func newSplitHead(m *model.Model, rows int) (*splitHead, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s, nil
+	s.execs[B] = e
+	return e, nil
 }
 
-// logits returns h·Wᵀ (+ b) for h [dModel].
-func (s *splitHead) logits(h []float32) (out []float32, err error) {
+// logits returns h·Wᵀ (+ b) for h [B][dModel].
+func (s *splitHead) logits(h [][]float32) (out [][]float32, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("generate: lm_head: %v", r)
 		}
 	}()
-	args := []any{tensors.FromFlatDataAndDimensions(h, 1, len(h))}
+	B, D := len(h), len(h[0])
+	e, err := s.execFor(B)
+	if err != nil {
+		return nil, err
+	}
+	flat := make([]float32, 0, B*D)
+	for _, r := range h {
+		flat = append(flat, r...)
+	}
+	args := []any{tensors.FromFlatDataAndDimensions(flat, B, D)}
 	for _, b := range s.blocks {
 		args = append(args, b)
 	}
 	if s.bias != nil {
 		args = append(args, s.bias)
 	}
-	res, err := s.exec.Exec(args...)
+	res, err := e.Exec(args...)
 	if err != nil {
 		return nil, err
 	}
-	return tensors.CopyFlatData[float32](res[0])
+	all, err := tensors.CopyFlatData[float32](res[0])
+	if err != nil {
+		return nil, err
+	}
+	out = make([][]float32, B)
+	for r := range out {
+		out[r] = all[r*s.vocab : (r+1)*s.vocab : (r+1)*s.vocab]
+	}
+	return out, nil
 }
