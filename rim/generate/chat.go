@@ -24,6 +24,8 @@ type Conversation struct {
 
 // ChatOptions are the generation settings shared by a batch.
 type ChatOptions struct {
+	// RowOffset: see Options.RowOffset.
+	RowOffset int
 	MaxTokens int
 	Sampling  Sampling
 	Stop      []string
@@ -154,7 +156,7 @@ func (c *Chat) Generate(ctx context.Context, convs []Conversation, opt ChatOptio
 func (c *Chat) RunIDs(ctx context.Context, prompts [][]int, opt ChatOptions) ([]Output, error) {
 	return Run(c.Stepper, c.Tokenizer, prompts, Options{
 		MaxNewTokens: opt.MaxTokens, Sampling: opt.Sampling, EOS: c.EOS, StopStrings: opt.Stop,
-		PadID: c.PadID, ContextLen: c.ContextLen, Think: c.Think, Ctx: ctx,
+		PadID: c.PadID, ContextLen: c.ContextLen, Think: c.Think, Ctx: ctx, RowOffset: opt.RowOffset,
 		OnDelta: opt.OnDelta, OnStep: opt.OnStep,
 	})
 }

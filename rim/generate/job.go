@@ -80,6 +80,7 @@ func (j *FileJob) Run(ctx context.Context, c *Chat, out io.Writer) error {
 	for lo := 0; lo < len(convs); lo += batch {
 		hi := min(lo+batch, len(convs))
 		opt := j.Options
+		opt.RowOffset = lo // prompt i samples from stream i whatever the batch size
 		opt.OnStep = func(step, active int) { bar.draw(lo, step) }
 		outs, err := c.Generate(ctx, convs[lo:hi], opt)
 		if err != nil {

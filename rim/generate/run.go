@@ -50,6 +50,10 @@ type Options struct {
 	// StopStrings end a row when they appear in its decoded text (they may
 	// span tokens); the text is cut before the stop string.
 	StopStrings []string
+	// RowOffset numbers the random streams: row i samples from stream
+	// (Sampling.Seed, RowOffset+i), so a job split into batches can give
+	// every prompt the stream of its global index.
+	RowOffset int
 	// PadID is the id used for left padding and fed to finished rows.
 	PadID int
 	// ContextLen is the model's maximum number of positions
@@ -174,7 +178,7 @@ func Run(s Stepper, dec Decoder, prompts [][]int, opt Options) ([]Output, error)
 	for _, e := range opt.EOS {
 		eos[e] = true
 	}
-	sm := newSampler(opt.Sampling, B)
+	sm := newSampler(opt.Sampling, B, opt.RowOffset)
 	next := make([]int, B)
 	for step := 1; ; step++ {
 		if opt.Ctx != nil {

@@ -53,6 +53,22 @@ func TestBatchEqualsSingle(t *testing.T) {
 	}
 }
 
+// With RowOffset a prompt samples from the stream of its global index,
+// so splitting a job into batches does not change its samples.
+func TestRowOffsetStreams(t *testing.T) {
+	m := &fakeModel{}
+	prompts := [][]int{{tWord}, {tWord + 1, tWord}, {tWord + 2}}
+	opt := Options{MaxNewTokens: 8, Sampling: Sampling{Temperature: 1.5, Seed: 9}}
+	all, _ := run(t, m, prompts, opt)
+	opt.RowOffset = 1
+	tail, _ := run(t, m, prompts[1:], opt)
+	for i := range tail {
+		if !equalInts(tail[i].IDs, all[i+1].IDs) {
+			t.Errorf("prompt %d: %v in a batch from 0, %v in a batch from 1", i+1, all[i+1].IDs, tail[i].IDs)
+		}
+	}
+}
+
 func TestMaxNewTokensAndContext(t *testing.T) {
 	m := &fakeModel{}
 	out, s := run(t, m, [][]int{{tWord, tWord}, {tWord + 1, tWord + 2, tWord + 3, tWord + 4}}, Options{MaxNewTokens: 5, ContextLen: 7})

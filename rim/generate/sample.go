@@ -21,7 +21,7 @@ import (
 //	             c ≤ 1 − p, always keeping the largest one
 //
 // TopK 0 and TopP 0 or 1 switch those filters off. Each row draws from its
-// own PCG stream seeded with (Seed, row index), so a row's samples do not
+// own PCG stream seeded with (Seed, row index + Options.RowOffset), so a row's samples do not
 // depend on the other rows of the batch. The draws cannot equal torch's
 // multinomial bit for bit; the filtering does (up to float rounding at the
 // top-p boundary, which is computed in float64 here).
@@ -56,12 +56,12 @@ type sampler struct {
 	idx  []int
 }
 
-func newSampler(s Sampling, rows int) *sampler {
+func newSampler(s Sampling, rows, offset int) *sampler {
 	sm := &sampler{s: s}
 	if !s.Greedy() {
 		sm.rngs = make([]*rand.Rand, rows)
 		for i := range sm.rngs {
-			sm.rngs[i] = rand.New(rand.NewPCG(s.Seed, uint64(i)))
+			sm.rngs[i] = rand.New(rand.NewPCG(s.Seed, uint64(offset+i)))
 		}
 	}
 	return sm

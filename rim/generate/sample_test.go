@@ -53,7 +53,7 @@ func TestFilterTopP(t *testing.T) {
 		{0.01, []int{3}}, // always keeps the top token
 		{1, []int{0, 1, 2, 3}},
 	} {
-		sm := newSampler(Sampling{Temperature: 1, TopP: c.p}, 1)
+		sm := newSampler(Sampling{Temperature: 1, TopP: c.p}, 1, 0)
 		p, err := sm.Filter(logitsOf(0.1, 0.2, 0.3, 0.4))
 		if err != nil {
 			t.Fatal(err)
@@ -72,14 +72,14 @@ func TestFilterTopP(t *testing.T) {
 }
 
 func TestFilterTopKKeepsTiesAndOrder(t *testing.T) {
-	sm := newSampler(Sampling{Temperature: 1, TopK: 2}, 1)
+	sm := newSampler(Sampling{Temperature: 1, TopK: 2}, 1, 0)
 	p, _ := sm.Filter([]float32{1, 5, 3, 3, 0})
 	if got := nonzero(p); !equalInts(got, []int{1, 2, 3}) {
 		t.Errorf("top_k 2 keeps %v, want the max and both tied second values [1 2 3]", got)
 	}
 	// Top-k before top-p: after top-k 3 of (.4 .3 .2 .1) the renormalised
 	// ascending cumsum is 2/9 5/9 1 and top-p 0.7 removes c <= 0.3: token 2.
-	sm = newSampler(Sampling{Temperature: 1, TopK: 3, TopP: 0.7}, 1)
+	sm = newSampler(Sampling{Temperature: 1, TopK: 3, TopP: 0.7}, 1, 0)
 	p, _ = sm.Filter(logitsOf(0.4, 0.3, 0.2, 0.1))
 	if got := nonzero(p); !equalInts(got, []int{0, 1}) {
 		t.Errorf("top_k 3 then top_p 0.7 keeps %v, want [0 1]", got)
@@ -87,7 +87,7 @@ func TestFilterTopKKeepsTiesAndOrder(t *testing.T) {
 }
 
 func TestFilterTemperature(t *testing.T) {
-	sm := newSampler(Sampling{Temperature: 2}, 1)
+	sm := newSampler(Sampling{Temperature: 2}, 1, 0)
 	p, _ := sm.Filter([]float32{0, 2})
 	want := 1 / (1 + math.Exp(-1)) // softmax of (0, 1)
 	if math.Abs(p[1]-want) > 1e-12 {
@@ -98,7 +98,7 @@ func TestFilterTemperature(t *testing.T) {
 func TestSamplingFrequenciesAndSeeds(t *testing.T) {
 	logits := logitsOf(0.5, 0.3, 0.15, 0.05)
 	draw := func(seed uint64, row int, n int) []int {
-		sm := newSampler(Sampling{Temperature: 1, TopP: 0.9, Seed: seed}, row+1)
+		sm := newSampler(Sampling{Temperature: 1, TopP: 0.9, Seed: seed}, row+1, 0)
 		out := make([]int, n)
 		for i := range out {
 			id, err := sm.next(row, logits)
@@ -141,7 +141,7 @@ func TestSamplingValidate(t *testing.T) {
 	if err := (Sampling{Temperature: 0.7, TopK: 20, TopP: 0.8}).Validate(); err != nil {
 		t.Error(err)
 	}
-	sm := newSampler(Sampling{Temperature: 1}, 1)
+	sm := newSampler(Sampling{Temperature: 1}, 1, 0)
 	if _, err := sm.next(0, []float32{float32(math.NaN())}); err == nil {
 		t.Error("all-NaN logits: no error")
 	}
