@@ -241,6 +241,9 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if js["peft_type"] != "LORA" || js["r"] != 2.0 || js["lora_alpha"] != 16.0 || js["use_rslora"] != true || js["task_type"] != "CAUSAL_LM" {
 		t.Fatalf("adapter_config: %s", raw)
 	}
+	if _, ok := js["rim_targets"]; ok {
+		t.Fatal("adapter_config.json carries a key PEFT does not know")
+	}
 	tm := js["target_modules"].([]any)
 	want := []any{"k_proj", "o_proj", "q_proj", "v_proj", "w2"}
 	if !reflect.DeepEqual(tm, want) {

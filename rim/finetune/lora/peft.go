@@ -42,8 +42,12 @@ type peftConfig struct {
 	TaskType            string         `json:"task_type"`
 	UseDora             bool           `json:"use_dora"`
 	UseRSLoRA           bool           `json:"use_rslora"`
-	RimTargets          []string       `json:"rim_targets,omitempty"` // rim's own record of the vocabulary targets
 }
+
+// metaTargets is the adapter_model.safetensors metadata key that records
+// rim's vocabulary targets (kept out of adapter_config.json, whose unknown
+// keys older PEFT versions reject).
+const metaTargets = "rim_targets"
 
 // TensorNames returns PEFT's names of a module's factors.
 func TensorNames(module string) (a, b string) {
@@ -73,13 +77,16 @@ func (a *Adapter) Save(dir string) error {
 		BaseModelNameOrPath: a.Config.BaseName, Bias: "none", InferenceMode: true, InitLoraWeights: true,
 		LoraAlpha: a.Config.Alpha, LoraDropout: a.Config.Dropout, PeftType: "LORA", R: r,
 		TargetModules: peftTargetModules(all, sel), TaskType: "CAUSAL_LM", UseRSLoRA: a.Config.RSLoRA,
-		RimTargets: a.Config.Targets,
 	}
 	js, err := json.MarshalIndent(pc, "", "  ")
 	if err != nil {
 		return fmt.Errorf("lora: %w", err)
 	}
-	if err := safetensors.Write(filepath.Join(dir, WeightsFile), ts, map[string]string{"format": "pt"}); err != nil {
+	meta := map[string]string{"format": "pt"}
+	if len(a.Config.Targets) > 0 {
+		meta[metaTargets] = strings.Join(a.Config.Targets, ",")
+	}
+	if err := safetensors.Write(filepath.Join(dir, WeightsFile), ts, meta); err != nil {
 		return fmt.Errorf("lora: %w", err)
 	}
 	return fileio.WriteFileAtomic(filepath.Join(dir, ConfigFile), append(js, '\n'), 0o644)
@@ -115,7 +122,7 @@ func Load(dir string, modules []Module) (*Adapter, error) {
 		return nil, fmt.Errorf("lora: %s: modules_to_save %v is not supported", dir, ms)
 	}
 	cfg := Config{R: pc.R, Alpha: pc.LoraAlpha, RSLoRA: pc.UseRSLoRA, Dropout: pc.LoraDropout,
-		BaseName: pc.BaseModelNameOrPath, Targets: pc.RimTargets}
+		BaseName: pc.BaseModelNameOrPath}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w (%s)", err, dir)
 	}
@@ -124,6 +131,9 @@ func Load(dir string, modules []Module) (*Adapter, error) {
 		return nil, fmt.Errorf("lora: %w", err)
 	}
 	defer f.Close()
+	if t := f.Metadata()[metaTargets]; t != "" {
+		cfg.Targets = ParseTargets(t)
+	}
 	byName := map[string]Module{}
 	for _, m := range modules {
 		byName[m.Name] = m
