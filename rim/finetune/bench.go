@@ -18,6 +18,8 @@ type BenchResult struct {
 	TrainableM    float64 // trainable parameters, millions
 	PeakRSSMB     float64
 	TokensPerStep int
+	FwdBwd        time.Duration // per step: forward + backward (+ accumulation)
+	Update        time.Duration // per step: scaling, clipping and AdamW (in graph)
 }
 
 // TokensPerSec is tokens processed per second of steady-state steps.
@@ -26,8 +28,9 @@ func (r BenchResult) TokensPerSec() float64 {
 }
 
 func (r BenchResult) String() string {
-	return fmt.Sprintf("train %-5s batch %dx%d  trainable %.2fM  %8.1f ms/step  %8.1f tok/s  first step %.2fs  peak RSS %.0f MB",
-		r.Mode, r.Batch, r.Seq, r.TrainableM, float64(r.PerStep.Microseconds())/1e3, r.TokensPerSec(), r.FirstStep.Seconds(), r.PeakRSSMB)
+	return fmt.Sprintf("train %-5s batch %dx%d  trainable %.2fM  %8.1f ms/step (fwd+bwd %.1f, update %.1f)  %8.1f tok/s  first step %.2fs  peak RSS %.0f MB",
+		r.Mode, r.Batch, r.Seq, r.TrainableM, float64(r.PerStep.Microseconds())/1e3, float64(r.FwdBwd.Microseconds())/1e3,
+		float64(r.Update.Microseconds())/1e3, r.TokensPerSec(), r.FirstStep.Seconds(), r.PeakRSSMB)
 }
 
 // Bench times steps of cfg on a batch of the given examples (one optimiser
@@ -63,6 +66,8 @@ func Bench(m *model.Model, ids [][]int, cfg Config, steps int) (BenchResult, err
 		if _, err := t.Step(); err != nil {
 			return r, err
 		}
+		r.FwdBwd += t.lastFwdBwd / time.Duration(steps)
+		r.Update += t.lastUpdate / time.Duration(steps)
 	}
 	r.PerStep = time.Since(t0) / time.Duration(max(steps, 1))
 	r.PeakRSSMB = model.PeakRSSMB()

@@ -65,7 +65,9 @@ type Trainer struct {
 	orders   map[int][][]int
 
 	gradExec, updExec, accExec *graph.Exec
-	capExecs                   map[string]*graph.Exec
+	// lastFwdBwd and lastUpdate time the phases of the last step (benchmarks).
+	lastFwdBwd, lastUpdate time.Duration
+	capExecs               map[string]*graph.Exec
 }
 
 // noDecay is HF Trainer's rule (get_decay_parameter_names): no weight decay
@@ -388,6 +390,7 @@ func (t *Trainer) Step() (Entry, error) {
 			acc = next
 		}
 	}
+	t.lastFwdBwd = time.Since(start)
 	loss := sum / count
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
 		finalize(acc...)
@@ -407,7 +410,9 @@ func (t *Trainer) Step() (Entry, error) {
 		}
 	}
 	args = append(args, float32(1/count), float32(sc.Decay), float32(sc.StepSize), float32(sc.BC2Sqrt), maxNorm, float32(1))
+	tu := time.Now()
 	outs, err := t.updExec.Exec(args...)
+	t.lastUpdate = time.Since(tu)
 	finalize(acc...)
 	if err != nil {
 		return Entry{}, fmt.Errorf("finetune: step %d: %w", t.State.Step+1, err)
