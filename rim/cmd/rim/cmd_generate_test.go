@@ -67,6 +67,38 @@ func TestGenerateCommand(t *testing.T) {
 	}
 }
 
+func TestGenerateInterventions(t *testing.T) {
+	dir := gentest.WriteChatModel(t, nil)
+	tmp := t.TempDir()
+	good := filepath.Join(tmp, "good.json")
+	bad := filepath.Join(tmp, "bad.json")
+	os.WriteFile(good, []byte(`[{"site": "blocks.1.attn.hook_z", "kind": "zero", "heads": [0], "scope": "generated"}]`), 0o644)
+	os.WriteFile(bad, []byte(`[{"site": "blocks.7.attn.hook_z", "kind": "zero", "heads": [0]}]`), 0o644)
+	gen := func(extra ...string) (string, string, error) {
+		var out, errw bytes.Buffer
+		args := append([]string{"--model", dir, "--prompt", "Hello", "--max-tokens", "6", "--quiet"}, extra...)
+		err := generateCmd(context.Background(), args, &out, &errw)
+		return out.String(), errw.String(), err
+	}
+	plain, _, err := gen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ablated, stderr, err := gen("--interventions", good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr, `intervention: {"site":"blocks.1.attn.hook_z","kind":"zero","heads":[0],"scope":"generated"}`) {
+		t.Errorf("intervention not printed: %q", stderr)
+	}
+	if plain == ablated {
+		t.Errorf("ablating a head changed nothing:\n%s", plain)
+	}
+	if _, _, err := gen("--interventions", bad); err == nil || !strings.Contains(err.Error(), "model has 2 layers") {
+		t.Errorf("bad layer: %v", err)
+	}
+}
+
 func TestServeCommand(t *testing.T) {
 	dir := gentest.WriteChatModel(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
