@@ -175,6 +175,20 @@ func (c *Config) validate() error {
 			return fmt.Errorf("%s must be positive, got %d", k, pos[k])
 		}
 	}
+	// Sanity bounds so that a lying config cannot make rim allocate absurd tables.
+	for k, lim := range map[string][2]int{"num_hidden_layers": {c.NumLayers, 4096}, "num_attention_heads": {c.NumHeads, 4096},
+		"hidden_size": {c.Hidden, 1 << 20}, "vocab_size": {c.Vocab, 1 << 26}, "num_experts": {c.NumExperts, 1 << 14},
+		"head_dim": {c.HeadDim, 1 << 16}} {
+		if lim[0] > lim[1] {
+			return fmt.Errorf("%s %d is larger than rim supports (%d)", k, lim[0], lim[1])
+		}
+	}
+	if c.NumLayers*(3*c.NumExperts+24) > 1<<22 {
+		return fmt.Errorf("num_hidden_layers %d x num_experts %d is larger than rim supports", c.NumLayers, c.NumExperts)
+	}
+	if c.NumExperts < 0 || c.Intermediate < 0 || c.MoEIntermediate < 0 || c.SlidingWindow < 0 {
+		return fmt.Errorf("negative num_experts, intermediate_size, moe_intermediate_size or sliding_window")
+	}
 	if c.NumHeads%c.NumKVHeads != 0 {
 		return fmt.Errorf("num_attention_heads %d is not a multiple of num_key_value_heads %d", c.NumHeads, c.NumKVHeads)
 	}
