@@ -12,12 +12,12 @@ import (
 func TestConfigErrors(t *testing.T) {
 	cases := map[string]string{
 		`{"model_type": "llama"}`: `missing required field "vocab_size"`,
-		`{"model_type": "llama", "vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1000000000, "num_attention_heads": 2, "intermediate_size": 4}`: "larger than rim supports",
+		`{"model_type": "llama", "vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1000000000, "num_attention_heads": 2, "intermediate_size": 4}`:                  "larger than rim supports",
 		`{"model_type": "llama", "vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 3, "num_key_value_heads": 2, "intermediate_size": 4}`: "not a multiple",
-		`{"model_type": "llama", "vocab_size": "ten"}`:         `field "vocab_size": want an integer`,
-		`{"model_type": "llama", "vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 4, "hidden_act": "relu"}`: `hidden_act "relu"`,
+		`{"model_type": "llama", "vocab_size": "ten"}`: `field "vocab_size": want an integer`,
+		`{"model_type": "llama", "vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 4, "hidden_act": "relu"}`:                               `hidden_act "relu"`,
 		`{"model_type": "mixtral", "vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 4, "num_local_experts": 2, "num_experts_per_tok": 3}`: "num_experts_per_tok (3)",
-		`{"model_type": "llama", "vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 4, "rope_scaling": {"rope_type": "yarn"}}`: `rope_scaling type "yarn"`,
+		`{"model_type": "llama", "vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 4, "rope_scaling": {"rope_type": "yarn"}}`:              `rope_scaling type "yarn"`,
 		`[1, 2]`: "invalid json",
 	}
 	for js, want := range cases {
