@@ -53,6 +53,7 @@ type sampler struct {
 	s    Sampling
 	rngs []*rand.Rand
 	x    []float64
+	tmp  []float64
 	idx  []int
 }
 
@@ -119,6 +120,7 @@ func (sm *sampler) Filter(logits []float32) ([]float64, error) {
 	n := len(logits)
 	if cap(sm.x) < n {
 		sm.x = make([]float64, n)
+		sm.tmp = make([]float64, n)
 		sm.idx = make([]int, n)
 	}
 	x := sm.x[:n]
@@ -138,7 +140,7 @@ func (sm *sampler) Filter(logits []float32) ([]float64, error) {
 		return nil, fmt.Errorf("logits are empty, all NaN or all -inf")
 	}
 	if k := sm.s.TopK; k > 0 && k < n {
-		kth := kthLargest(x, k, sm.idx[:n])
+		kth := kthLargest(x, k, sm.tmp[:n])
 		for i := range x {
 			if x[i] < kth {
 				x[i] = math.Inf(-1)
@@ -147,9 +149,13 @@ func (sm *sampler) Filter(logits []float32) ([]float64, error) {
 	}
 	softmaxInPlace(x)
 	if p := sm.s.TopP; p > 0 && p < 1 {
-		idx := sm.idx[:n]
-		for i := range idx {
-			idx[i] = i
+		// Only tokens with a non-zero probability can be kept or change the
+		// cumulative sums (removed ones add 0), so only they are sorted.
+		idx := sm.idx[:0]
+		for i, v := range x {
+			if v > 0 {
+				idx = append(idx, i)
+			}
 		}
 		// Ascending by probability, ties by index (torch.sort is not stable;
 		// any fixed order is as good).
@@ -162,7 +168,7 @@ func (sm *sampler) Filter(logits []float32) ([]float64, error) {
 		c := 0.0
 		for j, i := range idx {
 			c += x[i]
-			if c <= 1-p && j < n-1 {
+			if c <= 1-p && j < len(idx)-1 {
 				x[i] = 0
 			}
 		}
@@ -177,13 +183,38 @@ func (sm *sampler) Filter(logits []float32) ([]float64, error) {
 	return x, nil
 }
 
-// kthLargest returns the k-th largest value of x (1-based), using scratch.
-func kthLargest(x []float64, k int, scratch []int) float64 {
-	for i := range scratch {
-		scratch[i] = i
+// kthLargest returns the k-th largest value of x (1-based) by quickselect
+// on a copy (O(vocab) per call; a full sort cost ~1 ms per row and step).
+func kthLargest(x []float64, k int, scratch []float64) float64 {
+	a := append(scratch[:0], x...)
+	want := len(a) - k // index in ascending order
+	lo, hi := 0, len(a)-1
+	for lo < hi {
+		pivot := a[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for a[i] < pivot {
+				i++
+			}
+			for a[j] > pivot {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case want <= j:
+			hi = j
+		case want >= i:
+			lo = i
+		default:
+			return a[want]
+		}
 	}
-	sort.Slice(scratch, func(a, b int) bool { return x[scratch[a]] > x[scratch[b]] })
-	return x[scratch[k-1]]
+	return a[want]
 }
 
 // softmaxInPlace turns x into probabilities (-inf entries become 0).

@@ -2,6 +2,8 @@ package generate
 
 import (
 	"math"
+	"math/rand/v2"
+	"sort"
 	"testing"
 )
 
@@ -157,4 +159,24 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+func TestKthLargest(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for trial := range 300 {
+		n := 1 + r.IntN(50)
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = float64(r.IntN(10)) // many ties
+			if r.IntN(10) == 0 {
+				x[i] = math.Inf(-1)
+			}
+		}
+		sorted := append([]float64(nil), x...)
+		sort.Float64s(sorted)
+		k := 1 + r.IntN(n)
+		if got, want := kthLargest(x, k, make([]float64, n)), sorted[n-k]; got != want {
+			t.Fatalf("trial %d: kthLargest(%v, %d) = %v, want %v", trial, x, k, got, want)
+		}
+	}
 }
