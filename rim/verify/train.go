@@ -15,9 +15,17 @@ func (v *verifier) checkAux() error {
 	if _, ok := v.ref.Info(name); !ok || !v.wanted(name) {
 		return nil
 	}
-	ids, _ := refInts(v.ref, "input_ids")
-	mask, _ := refInts(v.ref, "attention_mask")
-	pos, _ := refInts(v.ref, "position_ids")
+	ids, err := refInts(v.ref, "input_ids")
+	if err != nil {
+		return err
+	}
+	var mask, pos [][]int
+	if _, ok := v.ref.Info("attention_mask"); ok {
+		mask, _ = refInts(v.ref, "attention_mask")
+	}
+	if _, ok := v.ref.Info("position_ids"); ok {
+		pos, _ = refInts(v.ref, "position_ids")
+	}
 	got, err := v.m.RouterAuxLoss(model.Input{InputIDs: ids, AttentionMask: mask, PositionIDs: pos})
 	if err != nil {
 		return err

@@ -197,15 +197,27 @@ func (v *verifier) checkForward() error {
 	if err != nil {
 		return err
 	}
-	mask, err := refInts(v.ref, "attention_mask")
-	if err != nil {
-		return err
-	}
-	pos, err := refInts(v.ref, "position_ids")
-	if err != nil {
-		return err
-	}
 	v.B, v.T = len(ids), len(ids[0])
+	// attention_mask and position_ids are optional (all ones; the HF generate() position rule).
+	var mask, pos [][]int
+	if _, ok := v.ref.Info("attention_mask"); ok {
+		if mask, err = refInts(v.ref, "attention_mask"); err != nil {
+			return err
+		}
+	} else {
+		mask = make([][]int, v.B)
+		for b := range mask {
+			mask[b] = make([]int, v.T)
+			for t := range mask[b] {
+				mask[b][t] = 1
+			}
+		}
+	}
+	if _, ok := v.ref.Info("position_ids"); ok {
+		if pos, err = refInts(v.ref, "position_ids"); err != nil {
+			return err
+		}
+	}
 	v.mask = make([]int64, 0, v.B*v.T)
 	for _, r := range mask {
 		for _, x := range r {
