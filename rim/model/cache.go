@@ -161,7 +161,7 @@ func (m *Model) Greedy(prompt []int, maxNew int) ([]int, [][]float32, error) {
 	next := prompt
 	V := m.Config.Vocab
 	for s := 0; s < maxNew; s++ {
-		res, err := m.Step(c, StepInput{InputIDs: [][]int{next}})
+		res, err := m.Step(c, StepInput{InputIDs: [][]int{next}}, LastLogitsOnly())
 		if err != nil {
 			return nil, nil, err
 		}

@@ -137,8 +137,10 @@ func BuildForward(cfg *Config, p Params, hasParam func(string) bool, lin Linear,
 		allowed = LogicalAnd(allowed, LessThan(Sub(qIdx, kIdx), Const(g, int32(w))))
 	}
 	km := NotEqual(ConvertDType(in.KeyMask, dtypes.Int32), Const(g, int32(0))) // [B,K]
-	mask := LogicalAnd(BroadcastToDims(Reshape(allowed, 1, 1, S, K), B, 1, S, K),
-		BroadcastToDims(Reshape(km, B, 1, 1, K), B, 1, S, K))
+	H := cfg.NumHeads
+	// [B,H,S,K], built once and shared by every layer.
+	mask := LogicalAnd(BroadcastToDims(Reshape(allowed, 1, 1, S, K), B, H, S, K),
+		BroadcastToDims(Reshape(km, B, 1, 1, K), B, H, S, K))
 
 	// RoPE tables; longrope picks long factors by max(position)+1 (phi3) or key length (phimoe).
 	var useLong *Node
@@ -256,7 +258,7 @@ func (f *fwd) attention(L int, p string, x, cos, sin, mask, offset, cacheK, cach
 	qT := TransposeAllAxes(Reshape(q, B, S, KV, G, hd), 0, 2, 3, 1, 4)         // [B,KV,G,S,hd]
 	scores := DotGeneral(qT, []int{4}, []int{0, 1}, kT, []int{3}, []int{0, 1}) // [B,KV,G,S,K]
 	scores = MulScalar(Reshape(scores, B, H, S, K), float32(1/math.Sqrt(float64(hd))))
-	scores = Where(BroadcastToDims(mask, B, H, S, K), scores, Const(x.Graph(), float32(-math.MaxFloat32)))
+	scores = Where(mask, scores, Const(x.Graph(), float32(-math.MaxFloat32)))
 	scores = f.site(hook.AttnScores(L), scores)
 	probs := f.site(hook.Pattern(L), Softmax(scores, -1))
 	z := DotGeneral(Reshape(probs, B, KV, G, S, K), []int{4}, []int{0, 1}, vT, []int{2}, []int{0, 1}) // [B,KV,G,S,hd]
