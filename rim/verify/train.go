@@ -7,6 +7,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/rimlab/rim/rim/model"
+	"github.com/rimlab/rim/rim/optim"
 )
 
 // checkAux compares router_aux_loss (HF load_balancing_loss_func with the mask).
@@ -38,34 +39,17 @@ func (v *verifier) checkAux() error {
 	return nil
 }
 
-// AdamW hyper-parameters of the fixtures (torch.optim.AdamW defaults but lr 1e-3, wd 0.01).
-const (
-	adamLR    = 1e-3
-	adamB1    = 0.9
-	adamB2    = 0.999
-	adamEps   = 1e-8
-	adamDecay = 0.01
-)
-
-// adamWFirstStep is torch's AdamW first step (fixtures README):
-// p·(1-lr·wd) - lr/(1-b1)·m/(sqrt(v)/sqrt(1-b2)+eps), m=(1-b1)g, v=(1-b2)g².
-// rim/optim (the fine-tuning package) did not exist when this was written,
-// so verify carries this closed form; it is checked against the fixtures.
-func adamWFirstStep(p, g []float32) []float32 {
-	out := make([]float32, len(p))
-	for i := range p {
-		// torch computes in float32: keep the same operation order.
-		gi := g[i]
-		m := float32(1-adamB1) * gi
-		vv := float32(1-adamB2) * gi * gi
-		pp := p[i] * float32(1-adamLR*adamDecay)
-		bc1 := float32(1 - adamB1)
-		bc2sqrt := float32(math.Sqrt(1 - adamB2))
-		denom := float32(math.Sqrt(float64(vv)))/bc2sqrt + float32(adamEps)
-		stepSize := float32(adamLR) / bc1
-		out[i] = pp - stepSize*(m/denom)
+// adamWFirstStep is one torch.optim.AdamW step from zero moments with the
+// fixtures' settings (lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay
+// 0.01 = torch defaults), computed by rim/optim (torch semantics).
+func adamWFirstStep(p, g []float32) ([]float32, error) {
+	out := append([]float32(nil), p...)
+	m, v := make([]float32, len(p)), make([]float32, len(p))
+	a := optim.TorchDefaults()
+	if err := a.Step(out, g, m, v, a.LR, 1); err != nil {
+		return nil, err
 	}
-	return out
+	return out, nil
 }
 
 // checkTrain compares train.loss, train.grad.* and train.param_after_adamw.*.
@@ -156,7 +140,10 @@ func (v *verifier) checkTrain() error {
 			return err
 		}
 		p := tensors.MustCopyFlatData[float32](v.m.Param(n))
-		got := adamWFirstStep(p, g)
+		got, err := adamWFirstStep(p, g)
+		if err != nil {
+			return err
+		}
 		// Tolerance 1e-6 where |grad| > 1e-6, else 1e-3 (= lr): the reference
 		// gradient decides (README), falling back to ours when it is absent.
 		refG, _, gerr := v.ref.Float32("train.grad." + n)
