@@ -64,6 +64,10 @@ func BenchmarkForward8x128Captures(b *testing.B) {
 
 func BenchmarkForward1Token(b *testing.B) { benchForward(b, 1, 1) }
 
+func BenchmarkForward1TokenCaptures(b *testing.B) {
+	benchForward(b, 1, 1, model.Capture(hook.Logits, hook.ResidPost(3), hook.Z(3), hook.MLPPost(3)))
+}
+
 func BenchmarkDecodeStep(b *testing.B) {
 	m := loadBench(b)
 	prompt := model.RandomIDs(1, 32, m.Config.Vocab, 2)[0]
