@@ -76,9 +76,11 @@ func (m *Model) BenchForward(name string, ids [][]int, iters int, opts ...Option
 		FLOPs: m.Config.ForwardFLOPs(len(ids), len(ids[0]), len(ids[0]))}
 	t0 = time.Now()
 	for i := 0; i < iters; i++ {
-		if _, err := m.Forward(in, opts...); err != nil {
+		res, err := m.Forward(in, opts...)
+		if err != nil {
 			return r, err
 		}
+		res.Close()
 	}
 	r.PerIter = time.Since(t0) / time.Duration(iters)
 	r.PeakRSSMB = PeakRSSMB()

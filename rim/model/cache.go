@@ -170,6 +170,7 @@ func (m *Model) Greedy(prompt []int, maxNew int) ([]int, [][]float32, error) {
 			return nil, nil, err
 		}
 		last := append([]float32{}, lg[(shape[1]-1)*V:shape[1]*V]...)
+		res.Close()
 		steps = append(steps, last)
 		best := 0
 		for i, v := range last {

@@ -294,3 +294,12 @@ func siteKey(sites []hook.Site) string {
 	}
 	return strings.Join(names, ",")
 }
+
+// Close releases the result's tensors now instead of at garbage collection
+// (useful in loops over large batches).
+func (r *Result) Close() {
+	for s, t := range r.Tensors {
+		t.FinalizeAll()
+		delete(r.Tensors, s)
+	}
+}
