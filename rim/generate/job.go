@@ -58,16 +58,27 @@ type FileJob struct {
 	Batch int
 	// Progress, when set, receives a one-line progress bar (redrawn with \r).
 	Progress io.Writer
+	// Raw encodes each "prompt" as plain text (the tokenizer's
+	// post-processor adds BOS where the model wants one) instead of
+	// rendering a conversation: for base models and custom formats.
+	Raw bool
 }
 
 // Run generates every prompt in batches and writes one Record per line to
 // out, in prompt order.
 func (j *FileJob) Run(ctx context.Context, c *Chat, out io.Writer) error {
 	convs := make([]Conversation, len(j.Prompts))
+	var raw [][]int
 	for i, p := range j.Prompts {
 		var err error
 		if convs[i], err = p.Conversation(j.Think, j.Prefill); err != nil {
 			return fmt.Errorf("generate: prompt %d: %w", i, err)
+		}
+		if j.Raw {
+			if p.Prompt == "" || len(p.Messages) > 0 || p.System != "" {
+				return fmt.Errorf("generate: prompt %d: raw mode takes plain \"prompt\" text, not messages or a system message", i)
+			}
+			raw = append(raw, c.Tokenizer.Encode(p.Prompt+j.Prefill, true))
 		}
 	}
 	batch := j.Batch
@@ -82,7 +93,13 @@ func (j *FileJob) Run(ctx context.Context, c *Chat, out io.Writer) error {
 		opt := j.Options
 		opt.RowOffset = lo // prompt i samples from stream i whatever the batch size
 		opt.OnStep = func(step, active int) { bar.draw(lo, step) }
-		outs, err := c.Generate(ctx, convs[lo:hi], opt)
+		var outs []Output
+		var err error
+		if j.Raw {
+			outs, err = c.RunIDs(ctx, raw[lo:hi], opt)
+		} else {
+			outs, err = c.Generate(ctx, convs[lo:hi], opt)
+		}
 		if err != nil {
 			return fmt.Errorf("prompts %d..%d: %w", lo, hi-1, err)
 		}

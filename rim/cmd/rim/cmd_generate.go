@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/rimlab/rim/rim/backend"
+	"github.com/rimlab/rim/rim/chat"
 	"github.com/rimlab/rim/rim/fileio"
 	"github.com/rimlab/rim/rim/generate"
 	"github.com/rimlab/rim/rim/model"
@@ -101,6 +102,8 @@ func generateCmd(ctx context.Context, args []string, stdout, errw io.Writer) err
 	ivFile := fs.String("interventions", "", "JSON file: a list of interventions ({\"site\", \"kind\", \"heads\", …, \"scope\": \"\"|prompt|generated|think|answer}) active during generation")
 	out := fs.String("out", "", "output JSONL file (default stdout), written atomically")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	raw := fs.Bool("raw", false, "encode prompts as plain text, without the chat template (base models)")
+	template := fs.String("template", "", "chat template family to use instead of the model dir's ("+families()+")")
 	sampling := samplingFlags(fs)
 	if err := parseFlags(fs, args, errw); err != nil {
 		return err
@@ -146,11 +149,16 @@ func generateCmd(ctx context.Context, args []string, stdout, errw io.Writer) err
 	if err := st.Validate(); err != nil {
 		return err
 	}
+	if *template != "" {
+		if c.Template, err = chat.ForFamily(chat.Family(*template), c.Tokenizer.BOS, c.Tokenizer.EOS); err != nil {
+			return err
+		}
+	}
 	for _, iv := range ivs {
 		b, _ := json.Marshal(iv)
 		fmt.Fprintf(errw, "intervention: %s\n", b)
 	}
-	job := &generate.FileJob{Prompts: recs, Think: thinkMode, Prefill: *prefill, Batch: *batch,
+	job := &generate.FileJob{Prompts: recs, Think: thinkMode, Prefill: *prefill, Batch: *batch, Raw: *raw,
 		Options: generate.ChatOptions{MaxTokens: *maxTokens, Sampling: *sampling, Stop: stops}}
 	if !*quiet {
 		job.Progress = errw
@@ -268,4 +276,12 @@ func benchGenerateCmd(args []string, stdout, errw io.Writer) error {
 		fmt.Fprintln(stdout, r)
 	}
 	return nil
+}
+
+func families() string {
+	names := make([]string, len(chat.Families))
+	for i, f := range chat.Families {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
 }

@@ -44,6 +44,21 @@ func TestGenerateCommand(t *testing.T) {
 			t.Errorf("line %d: %s", i, l)
 		}
 	}
+	// --raw (no template) and --template (another family) run too.
+	for _, extra := range [][]string{{"--raw"}, {"--template", "llama3"}} {
+		args := append([]string{"--model", dir, "--prompt", "Hi", "--max-tokens", "3", "--quiet"}, extra...)
+		var o bytes.Buffer
+		if err := generateCmd(context.Background(), args, &o, io.Discard); err != nil {
+			t.Errorf("%v: %v", extra, err)
+		}
+		var r generate.Record
+		if err := json.Unmarshal(o.Bytes(), &r); err != nil || r.OutputTokens == 0 {
+			t.Errorf("%v: %s (%v)", extra, o.String(), err)
+		}
+		if extra[0] == "--raw" && r.PromptTokens != 1 {
+			t.Errorf("--raw: %d prompt tokens for \"Hi\", want 1", r.PromptTokens)
+		}
+	}
 	if !strings.Contains(stderr.String(), "2/2 prompts") {
 		t.Errorf("no progress bar: %q", stderr.String())
 	}
@@ -57,6 +72,8 @@ func TestGenerateCommand(t *testing.T) {
 		{[]string{"--model", dir, "--prompt", "x", "--think", "maybe"}, `--think "maybe"`},
 		{[]string{"--model", dir, "--prompt", strings.Repeat("word ", 50)}, "the model's context is 40"},
 		{[]string{"--prompt", "x"}, "--model DIR is required"},
+		{[]string{"--model", dir, "--prompt", "x", "--template", "gpt"}, `unknown family "gpt"`},
+		{[]string{"--model", dir, "--prompt", "x", "--raw", "--system", "s"}, "raw mode takes plain"},
 		{[]string{"--model", filepath.Join(dir, "nope"), "--prompt", "x"}, "nope"},
 	} {
 		var stderr bytes.Buffer
