@@ -218,8 +218,8 @@ func (t *Trainer) writeCheckpoint(dir string) error {
 	var ts []safetensors.Tensor
 	for i, n := range t.tNames {
 		dims := t.params[i].Shape().Dimensions
-		ts = append(ts, safetensors.F32("m."+n, dims, tensors.MustCopyFlatData[float32](t.mom[i])),
-			safetensors.F32("v."+n, dims, tensors.MustCopyFlatData[float32](t.vel[i])))
+		m, v := t.moments(i)
+		ts = append(ts, safetensors.F32("m."+n, dims, m), safetensors.F32("v."+n, dims, v))
 	}
 	if err := safetensors.Write(filepath.Join(dir, OptimFile), ts, map[string]string{"step": strconv.Itoa(t.State.Step)}); err != nil {
 		return err
@@ -312,9 +312,8 @@ func (t *Trainer) Load(dir string) error {
 		return fmt.Errorf("finetune: resume: %w", err)
 	}
 	defer of.Close()
-	ps, ms, vs := make([]*tensors.Tensor, len(t.tNames)), make([]*tensors.Tensor, len(t.tNames)), make([]*tensors.Tensor, len(t.tNames))
+	ps, ms, vs := make([][]float32, len(t.tNames)), make([][]float32, len(t.tNames)), make([][]float32, len(t.tNames))
 	for i, n := range t.tNames {
-		dims := t.params[i].Shape().Dimensions
 		p, ok := vals[n]
 		if !ok || len(p) != t.params[i].Shape().Size() {
 			return fmt.Errorf("finetune: resume: %s: %s missing or mis-shaped", dir, n)
@@ -324,11 +323,9 @@ func (t *Trainer) Load(dir string) error {
 		if err1 != nil || err2 != nil || len(m) != len(p) || len(v) != len(p) {
 			return fmt.Errorf("finetune: resume: %s: optimiser state of %s missing or mis-shaped", dir, n)
 		}
-		ps[i] = tensors.FromFlatDataAndDimensions(p, dims...)
-		ms[i] = tensors.FromFlatDataAndDimensions(m, dims...)
-		vs[i] = tensors.FromFlatDataAndDimensions(v, dims...)
+		ps[i], ms[i], vs[i] = p, m, v
 	}
-	t.replace(ps, ms, vs)
+	t.install(ps, ms, vs)
 	t.State = st
 	return nil
 }

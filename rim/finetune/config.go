@@ -42,6 +42,11 @@ type Config struct {
 	// torch.optim.AdamW(model.parameters()) does; by default biases and norm
 	// weights are excluded, as the HF Trainer does.
 	DecayAll bool `json:"decay_all,omitempty"`
+	// Update says where AdamW runs: "graph" (in the compiled graph: best on
+	// XLA), "host" (Go slices on all cores: faster on the Go backend), or ""
+	// / "auto" (host on the Go backend, graph otherwise). Both are torch's
+	// arithmetic; the host path is bit-exact with torch's float32 kernels.
+	Update string `json:"update,omitempty"`
 }
 
 // Paper returns the paper's fine-tuning recipe (notes.md §5.3): LoRA r 32,
@@ -70,6 +75,11 @@ func (c *Config) Validate() error {
 	case "full":
 	default:
 		return fmt.Errorf("finetune: mode %q: want lora or full", c.Mode)
+	}
+	switch c.Update {
+	case "", "auto", "host", "graph":
+	default:
+		return fmt.Errorf("finetune: update %q: want auto, host or graph", c.Update)
 	}
 	if err := c.AdamW.Validate(); err != nil {
 		return err

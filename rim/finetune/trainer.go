@@ -67,7 +67,11 @@ type Trainer struct {
 	gradExec, updExec, accExec *graph.Exec
 	// lastFwdBwd and lastUpdate time the phases of the last step (benchmarks).
 	lastFwdBwd, lastUpdate time.Duration
-	capExecs               map[string]*graph.Exec
+	// host: AdamW runs on Go slices (optim.Step) instead of in the graph;
+	// hp/hm/hv are then the authoritative parameters and moments.
+	host       bool
+	hp, hm, hv [][]float32
+	capExecs   map[string]*graph.Exec
 }
 
 // noDecay is HF Trainer's rule (get_decay_parameter_names): no weight decay
@@ -117,11 +121,21 @@ func New(m *model.Model, data []sft.Example, padID int, cfg Config) (*Trainer, e
 			t.decay = append(t.decay, cfg.DecayAll || !noDecay.MatchString(strings.ToLower(n)))
 		}
 	}
+	switch cfg.Update {
+	case "host":
+		t.host = true
+	case "", "auto":
+		t.host = strings.HasPrefix(m.Backend().Name(), "Go")
+	}
 	for _, p := range t.params {
-		dims := p.Shape().Dimensions
-		t.mom = append(t.mom, tensors.FromShape(p.Shape()))
-		t.vel = append(t.vel, tensors.FromShape(p.Shape()))
-		_ = dims
+		if t.host {
+			t.hp = append(t.hp, tensors.MustCopyFlatData[float32](p))
+			t.hm = append(t.hm, make([]float32, p.Shape().Size()))
+			t.hv = append(t.hv, make([]float32, p.Shape().Size()))
+		} else {
+			t.mom = append(t.mom, tensors.FromShape(p.Shape()))
+			t.vel = append(t.vel, tensors.FromShape(p.Shape()))
+		}
 	}
 	if m.Config.NumExperts > 0 {
 		t.auxCoef = 0.001 // transformers' default router_aux_loss_coef
@@ -398,32 +412,17 @@ func (t *Trainer) Step() (Entry, error) {
 	}
 	lr := t.Cfg.AdamW.LR * t.Schedule().Factor(t.State.Step)
 	sc := t.Cfg.AdamW.Scalars(lr, t.State.Step+1)
-	maxNorm := float32(math.Inf(1))
-	if t.Cfg.MaxGradNorm > 0 {
-		maxNorm = float32(t.Cfg.MaxGradNorm)
-	}
-	n := len(t.params)
-	args := make([]any, 0, 4*n+6)
-	for _, l := range [][]*tensors.Tensor{t.params, acc, t.mom, t.vel} {
-		for _, x := range l {
-			args = append(args, x)
-		}
-	}
-	args = append(args, float32(1/count), float32(sc.Decay), float32(sc.StepSize), float32(sc.BC2Sqrt), maxNorm, float32(1))
 	tu := time.Now()
-	outs, err := t.updExec.Exec(args...)
+	var norm float64
+	if t.host {
+		norm, err = t.hostUpdate(acc, count, lr)
+	} else {
+		norm, err = t.graphUpdate(acc, count, sc)
+	}
 	t.lastUpdate = time.Since(tu)
-	finalize(acc...)
 	if err != nil {
-		return Entry{}, fmt.Errorf("finetune: step %d: %w", t.State.Step+1, err)
+		return Entry{}, err
 	}
-	norm := scalar(outs[3*n])
-	if math.IsNaN(norm) || math.IsInf(norm, 0) {
-		finalize(outs...)
-		return Entry{}, fmt.Errorf("finetune: step %d: gradient norm is %v; weights left at step %d", t.State.Step+1, norm, t.State.Step)
-	}
-	t.replace(outs[:n], outs[n:2*n], outs[2*n:3*n])
-	finalize(outs[3*n])
 	t.State.Step++
 	t.State.Batch++
 	if t.State.Batch >= len(order) {
@@ -442,6 +441,36 @@ func (t *Trainer) Step() (Entry, error) {
 		t.OnStep(e)
 	}
 	return e, nil
+}
+
+// graphUpdate scales, clips and applies AdamW inside one compiled graph
+// (the fast path on XLA); it consumes acc.
+func (t *Trainer) graphUpdate(acc []*tensors.Tensor, count float64, sc optim.Scalars) (float64, error) {
+	maxNorm := float32(math.Inf(1))
+	if t.Cfg.MaxGradNorm > 0 {
+		maxNorm = float32(t.Cfg.MaxGradNorm)
+	}
+	n := len(t.params)
+	args := make([]any, 0, 4*n+6)
+	for _, l := range [][]*tensors.Tensor{t.params, acc, t.mom, t.vel} {
+		for _, x := range l {
+			args = append(args, x)
+		}
+	}
+	args = append(args, float32(1/count), float32(sc.Decay), float32(sc.StepSize), float32(sc.BC2Sqrt), maxNorm, float32(1))
+	outs, err := t.updExec.Exec(args...)
+	finalize(acc...)
+	if err != nil {
+		return 0, fmt.Errorf("finetune: step %d: %w", t.State.Step+1, err)
+	}
+	norm := scalar(outs[3*n])
+	if math.IsNaN(norm) || math.IsInf(norm, 0) {
+		finalize(outs...)
+		return 0, fmt.Errorf("finetune: step %d: gradient norm is %v; weights left at step %d", t.State.Step+1, norm, t.State.Step)
+	}
+	t.replace(outs[:n], outs[n:2*n], outs[2*n:3*n])
+	finalize(outs[3*n])
+	return norm, nil
 }
 
 // replace installs new trainable values and moments, freeing the old ones
