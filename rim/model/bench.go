@@ -2,6 +2,11 @@ package model
 
 import (
 	"fmt"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -132,4 +137,33 @@ func PeakRSSMB() float64 {
 		}
 	}
 	return 0
+}
+
+// BenchMatMul times a plain n×n×n float32 matmul on b (the roofline the
+// forward is compared with).
+func BenchMatMul(b compute.Backend, n, iters int) (BenchResult, error) {
+	x := tensors.FromFlatDataAndDimensions(make([]float32, n*n), n, n)
+	y := tensors.FromFlatDataAndDimensions(make([]float32, n*n), n, n)
+	e, err := graph.NewExec(b, func(a, c *graph.Node) *graph.Node { return graph.MatMul(a, c) })
+	if err != nil {
+		return BenchResult{}, err
+	}
+	defer e.Finalize()
+	t0 := time.Now()
+	if _, err := e.Exec(x, y); err != nil {
+		return BenchResult{}, err
+	}
+	r := BenchResult{Name: fmt.Sprintf("matmul %d^3 (reference)", n), Iters: iters, Compile: time.Since(t0),
+		FLOPs: 2 * float64(n) * float64(n) * float64(n)}
+	t0 = time.Now()
+	for i := 0; i < iters; i++ {
+		out, err := e.Exec(x, y)
+		if err != nil {
+			return r, err
+		}
+		out[0].FinalizeAll()
+	}
+	r.PerIter = time.Since(t0) / time.Duration(iters)
+	r.PeakRSSMB = PeakRSSMB()
+	return r, nil
 }

@@ -76,6 +76,7 @@ func benchForward(args []string, out, errw io.Writer) error {
 	seq := fs.Int("seq", 128, "sequence length of the batched forward")
 	iters := fs.Int("iters", 5, "timed iterations per workload")
 	inputs := fs.String("inputs", "", `JSON file {"batch_input_ids": [[...]], "prompt_input_ids": [[...]]} (overrides --batch/--seq)`)
+	matmul := fs.Int("matmul", 2048, "also time a plain NxNxN float32 matmul for reference (0 = skip)")
 	capture := fs.String("capture", "", "comma-separated hook sites to also capture, e.g. blocks.0.hook_resid_post (default: logits only)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -122,6 +123,13 @@ func benchForward(args []string, out, errw io.Writer) error {
 		opts = append(opts, model.Capture(sites...))
 	}
 	fmt.Fprintf(out, "backend: %s\nmodel: %s (%s, %d layers, hidden %d)\n", backend.Describe(b), *dir, m.Config.ModelType, m.Config.NumLayers, m.Config.Hidden)
+	if *matmul > 0 {
+		mm, err := model.BenchMatMul(b, *matmul, 3)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, mm)
+	}
 	r, err := m.BenchForward(fmt.Sprintf("forward %dx%d", len(ids), len(ids[0])), ids, *iters, opts...)
 	if err != nil {
 		return err

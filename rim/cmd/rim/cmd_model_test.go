@@ -31,10 +31,10 @@ func TestVerifyModelCommand(t *testing.T) {
 func TestBenchForwardCommand(t *testing.T) {
 	var out, errw bytes.Buffer
 	dir := testpaths.TestData(t, "model", "tiny-qwen3")
-	if err := benchForward([]string{"--model", dir, "--batch", "2", "--seq", "8", "--iters", "2", "--capture", "blocks.0.hook_resid_post"}, &out, &errw); err != nil {
+	if err := benchForward([]string{"--model", dir, "--batch", "2", "--seq", "8", "--iters", "2", "--matmul", "64", "--capture", "blocks.0.hook_resid_post"}, &out, &errw); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "tok/s") || !strings.Contains(out.String(), "decode 1 token") {
+	if !strings.Contains(out.String(), "tok/s") || !strings.Contains(out.String(), "decode 1 token") || !strings.Contains(out.String(), "matmul 64^3") {
 		t.Fatalf("output:\n%s", out.String())
 	}
 }
