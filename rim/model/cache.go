@@ -58,6 +58,9 @@ func (m *Model) Step(c *Cache, in StepInput, opts ...Option) (*Result, error) {
 	if len(in.InputIDs) != c.Batch {
 		return nil, fmt.Errorf("rim: step has %d rows, cache has %d", len(in.InputIDs), c.Batch)
 	}
+	if err := checkIDs(in.InputIDs, m.Config.Vocab); err != nil {
+		return nil, err
+	}
 	n := len(in.InputIDs[0])
 	if n == 0 {
 		return nil, fmt.Errorf("rim: step with no tokens")

@@ -307,6 +307,9 @@ func TestBadInputErrors(t *testing.T) {
 			t.Errorf("want error containing %q, got %v", c.want, err)
 		}
 	}
+	if _, err := m.Forward(Input{InputIDs: [][]int{{1, 2}, {3, 512}}}); err == nil || !strings.Contains(err.Error(), "input_ids[1][1] = 512 is outside the vocabulary [0, 512)") {
+		t.Errorf("id out of range: %v", err)
+	}
 	if _, err := m.Forward(Input{InputIDs: [][]int{{1, 2}, {3}}}); err == nil || !strings.Contains(err.Error(), "row 1 has length 1") {
 		t.Errorf("ragged batch: %v", err)
 	}

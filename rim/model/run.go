@@ -170,6 +170,18 @@ func batchTensors(in Input) (ids, mask, pos *tensors.Tensor, B, S int, err error
 		tensors.FromFlatDataAndDimensions(posF, B, S), B, S, nil
 }
 
+// checkIDs rejects token ids outside [0, vocab).
+func checkIDs(ids [][]int, vocab int) error {
+	for b, row := range ids {
+		for t, id := range row {
+			if id < 0 || id >= vocab {
+				return fmt.Errorf("rim: input_ids[%d][%d] = %d is outside the vocabulary [0, %d)", b, t, id, vocab)
+			}
+		}
+	}
+	return nil
+}
+
 // DefaultPositions is cumsum(mask)-1 per row with padding positions set to 1
 // (transformers' generate() rule). mask is [B*S] row-major.
 func DefaultPositions(mask []int32, B, S int) []int32 {
@@ -233,6 +245,9 @@ func (m *Model) numCompiled() int {
 func (m *Model) Forward(in Input, opts ...Option) (res *Result, err error) {
 	o, err := m.options(opts)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkIDs(in.InputIDs, m.Config.Vocab); err != nil {
 		return nil, err
 	}
 	ids, mask, pos, B, S, err := batchTensors(in)

@@ -40,6 +40,9 @@ func (m *Model) LossAndGrads(in Input, labels [][]int, names ...string) (float32
 			return 0, nil, fmt.Errorf("rim: no parameter %q in this model", n)
 		}
 	}
+	if err := checkIDs(in.InputIDs, m.Config.Vocab); err != nil {
+		return 0, nil, err
+	}
 	ids, mask, pos, B, S, err := batchTensors(in)
 	if err != nil {
 		return 0, nil, err
