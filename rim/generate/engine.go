@@ -3,6 +3,7 @@ package generate
 import (
 	"fmt"
 
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/rimlab/rim/rim/hook"
 	"github.com/rimlab/rim/rim/model"
 )
@@ -67,7 +68,15 @@ type ModelStepper struct {
 	// (the logits then come from the engine's graph).
 	NoSplitHead bool
 
+	// InitialCache is the first cache size in tokens per row (0 = the prompt
+	// plus up to 128 new tokens, rounded up to a power of two). The cache
+	// doubles when full, up to the capacity Run asks for, so a large
+	// max-tokens limit does not make every step attend over (and carry) a
+	// mostly empty cache. Each size compiles its own decode executable.
+	InitialCache int
+
 	cache     *model.Cache
+	capacity  int // the most the cache may grow to
 	keyMask   [][]int
 	head      *splitHead
 	headDone  bool
@@ -112,16 +121,21 @@ func (s *ModelStepper) Prefill(ids, mask [][]int, capacity int) ([][]float32, er
 		return nil, err
 	}
 	B, T := len(ids), len(ids[0])
-	c, err := s.M.NewCache(B, capacity)
+	size := s.InitialCache
+	if size <= 0 {
+		size = nextPow2(T + min(capacity-T, 128))
+	}
+	size = min(max(size, T+1), capacity)
+	c, err := s.M.NewCache(B, size)
 	if err != nil {
 		return nil, err
 	}
-	s.cache, s.Captures, s.steps = c, nil, 0
+	s.cache, s.capacity, s.Captures, s.steps = c, capacity, nil, 0
 	s.keyMask = make([][]int, B)
 	s.pos = make([]int, B)
 	pos := make([][]int, B)
 	for b := range ids {
-		s.keyMask[b] = make([]int, capacity)
+		s.keyMask[b] = make([]int, size)
 		copy(s.keyMask[b], mask[b])
 		pos[b] = make([]int, T)
 		n := 0
@@ -150,6 +164,11 @@ func (s *ModelStepper) Step(next []int, info StepInfo) ([][]float32, error) {
 		return nil, fmt.Errorf("generate: Step before Prefill")
 	}
 	B := len(next)
+	if s.cache.Len >= s.cache.MaxLen {
+		if err := s.grow(); err != nil {
+			return nil, err
+		}
+	}
 	ids := make([][]int, B)
 	pos := make([][]int, B)
 	slot := s.cache.Len
@@ -278,4 +297,56 @@ func (s *ModelStepper) splitHead(batch int, ivs []hook.Intervention, record bool
 		s.head, s.headDone = h, true
 	}
 	return s.head, nil
+}
+
+// grow doubles the cache (up to the capacity), copying the keys and values
+// written so far. The engine's cache is [batch, nKVHeads, maxLen, dHead]
+// per layer; this reads the dimensions from the tensors themselves.
+func (s *ModelStepper) grow() error {
+	c := s.cache
+	size := min(2*c.MaxLen, s.capacity)
+	if size <= c.MaxLen {
+		return fmt.Errorf("generate: cache full at %d tokens (capacity %d)", c.Len, s.capacity)
+	}
+	regrow := func(ts []*tensors.Tensor) ([]*tensors.Tensor, error) {
+		out := make([]*tensors.Tensor, len(ts))
+		for i, t := range ts {
+			d := t.Shape().Dimensions
+			if len(d) != 4 || d[2] != c.MaxLen {
+				return nil, fmt.Errorf("generate: cannot grow a KV cache of shape %v (want [batch, kvHeads, %d, dHead])", d, c.MaxLen)
+			}
+			old, err := tensors.CopyFlatData[float32](t)
+			if err != nil {
+				return nil, err
+			}
+			rows, hd := d[0]*d[1], d[3]
+			nw := make([]float32, rows*size*hd)
+			for r := range rows {
+				copy(nw[r*size*hd:r*size*hd+c.Len*hd], old[r*c.MaxLen*hd:r*c.MaxLen*hd+c.Len*hd])
+			}
+			out[i] = tensors.FromFlatDataAndDimensions(nw, d[0], d[1], size, hd)
+		}
+		return out, nil
+	}
+	k, err := regrow(c.K)
+	if err != nil {
+		return err
+	}
+	v, err := regrow(c.V)
+	if err != nil {
+		return err
+	}
+	s.cache = &model.Cache{Batch: c.Batch, MaxLen: size, Len: c.Len, K: k, V: v}
+	for b := range s.keyMask {
+		s.keyMask[b] = append(s.keyMask[b], make([]int, size-len(s.keyMask[b]))...)
+	}
+	return nil
+}
+
+func nextPow2(n int) int {
+	p := 1
+	for p < n {
+		p *= 2
+	}
+	return p
 }

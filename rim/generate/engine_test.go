@@ -122,11 +122,15 @@ func TestGreedyMatchesTransformers(t *testing.T) {
 			for _, splitRows := range []int{0, 100} {
 				st := NewModelStepper(m)
 				st.splitRows = splitRows
+				st.InitialCache = len(prompt) + 1 // grows (copying the cache) during the 8 steps
 				rec := &recorder{Stepper: st}
 				newTok := len(want) - len(prompt)
 				out, err := Run(rec, idDecoder{}, [][]int{prompt}, Options{MaxNewTokens: newTok, ContextLen: m.Config.MaxPositions})
 				if err != nil {
 					t.Fatal(err)
+				}
+				if st.cache.MaxLen == st.InitialCache {
+					t.Fatalf("cache did not grow")
 				}
 				if splitRows > 0 && (st.head == nil || len(st.head.blocks) != (m.Config.Vocab+99)/100) {
 					t.Fatalf("split head not used")
@@ -181,7 +185,8 @@ func TestKVCacheEqualsCacheFree(t *testing.T) {
 			defer m.Close()
 			opt := Options{MaxNewTokens: 6, ContextLen: m.Config.MaxPositions}
 			st := NewModelStepper(m)
-			st.splitRows = 100 // the batched split lm_head (lmhead.go) against the engine's logits
+			st.splitRows = 100                    // the batched split lm_head (lmhead.go) against the engine's logits
+			st.InitialCache = len(prompts[0]) + 2 // and a cache that grows during decoding
 			kv := &recorder{Stepper: st}
 			full := &recorder{Stepper: &ForwardStepper{M: m}}
 			a, err := Run(kv, idDecoder{}, prompts, opt)
@@ -191,6 +196,9 @@ func TestKVCacheEqualsCacheFree(t *testing.T) {
 			b, err := Run(full, idDecoder{}, prompts, opt)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if st.cache.MaxLen == st.InitialCache {
+				t.Fatalf("cache did not grow")
 			}
 			worst := 0.0
 			for r := range prompts {
