@@ -47,6 +47,13 @@ func (m *Model) LossAndGrads(in Input, labels [][]int, names ...string) (float32
 	if err != nil {
 		return 0, nil, err
 	}
+	for b, row := range labels {
+		for t, l := range row {
+			if l != IgnoreIndex && (l < 0 || l >= m.Config.Vocab) {
+				return 0, nil, fmt.Errorf("rim: labels[%d][%d] = %d is neither -100 nor in [0, %d)", b, t, l, m.Config.Vocab)
+			}
+		}
+	}
 	lab, _, _, _, _, err := batchTensors(Input{InputIDs: labels})
 	if err != nil {
 		return 0, nil, fmt.Errorf("rim: labels: %w", err)
