@@ -154,7 +154,7 @@ func (c *Chat) Generate(ctx context.Context, convs []Conversation, opt ChatOptio
 // RunIDs generates from token-id prompts with the Chat's stop ids, padding,
 // context and think tags.
 func (c *Chat) RunIDs(ctx context.Context, prompts [][]int, opt ChatOptions) ([]Output, error) {
-	return Run(c.Stepper, c.Tokenizer, prompts, Options{
+	return Run(c.Stepper, skipUnknown{c.Tokenizer}, prompts, Options{
 		MaxNewTokens: opt.MaxTokens, Sampling: opt.Sampling, EOS: c.EOS, StopStrings: opt.Stop,
 		PadID: c.PadID, ContextLen: c.ContextLen, Think: c.Think, Ctx: ctx, RowOffset: opt.RowOffset,
 		OnDelta: opt.OnDelta, OnStep: opt.OnStep,
@@ -175,3 +175,26 @@ func (c *Chat) ModelName() string { return c.Name }
 
 // Ptr returns a pointer to v (for Conversation.Think).
 func Ptr[T any](v T) *T { return &v }
+
+// skipUnknown decodes like the Rust tokenizers library does: ids with no
+// token (a model's vocab_size is often padded past the tokenizer's, e.g.
+// Qwen3's 151936 vs 151669 ids) are skipped instead of failing the decode.
+// A trained model rarely produces them; a random or damaged one may.
+type skipUnknown struct{ t *tokenize.Tokenizer }
+
+func (d skipUnknown) Decode(ids []int, skipSpecial bool) (string, error) {
+	keep := ids
+	for i, id := range ids {
+		if _, ok := d.t.IDToToken(id); !ok {
+			keep = make([]int, 0, len(ids))
+			keep = append(keep, ids[:i]...)
+			for _, id := range ids[i:] {
+				if _, ok := d.t.IDToToken(id); ok {
+					keep = append(keep, id)
+				}
+			}
+			break
+		}
+	}
+	return d.t.Decode(keep, skipSpecial)
+}

@@ -154,3 +154,14 @@ func TestFileJob(t *testing.T) {
 		}
 	}
 }
+
+// Ids past the tokenizer's vocabulary (the model's vocab is padded) are
+// skipped when decoding, as the Rust tokenizers library does.
+func TestDecodeSkipsUnknownIDs(t *testing.T) {
+	c := loadChat(t, writeChatModel(t, nil))
+	hi := c.Tokenizer.Encode("hi", false)
+	got, err := skipUnknown{c.Tokenizer}.Decode(append(append([]int{}, hi...), c.Tokenizer.VocabSize()+3), true)
+	if err != nil || got != "hi" {
+		t.Errorf("decode with an unknown id: %q, %v", got, err)
+	}
+}
