@@ -241,6 +241,7 @@ func (s *ModelStepper) run(in model.StepInput, ivs []hook.Intervention, info Ste
 	if err != nil {
 		return nil, fmt.Errorf("generate: step %d: %w", step, err)
 	}
+	defer res.Close() // everything used below is copied out
 	lg, shape, err := res.Float32(outSite)
 	if err != nil {
 		return nil, err

@@ -43,6 +43,7 @@ func (s *ForwardStepper) forward() ([][]float32, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generate: forward: %w", err)
 	}
+	defer res.Close()
 	lg, shape, err := res.Logits()
 	if err != nil {
 		return nil, err
