@@ -211,6 +211,7 @@ func benchGenerateCmd(args []string, stdout, errw io.Writer) error {
 	batches := fs.String("batch", "1,16", "comma-separated batch sizes")
 	newTokens := fs.Int("new-tokens", 64, "new tokens per prompt (exactly; EOS is ignored)")
 	promptLen := fs.Int("prompt-len", 32, "length of the random prompts")
+	noSplit := fs.Bool("no-split-head", false, "take the logits from the engine's graph (turns off the Go-backend lm_head split, for comparison)")
 	if err := parseFlags(fs, args, errw); err != nil {
 		return err
 	}
@@ -269,7 +270,9 @@ func benchGenerateCmd(args []string, stdout, errw io.Writer) error {
 				prompts[i] = pool[i%len(pool)]
 			}
 		}
-		r, err := generate.Benchmark(generate.NewModelStepper(m), nil, prompts, *newTokens)
+		st := generate.NewModelStepper(m)
+		st.NoSplitHead = *noSplit
+		r, err := generate.Benchmark(st, nil, prompts, *newTokens)
 		if err != nil {
 			return err
 		}
