@@ -27,14 +27,17 @@ const (
 // Positions selects sequence indices of the call (nil = all).
 // Interventions on attention scores/patterns and on top-k experts are not supported.
 type Intervention struct {
-	Site      string    `json:"site"`
-	Kind      Kind      `json:"kind"`
-	Heads     []int     `json:"heads,omitempty"`
-	Neurons   []int     `json:"neurons,omitempty"`
-	Positions []int     `json:"positions,omitempty"`
-	Scale     float64   `json:"scale,omitempty"`
-	Vector    []float32 `json:"vector,omitempty"`
-	Patch     []float32 `json:"patch,omitempty"`
+	Site      string `json:"site"`
+	Kind      Kind   `json:"kind"`
+	Heads     []int  `json:"heads,omitempty"`
+	Neurons   []int  `json:"neurons,omitempty"`
+	Positions []int  `json:"positions,omitempty"`
+	// RowPositions, if set, selects positions per batch row (len = batch;
+	// overrides Positions): e.g. each row's think span in a left-padded batch.
+	RowPositions [][]int   `json:"row_positions,omitempty"`
+	Scale        float64   `json:"scale,omitempty"`
+	Vector       []float32 `json:"vector,omitempty"`
+	Patch        []float32 `json:"patch,omitempty"`
 }
 
 // String is the JSON form (for printing next to results).
@@ -77,6 +80,12 @@ func AddVector(site Site, scale float64, vec []float32) Intervention {
 // PatchFrom replaces a site's value with flat (captured from another run, same shape).
 func PatchFrom(site Site, flat []float32) Intervention {
 	return Intervention{Site: site.String(), Kind: KindPatch, Patch: flat}
+}
+
+// AtRowPositions restricts the intervention to per-row sequence indices.
+func (iv Intervention) AtRowPositions(rows [][]int) Intervention {
+	iv.RowPositions = rows
+	return iv
 }
 
 // AtPositions restricts the intervention to sequence indices.

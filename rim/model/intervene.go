@@ -70,17 +70,31 @@ func (m *Model) prepareInterventions(ivs []hook.Intervention, B, S int) (*prepar
 		}
 		// Positions.
 		pos := make([]float32, B*S)
-		if iv.Positions == nil {
+		if iv.RowPositions != nil {
+			if len(iv.RowPositions) != B {
+				return nil, fail("row_positions has %d rows, the call has %d", len(iv.RowPositions), B)
+			}
+			for b, row := range iv.RowPositions {
+				for _, t := range row {
+					if t < 0 || t >= S {
+						return nil, fail("row %d position %d outside the %d positions of this call", b, t, S)
+					}
+					pos[b*S+t] = 1
+				}
+			}
+		} else if iv.Positions == nil {
 			for i := range pos {
 				pos[i] = 1
 			}
 		}
-		for _, t := range iv.Positions {
-			if t < 0 || t >= S {
-				return nil, fail("position %d outside the %d positions of this call", t, S)
-			}
-			for b := 0; b < B; b++ {
-				pos[b*S+t] = 1
+		if iv.RowPositions == nil {
+			for _, t := range iv.Positions {
+				if t < 0 || t >= S {
+					return nil, fail("position %d outside the %d positions of this call", t, S)
+				}
+				for b := 0; b < B; b++ {
+					pos[b*S+t] = 1
+				}
 			}
 		}
 		// Features.

@@ -406,3 +406,33 @@ func TestLastLogitsOnly(t *testing.T) {
 		t.Fatalf("step shape %v", shape)
 	}
 }
+
+func TestRowPositions(t *testing.T) {
+	m := loadFixture(t, "qwen3")
+	in := fixtureBatch(t, "qwen3")
+	s := hook.ResidPost(0)
+	vec := make([]float32, m.Config.Hidden)
+	vec[0] = 1
+	base, _ := m.Forward(in, Capture(s))
+	st, err := m.Forward(in, Capture(s), WithInterventions(hook.AddVector(s, 1, vec).AtRowPositions([][]int{{2}, {7, 9}})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := f32(t, base, s), f32(t, st, s)
+	S, D := len(in.InputIDs[0]), m.Config.Hidden
+	hit := map[[2]int]bool{{0, 2}: true, {1, 7}: true, {1, 9}: true}
+	for i := range a {
+		row, p, d := i/(S*D), (i/D)%S, i%D
+		want := a[i]
+		if d == 0 && hit[[2]int{row, p}] {
+			want++
+		}
+		if b[i] != want {
+			t.Fatalf("row %d pos %d dim %d: %g want %g", row, p, d, b[i], want)
+		}
+	}
+	if _, err := m.Forward(in, WithInterventions(hook.ZeroHeads(0, 1).AtRowPositions([][]int{{1}}))); err == nil ||
+		!strings.Contains(err.Error(), "row_positions has 1 rows, the call has 2") {
+		t.Fatalf("err = %v", err)
+	}
+}
