@@ -11,6 +11,11 @@ import (
 	"github.com/rimlab/rim/rim/model"
 )
 
+// splitHeadGroup is how many rows share one pass over the lm_head blocks
+// (the blocks are sized so that this many rows still use the small kernel,
+// so a batch of 16 streams the weights once per step, not 16 times).
+const splitHeadGroup = 16
+
 // goSmallMatMulFLOPs is the size below which the Go backend (gomlx/compute
 // v0.1.6, internal/gobackend/dot/matmul: noSIMDSmallMatMulSizeThreshold)
 // uses its small AVX-512 kernel, which streams the weights once.
@@ -51,7 +56,7 @@ func newSplitHead(m *model.Model, rows int) (*splitHead, error) {
 		if b == nil || !strings.HasPrefix(strings.ToLower(b.Name()), "go") || V*D < goSmallMatMulFLOPs {
 			return nil, nil
 		}
-		rows = (goSmallMatMulFLOPs - 1) / D
+		rows = max((goSmallMatMulFLOPs-1)/(splitHeadGroup*D), 1)
 	}
 	wName := "lm_head.weight"
 	if m.Param(wName) == nil && c.TieEmbeddings {
@@ -90,21 +95,25 @@ func (s *splitHead) execFor(B int) (*graph.Exec, error) {
 	hasBias := s.bias != nil
 	e, err := graph.NewExec(s.backend, func(in []*graph.Node) *graph.Node {
 		h := in[0] // [B, dModel]
-		rows := make([]*graph.Node, B)
-		for r := range B {
-			hr := h
-			if B > 1 {
-				hr = graph.Slice(h, graph.AxisRange(r, r+1))
+		// Rows go in groups of up to splitHeadGroup, each group against every
+		// block: group·blockRows·dModel stays under the small-kernel size, so
+		// the weights are streamed once per group.
+		var groups []*graph.Node
+		for lo := 0; lo < B; lo += splitHeadGroup {
+			hi := min(lo+splitHeadGroup, B)
+			hg := h
+			if lo > 0 || hi < B {
+				hg = graph.Slice(h, graph.AxisRange(lo, hi))
 			}
 			outs := make([]*graph.Node, nb)
 			for i := range nb {
-				outs[i] = graph.DotGeneral(hr, []int{1}, nil, in[1+i], []int{1}, nil)
+				outs[i] = graph.DotGeneral(hg, []int{1}, nil, in[1+i], []int{1}, nil)
 			}
-			rows[r] = graph.Concatenate(outs, -1)
+			groups = append(groups, graph.Concatenate(outs, -1))
 		}
-		y := rows[0]
-		if B > 1 {
-			y = graph.Concatenate(rows, 0)
+		y := groups[0]
+		if len(groups) > 1 {
+			y = graph.Concatenate(groups, 0)
 		}
 		if hasBias {
 			y = graph.Add(y, graph.Reshape(in[1+nb], 1, V))
