@@ -179,3 +179,24 @@ func TestCaptureFirstTokenAttention(t *testing.T) {
 		}
 	}
 }
+
+// More rows than one split-head group (lmhead.go): logits still equal the
+// engine's cache-free ones.
+func TestSplitHeadManyRows(t *testing.T) {
+	m, _ := tinyQwen3(t)
+	prompts := BenchPrompts(splitHeadGroup+5, 6, 3, m.Config.Vocab, 2)
+	for i := range prompts {
+		prompts[i] = prompts[i][:1+i%6] // different lengths: left padding
+	}
+	st := NewModelStepper(m)
+	st.splitRows = 70
+	_, kv := runRec(t, st, prompts, Options{MaxNewTokens: 3})
+	_, full := runRec(t, &ForwardStepper{M: m}, prompts, Options{MaxNewTokens: 3})
+	for k := range kv.logits {
+		for r := range prompts {
+			if d := maxDiff(kv.logits[k][r], full.logits[k][r]); d > 1e-4 {
+				t.Fatalf("call %d row %d: split head vs engine differ by %g", k, r, d)
+			}
+		}
+	}
+}
