@@ -81,11 +81,14 @@ BACKEND="${GOMLX_BACKEND:-go}"
 KPATH="$TOOLS_BIN:$GOROOT_BIN:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 SPEC="$(mktemp -d)"
 trap 'rm -rf "$SPEC"' EXIT
-/usr/bin/python3 - "$SPEC/kernel.json" "$TOOLS_BIN/gonb" "$RIM_ROOT" "$BACKEND" "$KPATH" <<'PY'
+# The spec's launcher (rim-kernel.sh) re-points RIM_ROOT at the checkout that holds the notebook.
+KDIR="$(jupyter --data-dir)/kernels/rim"
+cp "$RIM_ROOT/kernel/rim-kernel.sh" "$SPEC/"
+/usr/bin/python3 - "$SPEC/kernel.json" "$KDIR/rim-kernel.sh" "$TOOLS_BIN/gonb" "$RIM_ROOT" "$BACKEND" "$KPATH" <<'PY'
 import json, sys
-out, gonb, root, backend, path = sys.argv[1:]
+out, launcher, gonb, root, backend, path = sys.argv[1:]
 spec = {
-    "argv": [gonb, "--kernel", "{connection_file}",
+    "argv": ["/bin/bash", launcher, gonb, "--kernel", "{connection_file}",
              "--logtostderr=false", "--stderrthreshold=FATAL", "--log_file=/dev/null"],
     "display_name": "Go (rim)",
     "language": "go",
@@ -102,9 +105,9 @@ spec = {
 with open(out, "w") as f:
     json.dump(spec, f, indent=1)
 PY
-cp "$RIM_ROOT/kernel/logo-svg.svg" "$SPEC/" 2>/dev/null || true
 jupyter kernelspec install --user --replace --name rim "$SPEC" >/tmp/rim-kernelspec.log 2>&1 ||
 	{ cat /tmp/rim-kernelspec.log >&2; die "jupyter kernelspec install failed"; }
-say "kernel: installed \"Go (rim)\" as $(jupyter kernelspec list 2>/dev/null | awk '$1=="rim"{print $2}')"
-say "kernel: RIM_ROOT=$RIM_ROOT GOMLX_BACKEND=$BACKEND GOEXPERIMENT=simd GOMLX_NO_AUTO_INSTALL=1"
-say "done: open notebooks/00_tour.ipynb with the \"Go (rim)\" kernel, or run kernel/run-notebooks"
+[[ -f "$KDIR/kernel.json" && -x "$KDIR/rim-kernel.sh" ]] || die "kernel spec not found in $KDIR after install"
+say "kernel: installed \"Go (rim)\" in $KDIR"
+say "kernel: RIM_ROOT=$RIM_ROOT (or the rim checkout holding the notebook) GOMLX_BACKEND=$BACKEND GOEXPERIMENT=simd GOMLX_NO_AUTO_INSTALL=1"
+say "done: open notebooks/00_tour.ipynb with the \"Go (rim)\" kernel, or run kernel/runnb.py"
