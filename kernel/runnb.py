@@ -127,7 +127,8 @@ def run_notebook(path, out_dir, kernel, timeout, log):
                     log("    -> " + why)
                     break
     except Exception as e:  # kernel did not start
-        res["status"], res["reason"] = "failed", "kernel %r: %s: %s" % (kernel, type(e).__name__, e)
+        hint = " (install it with kernel/install.sh)" if "NoSuchKernel" in type(e).__name__ else ""
+        res["status"], res["reason"] = "failed", "kernel %r: %s: %s%s" % (kernel, type(e).__name__, e, hint)
         log("  " + res["reason"])
     res["seconds"] = round(time.monotonic() - t0, 3)
 
