@@ -219,3 +219,31 @@ func TestOrderAndPad(t *testing.T) {
 		t.Fatalf("pad: %+v", p)
 	}
 }
+
+// TestLlama3Masking: Llama-3's template has no think support, so the
+// reasoning goes inline before the answer and is trained with it; the loss
+// ends with <|eot_id|> and covers nothing of the header or the prompt.
+func TestLlama3Masking(t *testing.T) {
+	dir := testpaths.Shared(t, "fixtures", "tokenizers", "llama3")
+	tok, err := tokenize.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := chat.LoadTemplate(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := parse(t, `{"messages":[{"role":"user","content":"What is 2+3?"},{"role":"assistant","content":"5","reasoning_content":"2 plus 3 is 5."}]}`)
+	exs, _, err := Build(recs, tmpl, chat.Wrap(tok), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := trainedText(t, tok, exs[0])
+	if want := "<think>\n2 plus 3 is 5.\n</think>\n\n5<|eot_id|>"; got != want {
+		full, _ := tok.Decode(exs[0].IDs, false)
+		t.Fatalf("trained %q, want %q\nfull %q", got, want, full)
+	}
+	if _, _, err := Build(recs, tmpl, chat.Wrap(tok), Options{ExcludeThink: true}); err == nil || !strings.Contains(err.Error(), "needs a template with think regions") {
+		t.Fatalf("exclude think on llama3: %v", err)
+	}
+}
