@@ -47,7 +47,7 @@ type finetuneFlags struct {
 	lr, wd, beta1, beta2, eps, warmup, clip, alpha, drop float64
 	aux                                                  float64
 	epochs, maxSteps, batch, micro, r, maxLen, saveEvery int
-	keep, bucket, padMult                                int
+	keep, bucket, padMult, logEvery                      int
 	seed                                                 uint64
 	rslora, excludeThink, finalOnly, resume, overwrite   bool
 	modelDir, data, out, export                          string
@@ -88,6 +88,7 @@ func newFinetuneFlags(errw io.Writer) *finetuneFlags {
 	fs.Uint64Var(&f.seed, "seed", p.Seed, "seed of the LoRA init and the data order")
 	fs.IntVar(&f.saveEvery, "save-every", 0, "checkpoint every N steps (0 = only at the end)")
 	fs.IntVar(&f.keep, "keep", 0, "checkpoints kept (0 = all)")
+	fs.IntVar(&f.logEvery, "log-every", 1, "print a progress line every N steps (and the last)")
 	fs.IntVar(&f.bucket, "bucket", p.Bucket, "length bucketing over groups of N batches (1 = plain shuffle)")
 	fs.IntVar(&f.padMult, "pad-multiple", p.PadMultiple, "pad micro-batches to a multiple of N tokens (fewer compilations)")
 	fs.StringVar(&f.tokDir, "tokenizer", "", "directory with tokenizer.json and the chat template (default: --model)")
@@ -111,7 +112,7 @@ func (f *finetuneFlags) config() (finetune.Config, error) {
 	c.LoRA.R, c.LoRA.Alpha, c.LoRA.RSLoRA, c.LoRA.Dropout = f.r, f.alpha, f.rslora, f.drop
 	c.LoRA.Targets = lora.ParseTargets(f.targets)
 	c.LoRA.BaseName = f.modelDir
-	c.Seed, c.SaveEvery, c.Keep, c.Bucket, c.PadMultiple = f.seed, f.saveEvery, f.keep, f.bucket, f.padMult
+	c.Seed, c.SaveEvery, c.Keep, c.Bucket, c.PadMultiple, c.LogEvery = f.seed, f.saveEvery, f.keep, f.bucket, f.padMult, f.logEvery
 	if f.aux >= 0 {
 		a := f.aux
 		c.AuxLossCoef = &a
@@ -195,6 +196,9 @@ func runFinetune(args []string, out, errw io.Writer) error {
 	}
 	start, startStep := time.Now(), tr.State.Step
 	tr.OnStep = func(e finetune.Entry) {
+		if cfg.LogEvery > 1 && e.Step%cfg.LogEvery != 0 && e.Step != tr.State.TotalSteps {
+			return
+		}
 		done := e.Step - startStep
 		eta := time.Duration(float64(time.Since(start)) / float64(done) * float64(tr.State.TotalSteps-e.Step)).Round(time.Second)
 		fmt.Fprintf(errw, "step %d/%d  epoch %.2f  loss %.4f  grad %.3f  lr %.3g  %.0f tok/s  eta %s\n",
