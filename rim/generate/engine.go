@@ -272,10 +272,10 @@ func (s *ModelStepper) run(in model.StepInput, ivs []hook.Intervention, info Ste
 }
 
 // splitHead returns the lm_head workaround (lmhead.go) when it applies to
-// this call: not disabled, and neither an intervention nor a
+// this call: not disabled, a batch of at most splitHeadMaxBatch rows, and neither an intervention nor a
 // capture that needs the engine's logits node.
 func (s *ModelStepper) splitHead(batch int, ivs []hook.Intervention, record bool) (*splitHead, error) {
-	if s.NoSplitHead {
+	if s.NoSplitHead || (batch > splitHeadMaxBatch && s.splitRows == 0) {
 		return nil, nil
 	}
 	for _, iv := range ivs {

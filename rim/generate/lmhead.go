@@ -13,8 +13,17 @@ import (
 
 // splitHeadGroup is how many rows share one pass over the lm_head blocks
 // (the blocks are sized so that this many rows still use the small kernel,
-// so a batch of 16 streams the weights once per step, not 16 times).
-const splitHeadGroup = 16
+// so the weights are streamed once per group of rows).
+//
+// splitHeadMaxBatch is the largest batch that uses the split head: from
+// about 8 rows on, the engine's single product amortises its packing and
+// was as fast or faster (rim bench generate --no-split-head, 42M model:
+// batch 16 decoded at 110-186 tokens/s with the engine's logits against
+// 84-123 split; batch 1: ~19 against ~55-71).
+const (
+	splitHeadGroup    = 4
+	splitHeadMaxBatch = 4
+)
 
 // goSmallMatMulFLOPs is the size below which the Go backend (gomlx/compute
 // v0.1.6, internal/gobackend/dot/matmul: noSIMDSmallMatMulSizeThreshold)
