@@ -69,9 +69,6 @@ func (c *Config) Validate() error {
 		if err := c.LoRA.Validate(); err != nil {
 			return err
 		}
-		if c.LoRA.Dropout != 0 {
-			return fmt.Errorf("finetune: lora dropout %g: only 0 is implemented in the trainer (the paper uses 0)", c.LoRA.Dropout)
-		}
 	case "full":
 	default:
 		return fmt.Errorf("finetune: mode %q: want lora or full", c.Mode)

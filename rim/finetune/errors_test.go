@@ -23,7 +23,7 @@ func TestConfigErrors(t *testing.T) {
 		{func(c *Config) { c.MicroBatch = 64 }, "micro batch 64"},
 		{func(c *Config) { c.Epochs, c.MaxSteps = 0, 0 }, "one must be >= 1"},
 		{func(c *Config) { c.LoRA.R = 0 }, "rank 0"},
-		{func(c *Config) { c.LoRA.Dropout = 0.1 }, "dropout 0.1"},
+		{func(c *Config) { c.LoRA.Dropout = 1 }, "dropout 1 must be in [0, 1)"},
 		{func(c *Config) { c.Schedule = "step" }, `schedule kind "step"`},
 		{func(c *Config) { c.WarmupRatio = 2 }, "warmup ratio 2"},
 	} {

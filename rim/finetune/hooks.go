@@ -85,7 +85,7 @@ func (t *Trainer) Capture(in model.Input, sites ...hook.Site) (map[hook.Site]*te
 		}
 		var err error
 		e, err = graph.NewExec(t.Model.Backend(), func(x []*graph.Node) []*graph.Node {
-			out, _ := t.buildForward(x, model.GraphInputs{InputIDs: x[nw], KeyMask: x[nw+1], PositionIDs: x[nw+2]}, plan)
+			out, _ := t.buildForward(x, model.GraphInputs{InputIDs: x[nw], KeyMask: x[nw+1], PositionIDs: x[nw+2]}, plan, nil)
 			res := make([]*graph.Node, len(sites))
 			for i, s := range sites {
 				if s == hook.Logits {

@@ -211,7 +211,8 @@ func (t *Trainer) modelParams() []*tensors.Tensor {
 
 // buildForward builds the forward of the current weights inside a graph
 // whose first inputs are the model parameters then (LoRA) the factors.
-func (t *Trainer) buildForward(in []*graph.Node, gi model.GraphInputs, plan model.Plan) (*model.GraphOutputs, []*graph.Node) {
+// rng, when non-nil, is the RNG state of LoRA dropout (training only).
+func (t *Trainer) buildForward(in []*graph.Node, gi model.GraphInputs, plan model.Plan, rng *graph.Node) (*model.GraphOutputs, []*graph.Node) {
 	np := len(t.mNames)
 	pm := model.ParamMap{}
 	for i, n := range t.mNames {
@@ -227,7 +228,20 @@ func (t *Trainer) buildForward(in []*graph.Node, gi model.GraphInputs, plan mode
 			fs[p.Module.Name] = f
 			wrt = append(wrt, f.A, f.B)
 		}
-		lin = lora.WrapLinear(lin, fs, t.Cfg.LoRA.Scaling(), nil)
+		var dropout func(*graph.Node) *graph.Node
+		if p := t.Cfg.LoRA.Dropout; p > 0 && rng != nil {
+			// PEFT's nn.Dropout(p) on the LoRA branch's input: keep with
+			// probability 1-p, scaled by 1/(1-p). The state is threaded through
+			// the calls in graph-building order.
+			state := rng
+			dropout = func(x *graph.Node) *graph.Node {
+				var u *graph.Node
+				state, u = graph.RandomUniform(state, x.Shape())
+				keep := graph.GreaterOrEqual(u, graph.Scalar(x.Graph(), x.DType(), p))
+				return graph.Where(keep, graph.MulScalar(x, 1/(1-p)), graph.ZerosLike(x))
+			}
+		}
+		lin = lora.WrapLinear(lin, fs, t.Cfg.LoRA.Scaling(), dropout)
 	} else {
 		wrt = in[:np]
 	}
@@ -267,8 +281,8 @@ func (t *Trainer) compile() error {
 	nw := t.nInputs()
 	var err error
 	t.gradExec, err = graph.NewExec(b, func(in []*graph.Node) []*graph.Node {
-		ids, mask, pos, labels := in[nw], in[nw+1], in[nw+2], in[nw+3]
-		out, wrt := t.buildForward(in, model.GraphInputs{InputIDs: ids, KeyMask: mask, PositionIDs: pos}, model.Plan{})
+		ids, mask, pos, labels, rng := in[nw], in[nw+1], in[nw+2], in[nw+3], in[nw+4]
+		out, wrt := t.buildForward(in, model.GraphInputs{InputIDs: ids, KeyMask: mask, PositionIDs: pos}, model.Plan{}, rng)
 		g := ids.Graph()
 		// labels are the shifted targets (see batchTensors).
 		count := graph.ReduceAllSum(graph.ConvertDType(graph.NotEqual(labels, graph.Const(g, int32(sft.IgnoreIndex))), dtypes.Float32))
@@ -318,6 +332,16 @@ func (t *Trainer) compile() error {
 		return append(append(append(ps, ms...), vs...), norm)
 	})
 	return err
+}
+
+// dropoutSeed derives the dropout RNG seed of a micro-batch from the run
+// seed and its position, so that a resumed run draws the same masks without
+// saving RNG state (splitmix64 finaliser).
+func dropoutSeed(seed uint64, step, micro int) uint64 {
+	z := seed + 0x9e3779b97f4a7c15*uint64(step*1024+micro+1)
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return (z ^ (z >> 31)) >> 1
 }
 
 // batchTensors pads a micro-batch and returns ids, mask, positions and the
@@ -377,7 +401,11 @@ func (t *Trainer) Step() (Entry, error) {
 			return Entry{}, err
 		}
 		tokens += real
-		outs, err := t.gradExec.Exec(append(t.weightArgs(), bt...)...)
+		rng, err := graph.RNGStateFromSeed(int64(dropoutSeed(t.Cfg.Seed, t.State.Step, nMicro)))
+		if err != nil {
+			return Entry{}, err
+		}
+		outs, err := t.gradExec.Exec(append(append(t.weightArgs(), bt...), rng)...)
 		if err != nil {
 			return Entry{}, fmt.Errorf("finetune: step %d: %w", t.State.Step+1, err)
 		}

@@ -165,11 +165,14 @@ func TestLossFalls(t *testing.T) {
 // TestResumeBitForBit: 2N steps straight == N steps, a fresh process-like
 // trainer resumed from the checkpoint, N more steps (weights, moments, losses).
 func TestResumeBitForBit(t *testing.T) {
-	for _, mode := range []string{"lora/host", "full/host", "lora/graph", "full/graph"} {
+	for _, mode := range []string{"lora/host", "full/host", "lora/graph", "full/graph", "lora/dropout"} {
 		t.Run(mode, func(t *testing.T) {
 			dir := fixtureDir(t, "qwen3_moe")
 			cfg := loraCfg()
 			cfg.Mode, cfg.Update, _ = strings.Cut(mode, "/")
+			if cfg.Update == "dropout" {
+				cfg.Update, cfg.LoRA.Dropout = "", 0.3
+			}
 			cfg.MaxSteps, cfg.SaveEvery = 6, 3
 			data := tinyData(10, 512)
 			straight, err := New(load(t, dir), data, 0, cfg)
@@ -296,5 +299,37 @@ func TestProbeHookAndCheckpointFiles(t *testing.T) {
 	}
 	if _, err := lora.Load(filepath.Join(out, "checkpoint-4"), Modules(m)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLoRADropout: dropout changes training (masks drawn per micro-batch,
+// reproducibly) but not the evaluation forward.
+func TestLoRADropout(t *testing.T) {
+	m := load(t, fixtureDir(t, "llama"))
+	data := tinyData(8, 512)
+	var losses [][]float64
+	for _, p := range []float64{0, 0.5, 0.5} {
+		cfg := loraCfg()
+		cfg.LoRA.Dropout, cfg.MaxSteps, cfg.WarmupRatio = p, 3, 0
+		tr, err := New(m, data, 0, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ls []float64
+		for i := 0; i < 3; i++ {
+			e, err := tr.Step()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ls = append(ls, e.Loss)
+		}
+		losses = append(losses, ls)
+	}
+	// At init B = 0, so step 1's loss is the same; later steps differ.
+	if losses[0][0] != losses[1][0] || reflect.DeepEqual(losses[0], losses[1]) {
+		t.Fatalf("dropout 0 vs 0.5 losses: %v vs %v", losses[0], losses[1])
+	}
+	if !reflect.DeepEqual(losses[1], losses[2]) {
+		t.Fatalf("dropout not reproducible: %v vs %v", losses[1], losses[2])
 	}
 }

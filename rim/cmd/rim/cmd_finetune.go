@@ -79,7 +79,7 @@ func newFinetuneFlags(errw io.Writer) *finetuneFlags {
 	fs.IntVar(&f.r, "lora-r", p.LoRA.R, "LoRA rank")
 	fs.Float64Var(&f.alpha, "lora-alpha", p.LoRA.Alpha, "LoRA alpha")
 	fs.BoolVar(&f.rslora, "rslora", p.LoRA.RSLoRA, "rank-stabilised scaling alpha/sqrt(r) (else alpha/r)")
-	fs.Float64Var(&f.drop, "lora-dropout", p.LoRA.Dropout, "LoRA dropout (only 0 is implemented)")
+	fs.Float64Var(&f.drop, "lora-dropout", p.LoRA.Dropout, "LoRA dropout on the adapter input (PEFT lora_dropout; masks reproducible from --seed)")
 	fs.StringVar(&f.targets, "targets", "attn.*,mlp.*,moe.experts.*.*", "LoRA targets in rim's vocabulary: attn.q|k|v|o, mlp.gate|up|down, moe.router, moe.experts.E.gate|up|down, optional blocks.L. prefix, * wildcards")
 	fs.IntVar(&f.maxLen, "max-len", 2048, "longest sequence (0 = no limit)")
 	fs.StringVar(&f.policy, "length-policy", "truncate", "longer sequences: truncate or drop (counted either way)")
