@@ -111,6 +111,12 @@ func TestGenerateInterventions(t *testing.T) {
 	if plain == ablated {
 		t.Errorf("ablating a head changed nothing:\n%s", plain)
 	}
+	think := filepath.Join(tmp, "think.json")
+	os.WriteFile(think, []byte(`[{"site": "blocks.1.attn.hook_z", "kind": "zero", "heads": [0], "scope": "think"}]`), 0o644)
+	out, stderr, err := gen("--interventions", think, "--prompt", "Another one", "--think", "on", "--batch", "4")
+	if err != nil || !strings.Contains(stderr, "run one prompt at a time") || strings.Count(out, "\n") != 2 {
+		t.Errorf("think scope with --batch 4: %v\n%s\n%s", err, stderr, out)
+	}
 	if _, _, err := gen("--interventions", bad); err == nil || !strings.Contains(err.Error(), "model has 2 layers") {
 		t.Errorf("bad layer: %v", err)
 	}
