@@ -46,8 +46,10 @@ type StepCapture struct {
 	Done    []bool // rows already finished at this step (their values are padding)
 	InThink []bool
 	// Values are the captured sites, flat float32 (Shapes has each shape).
-	// Attention sites have K = the cache length (capacity) keys; keys past
-	// the current token and padding keys have probability 0.
+	// Attention sites have K = the cache size at that step (it doubles as
+	// the cache grows; key k is cache slot k, i.e. padded-prompt position k
+	// for k < promptLen); keys past the current token and padding keys have
+	// probability 0.
 	Values map[hook.Site][]float32
 	Shapes map[hook.Site][]int
 }
