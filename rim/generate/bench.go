@@ -4,7 +4,15 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"github.com/rimlab/rim/rim/modeltest"
 )
+
+// BenchModelSpec is the generation benchmark model: Qwen3-shaped,
+// ~42M parameters (8 layers, hidden 512, 8 heads, 4 KV heads, head_dim 64,
+// intermediate 1536, vocab 32000, tied embeddings), random weights.
+var BenchModelSpec = modeltest.Spec{ModelType: "qwen3", Vocab: 32000, Hidden: 512, Layers: 8, Heads: 8, KVHeads: 4,
+	HeadDim: 64, Intermediate: 1536, Tied: true, Seed: 7}
 
 // BenchResult is one generation benchmark.
 type BenchResult struct {

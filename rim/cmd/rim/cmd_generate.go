@@ -18,6 +18,7 @@ import (
 	"github.com/rimlab/rim/rim/fileio"
 	"github.com/rimlab/rim/rim/generate"
 	"github.com/rimlab/rim/rim/model"
+	"github.com/rimlab/rim/rim/modeltest"
 	"github.com/rimlab/rim/rim/serve"
 )
 
@@ -213,6 +214,7 @@ func serveCmd(ctx context.Context, args []string, errw io.Writer, ready func(net
 func benchGenerateCmd(args []string, stdout, errw io.Writer) error {
 	fs := flag.NewFlagSet("rim bench generate", flag.ContinueOnError)
 	dir := fs.String("model", "", "model directory")
+	random := fs.Bool("random", false, "instead of --model: write the issue's ~42M-parameter Qwen3-shaped random model to a temp dir and bench it")
 	inputs := fs.String("inputs", "", "prompts file (as for rim generate), rendered with the chat template; default: random token prompts")
 	batches := fs.String("batch", "1,16", "comma-separated batch sizes")
 	newTokens := fs.Int("new-tokens", 64, "new tokens per prompt (exactly; EOS is ignored)")
@@ -221,8 +223,21 @@ func benchGenerateCmd(args []string, stdout, errw io.Writer) error {
 	if err := parseFlags(fs, args, errw); err != nil {
 		return err
 	}
-	if *dir == "" {
-		return fmt.Errorf("--model DIR is required")
+	switch {
+	case *random && *dir != "":
+		return fmt.Errorf("give --model DIR or --random, not both")
+	case *random:
+		tmp, err := os.MkdirTemp("", "rim-bench-model-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		if err := modeltest.Write(tmp, generate.BenchModelSpec); err != nil {
+			return err
+		}
+		*dir = tmp
+	case *dir == "":
+		return fmt.Errorf("--model DIR (or --random) is required")
 	}
 	if *newTokens <= 0 || *promptLen <= 0 {
 		return fmt.Errorf("--new-tokens and --prompt-len must be > 0")

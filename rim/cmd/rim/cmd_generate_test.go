@@ -191,4 +191,8 @@ func TestBenchGenerateCommand(t *testing.T) {
 	if code := run([]string{"bench", "generate", "--model", dir, "--batch", "0"}, &stderr); code != 1 || !strings.Contains(stderr.String(), "--batch") {
 		t.Errorf("bad --batch: exit %d %q", code, stderr.String())
 	}
+	stderr.Reset()
+	if code := run([]string{"bench", "generate", "--model", dir, "--random"}, &stderr); code != 1 || !strings.Contains(stderr.String(), "not both") {
+		t.Errorf("--model with --random: exit %d %q", code, stderr.String())
+	}
 }
