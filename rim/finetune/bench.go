@@ -2,6 +2,7 @@ package finetune
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/rimlab/rim/rim/finetune/sft"
@@ -13,6 +14,7 @@ import (
 type BenchResult struct {
 	Mode          string
 	Batch, Seq    int
+	Micro, Conc   int // micro-batch size and concurrent micro-batches
 	Steps         int
 	FirstStep     time.Duration // includes compilation
 	PerStep       time.Duration
@@ -30,8 +32,8 @@ func (r BenchResult) TokensPerSec() float64 {
 }
 
 func (r BenchResult) String() string {
-	return fmt.Sprintf("train %-5s batch %dx%d  trainable %.2fM  %8.1f ms/step (fwd+bwd %.1f, update %.1f; forward alone %.1f)  %8.1f tok/s  first step %.2fs  peak RSS %.0f MB",
-		r.Mode, r.Batch, r.Seq, r.TrainableM, float64(r.PerStep.Microseconds())/1e3, float64(r.FwdBwd.Microseconds())/1e3,
+	return fmt.Sprintf("train %-5s batch %dx%d (micro %d x%d concurrent)  trainable %.2fM  %8.1f ms/step (fwd+bwd %.1f, update %.1f; forward alone %.1f)  %8.1f tok/s  first step %.2fs  peak RSS %.0f MB",
+		r.Mode, r.Batch, r.Seq, r.Micro, r.Conc, r.TrainableM, float64(r.PerStep.Microseconds())/1e3, float64(r.FwdBwd.Microseconds())/1e3,
 		float64(r.Update.Microseconds())/1e3, float64(r.Forward.Microseconds())/1e3, r.TokensPerSec(), r.FirstStep.Seconds(), r.PeakRSSMB)
 }
 
@@ -47,12 +49,20 @@ func Bench(m *model.Model, ids [][]int, cfg Config, steps int) (BenchResult, err
 	if cfg.MicroBatch == 0 || cfg.MicroBatch > cfg.BatchSize {
 		cfg.MicroBatch = cfg.BatchSize
 	}
+	if c := cfg.Concurrent; c != 1 && cfg.MicroBatch == cfg.BatchSize {
+		// Split the batch so that concurrent micro-batches can use every
+		// core (same tokens, same summed gradient).
+		if c == 0 {
+			c = runtime.NumCPU()
+		}
+		cfg.MicroBatch = max(1, (cfg.BatchSize+c-1)/c)
+	}
 	cfg.MaxSteps, cfg.Epochs, cfg.PadMultiple = steps+1, 0, 1
 	t, err := New(m, data, 0, cfg)
 	if err != nil {
 		return BenchResult{}, err
 	}
-	r := BenchResult{Mode: cfg.Mode, Batch: len(ids), Seq: len(ids[0]), Steps: steps}
+	r := BenchResult{Mode: cfg.Mode, Batch: len(ids), Seq: len(ids[0]), Steps: steps, Micro: cfg.MicroBatch, Conc: t.concurrent()}
 	for _, p := range t.params {
 		r.TrainableM += float64(p.Shape().Size()) / 1e6
 	}

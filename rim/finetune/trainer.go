@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gomlx/compute/dtypes"
@@ -334,6 +336,31 @@ func (t *Trainer) compile() error {
 	return err
 }
 
+// concurrent is how many micro-batches run at once: Cfg.Concurrent, or
+// when 0 the number of CPUs on the Go backend (which runs a graph's
+// element-wise ops on the calling goroutine) and 1 elsewhere.
+func (t *Trainer) concurrent() int {
+	if t.Cfg.Concurrent > 0 {
+		return t.Cfg.Concurrent
+	}
+	if strings.HasPrefix(t.Model.Backend().Name(), "Go") {
+		return runtime.NumCPU()
+	}
+	return 1
+}
+
+// materialize puts tensors on the model's device (no-op when already there).
+func (t *Trainer) materialize(args []any) error {
+	for _, a := range args {
+		if x, ok := a.(*tensors.Tensor); ok {
+			if err := x.MaterializeOnDevice(t.Model.Backend(), false, 0); err != nil {
+				return fmt.Errorf("finetune: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
 // dropoutSeed derives the dropout RNG seed of a micro-batch from the run
 // seed and its position, so that a resumed run draws the same masks without
 // saving RNG state (splitmix64 finaliser).
@@ -392,45 +419,85 @@ func (t *Trainer) Step() (Entry, error) {
 	}
 	batch := order[t.State.Batch]
 	mb := t.Cfg.micro()
-	var acc []*tensors.Tensor
-	var sum, aux, count float64
-	nMicro, tokens := 0, 0
+	// Forward+backward of the micro-batches, up to Cfg.Concurrent at a
+	// time (with sequential op scheduling this keeps both cores busy on the
+	// element-wise ops); gradients are then summed in micro-batch order, so
+	// the result does not depend on the concurrency.
+	var micros [][]int
 	for s := 0; s < len(batch); s += mb {
-		bt, real, err := t.batchTensors(batch[s:min(s+mb, len(batch))])
-		if err != nil {
+		micros = append(micros, batch[s:min(s+mb, len(batch))])
+	}
+	results := make([][]*tensors.Tensor, len(micros))
+	errs := make([]error, len(micros))
+	tokens := 0
+	weights := t.weightArgs()
+	conc := t.concurrent()
+	if conc > 1 {
+		// A tensor's first transfer to the device is not safe to race:
+		// do it here, once, before the concurrent executions.
+		if err := t.materialize(weights); err != nil {
 			return Entry{}, err
 		}
-		tokens += real
-		rng, err := graph.RNGStateFromSeed(int64(dropoutSeed(t.Cfg.Seed, t.State.Step, nMicro)))
-		if err != nil {
-			return Entry{}, err
-		}
-		outs, err := t.gradExec.Exec(append(append(t.weightArgs(), bt...), rng)...)
-		if err != nil {
-			return Entry{}, fmt.Errorf("finetune: step %d: %w", t.State.Step+1, err)
-		}
-		sum += scalar(outs[0])
-		aux += scalar(outs[1])
-		count += scalar(outs[2])
-		nMicro++
-		if acc == nil {
-			acc = outs[3:]
-		} else {
-			args := make([]any, 0, 2*len(acc))
-			for _, a := range acc {
-				args = append(args, a)
-			}
-			for _, g := range outs[3:] {
-				args = append(args, g)
-			}
-			next, err := t.accExec.Exec(args...)
+	}
+	for w := 0; w < len(micros); w += conc {
+		var wg sync.WaitGroup
+		for k := w; k < min(w+conc, len(micros)); k++ {
+			bt, real, err := t.batchTensors(micros[k])
 			if err != nil {
 				return Entry{}, err
 			}
-			finalize(acc...)
-			finalize(outs[3:]...)
-			acc = next
+			tokens += real
+			rng, err := graph.RNGStateFromSeed(int64(dropoutSeed(t.Cfg.Seed, t.State.Step, k)))
+			if err != nil {
+				return Entry{}, err
+			}
+			args := append(append(append([]any(nil), weights...), bt...), rng)
+			if conc > 1 {
+				if err := t.materialize(append(bt, rng)); err != nil {
+					return Entry{}, err
+				}
+			}
+			wg.Add(1)
+			go func(k int, args []any) {
+				defer wg.Done()
+				results[k], errs[k] = t.gradExec.Exec(args...)
+			}(k, args)
 		}
+		wg.Wait()
+	}
+	for k, err := range errs {
+		if err != nil {
+			for _, r := range results {
+				finalize(r...)
+			}
+			return Entry{}, fmt.Errorf("finetune: step %d: micro-batch %d: %w", t.State.Step+1, k, err)
+		}
+	}
+	var acc []*tensors.Tensor
+	var sum, aux, count float64
+	nMicro := len(micros)
+	for _, outs := range results {
+		sum += scalar(outs[0])
+		aux += scalar(outs[1])
+		count += scalar(outs[2])
+		if acc == nil {
+			acc = outs[3:]
+			continue
+		}
+		args := make([]any, 0, 2*len(acc))
+		for _, a := range acc {
+			args = append(args, a)
+		}
+		for _, g := range outs[3:] {
+			args = append(args, g)
+		}
+		next, err := t.accExec.Exec(args...)
+		if err != nil {
+			return Entry{}, err
+		}
+		finalize(acc...)
+		finalize(outs[3:]...)
+		acc = next
 	}
 	t.lastFwdBwd = time.Since(start)
 	loss := sum / count
