@@ -47,7 +47,7 @@ type finetuneFlags struct {
 	lr, wd, beta1, beta2, eps, warmup, clip, alpha, drop float64
 	aux                                                  float64
 	epochs, maxSteps, batch, micro, r, maxLen, saveEvery int
-	keep, bucket, padMult, logEvery                      int
+	keep, bucket, padMult, logEvery, concurrent          int
 	seed                                                 uint64
 	rslora, excludeThink, finalOnly, resume, overwrite   bool
 	modelDir, data, out, export                          string
@@ -89,6 +89,7 @@ func newFinetuneFlags(errw io.Writer) *finetuneFlags {
 	fs.IntVar(&f.saveEvery, "save-every", 0, "checkpoint every N steps (0 = only at the end)")
 	fs.IntVar(&f.keep, "keep", 0, "checkpoints kept (0 = all)")
 	fs.IntVar(&f.logEvery, "log-every", 1, "print a progress line every N steps (and the last)")
+	fs.IntVar(&f.concurrent, "concurrent", 0, "micro-batches run at once (0 = number of CPUs on the Go backend, 1 elsewhere; results are identical)")
 	fs.IntVar(&f.bucket, "bucket", p.Bucket, "length bucketing over groups of N batches (1 = plain shuffle)")
 	fs.IntVar(&f.padMult, "pad-multiple", p.PadMultiple, "pad micro-batches to a multiple of N tokens (fewer compilations)")
 	fs.StringVar(&f.tokDir, "tokenizer", "", "directory with tokenizer.json and the chat template (default: --model)")
@@ -113,6 +114,7 @@ func (f *finetuneFlags) config() (finetune.Config, error) {
 	c.LoRA.Targets = lora.ParseTargets(f.targets)
 	c.LoRA.BaseName = f.modelDir
 	c.Seed, c.SaveEvery, c.Keep, c.Bucket, c.PadMultiple, c.LogEvery = f.seed, f.saveEvery, f.keep, f.bucket, f.padMult, f.logEvery
+	c.Concurrent = f.concurrent
 	if f.aux >= 0 {
 		a := f.aux
 		c.AuxLossCoef = &a
@@ -232,6 +234,7 @@ func benchTrain(args []string, out, errw io.Writer) error {
 	mode := fs.String("mode", "both", "full, lora or both")
 	r := fs.Int("lora-r", 32, "LoRA rank (alpha = 2r, rsLoRA, targets attn.*,mlp.*,moe.experts.*.*)")
 	inputs := fs.String("inputs", "", `JSON file {"batch_input_ids": [[...]]} (overrides --batch/--seq)`)
+	conc := fs.Int("concurrent", 0, "micro-batches run at once; the batch is split into that many (0 = number of CPUs on the Go backend)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -272,6 +275,7 @@ func benchTrain(args []string, out, errw io.Writer) error {
 		cfg := finetune.Paper()
 		cfg.Mode = md
 		cfg.LoRA.R, cfg.LoRA.Alpha = *r, float64(2**r)
+		cfg.Concurrent = *conc
 		res, err := finetune.Bench(m, ids, cfg, *steps)
 		if err != nil {
 			return err
