@@ -26,6 +26,8 @@ func TestConfigErrors(t *testing.T) {
 		{func(c *Config) { c.LoRA.Dropout = 1 }, "dropout 1 must be in [0, 1)"},
 		{func(c *Config) { c.Schedule = "step" }, `schedule kind "step"`},
 		{func(c *Config) { c.WarmupRatio = 2 }, "warmup ratio 2"},
+		{func(c *Config) { c.Update = "gpu" }, `update "gpu"`},
+		{func(c *Config) { c.Concurrent = -1 }, "concurrent -1"},
 	} {
 		cfg := Paper()
 		c.edit(&cfg)
