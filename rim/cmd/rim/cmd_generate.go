@@ -131,6 +131,9 @@ func generateCmd(ctx context.Context, args []string, stdout, errw io.Writer) err
 	if *maxTokens <= 0 {
 		return fmt.Errorf("--max-tokens %d: must be > 0", *maxTokens)
 	}
+	if *batch < 1 {
+		return badFlag(errw, "--batch must be >= 1")
+	}
 	var ivs []generate.ScopedIntervention
 	if *ivFile != "" {
 		data, err := os.ReadFile(*ivFile)

@@ -85,6 +85,14 @@ func benchForward(args []string, out, errw io.Writer) error {
 		fmt.Fprintln(errw, "usage: rim bench forward --model DIR [--batch N --seq N | --inputs FILE] [--iters N>=2] [--capture SITES]")
 		return errUsage
 	}
+	switch {
+	case *batch < 1:
+		return badFlag(errw, "--batch must be >= 1")
+	case *seq < 1:
+		return badFlag(errw, "--seq must be >= 1")
+	case *matmul < 0:
+		return badFlag(errw, "--matmul must be >= 0 (0 = skip)")
+	}
 	b, err := backend.Default()
 	if err != nil {
 		return err
@@ -105,8 +113,8 @@ func benchForward(args []string, out, errw io.Writer) error {
 		if err := json.Unmarshal(data, &bi); err != nil {
 			return fmt.Errorf("%s: %w", *inputs, err)
 		}
-		if len(bi.BatchInputIDs) == 0 || len(bi.PromptInputIDs) == 0 {
-			return fmt.Errorf("%s: needs batch_input_ids and prompt_input_ids", *inputs)
+		if len(bi.BatchInputIDs) == 0 || len(bi.PromptInputIDs) == 0 || len(bi.BatchInputIDs[0]) == 0 || len(bi.PromptInputIDs[0]) == 0 {
+			return fmt.Errorf("%s: needs non-empty batch_input_ids and prompt_input_ids", *inputs)
 		}
 		ids, prompt = bi.BatchInputIDs, bi.PromptInputIDs[0]
 	}

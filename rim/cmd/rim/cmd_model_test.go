@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -36,5 +39,35 @@ func TestBenchForwardCommand(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "tok/s") || !strings.Contains(out.String(), "decode 1 token") || !strings.Contains(out.String(), "matmul 64^3") {
 		t.Fatalf("output:\n%s", out.String())
+	}
+}
+
+// Bad sizes are one usage line and exit 2, never a panic (QA: --batch 0
+// indexed ids[0], --batch -1 panicked in model.RandomIDs).
+func TestBenchFlagsValidated(t *testing.T) {
+	dir := testpaths.TestData(t, "model", "tiny-qwen3")
+	fwd := func(a []string, out, errw io.Writer) error { return benchForward(a, out, errw) }
+	gen := func(a []string, out, errw io.Writer) error { return generateCmd(context.Background(), a, out, errw) }
+	for _, tc := range []struct {
+		cmd  func([]string, io.Writer, io.Writer) error
+		args []string
+		want string
+	}{
+		{fwd, []string{"--model", dir, "--batch", "0", "--seq", "16", "--matmul", "0"}, "--batch must be >= 1"},
+		{fwd, []string{"--model", dir, "--batch", "-1", "--seq", "-5", "--matmul", "0"}, "--batch must be >= 1"},
+		{fwd, []string{"--model", dir, "--batch", "1", "--seq", "-5", "--matmul", "0"}, "--seq must be >= 1"},
+		{fwd, []string{"--model", dir, "--matmul", "-1"}, "--matmul must be >= 0"},
+		{gen, []string{"--model", dir, "--prompt", "hi", "--batch", "0"}, "--batch must be >= 1"},
+		{gen, []string{"--model", dir, "--prompt", "hi", "--batch", "-3"}, "--batch must be >= 1"},
+	} {
+		var out, errw bytes.Buffer
+		err := tc.cmd(tc.args, &out, &errw)
+		if !errors.Is(err, errUsage) || !strings.HasPrefix(errw.String(), tc.want) || strings.Count(errw.String(), "\n") != 1 {
+			t.Errorf("%v: err %v, stderr %q, want usage error %q", tc.args, err, errw.String(), tc.want)
+		}
+	}
+	var out, errw bytes.Buffer
+	if err := benchGenerateCmd([]string{"--model", dir, "--batch", "0"}, &out, &errw); err == nil || !strings.Contains(err.Error(), "--batch") {
+		t.Errorf("bench generate --batch 0: %v", err)
 	}
 }

@@ -39,6 +39,13 @@ func register(path, summary string, run func(args []string) error) {
 // printed its own usage message.
 var errUsage = errors.New("usage")
 
+// badFlag prints one line naming the bad flag value to errw and returns
+// errUsage (exit status 2).
+func badFlag(errw io.Writer, format string, a ...any) error {
+	fmt.Fprintf(errw, format+"\n", a...)
+	return errUsage
+}
+
 // lookup finds the longest registered command path that prefixes args.
 func lookup(args []string) (*command, []string) {
 	for n := len(args); n > 0; n-- {
