@@ -35,6 +35,17 @@ type ScopedIntervention struct {
 	Scope Scope `json:"scope,omitempty"`
 }
 
+// ParseInterventions reads a JSON list of scoped interventions strictly
+// (hook.DecodeStrict: an unknown field such as "neuron" for "neurons" is an
+// error, not a silent select-all).
+func ParseInterventions(data []byte) ([]ScopedIntervention, error) {
+	var ivs []ScopedIntervention
+	if err := hook.DecodeStrict(data, &ivs); err != nil {
+		return nil, err
+	}
+	return ivs, nil
+}
+
 // StepCapture is what one Stepper call captured.
 type StepCapture struct {
 	// Step is 0 for the prefill (tensors cover the padded prompt: [batch,

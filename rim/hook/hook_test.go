@@ -88,3 +88,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestParseInterventionsStrict(t *testing.T) {
+	ivs, err := ParseInterventions([]byte(`[{"site":"blocks.1.mlp.hook_post","kind":"zero","neurons":[3]}]`))
+	if err != nil || len(ivs) != 1 || len(ivs[0].Neurons) != 1 || ivs[0].Neurons[0] != 3 {
+		t.Fatalf("%v %v", ivs, err)
+	}
+	for in, want := range map[string]string{
+		`[{"site":"blocks.1.mlp.hook_post","kind":"zero","neuron":[3]}]`: `unknown field "neuron"`,
+		`[{"site":"blocks.1.mlp.hook_post","kind":"zero"}] []`:           "trailing data",
+		`[{"site":"blocks.1.mlp.hook_post","kind":"zap"}]`:               `intervention 0: rim: intervention at blocks.1.mlp.hook_post: unknown kind "zap"`,
+	} {
+		if _, err := ParseInterventions([]byte(in)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", in, err, want)
+		}
+	}
+}

@@ -1,8 +1,12 @@
 package hook
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"strings"
 )
 
 // Kind is what an intervention does to its site.
@@ -116,4 +120,39 @@ func (iv Intervention) ParseSite() (Site, error) {
 func (iv Intervention) Clone(site Site) Intervention {
 	iv.Site = site.String()
 	return iv
+}
+
+// ParseInterventions reads a JSON list of interventions strictly: an unknown
+// field (e.g. "neuron" for "neurons", which would otherwise select every
+// neuron) or trailing data is an error, and every site and kind is checked.
+func ParseInterventions(data []byte) ([]Intervention, error) {
+	var ivs []Intervention
+	if err := DecodeStrict(data, &ivs); err != nil {
+		return nil, err
+	}
+	for i, iv := range ivs {
+		if _, err := iv.ParseSite(); err != nil {
+			return nil, fmt.Errorf("intervention %d: %w", i, err)
+		}
+	}
+	return ivs, nil
+}
+
+// DecodeStrict unmarshals one JSON value into v, rejecting unknown fields
+// and trailing data; errors lose encoding/json's "json: " prefix so that
+// callers can prefix the file name (`iv.json: unknown field "neuron"`).
+func DecodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "json: "))
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON value")
+	}
+	var extra json.RawMessage
+	if err := dec.Decode(&extra); err != io.EOF {
+		return errors.New("trailing data after the JSON value")
+	}
+	return nil
 }

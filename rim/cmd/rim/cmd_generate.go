@@ -140,8 +140,8 @@ func generateCmd(ctx context.Context, args []string, stdout, errw io.Writer) err
 		if err != nil {
 			return err
 		}
-		if err := json.Unmarshal(data, &ivs); err != nil {
-			return fmt.Errorf("--interventions %s: %w", *ivFile, err)
+		if ivs, err = generate.ParseInterventions(data); err != nil {
+			return fmt.Errorf("%s: %w", *ivFile, err)
 		}
 	}
 	c, st, err := loadChat(*dir)

@@ -120,6 +120,12 @@ func TestGenerateInterventions(t *testing.T) {
 	if _, _, err := gen("--interventions", bad); err == nil || !strings.Contains(err.Error(), "model has 2 layers") {
 		t.Errorf("bad layer: %v", err)
 	}
+	// A typo of "neurons" must not silently select every neuron.
+	typo := filepath.Join(tmp, "iv.json")
+	os.WriteFile(typo, []byte(`[{"site":"blocks.1.mlp.hook_post","kind":"zero","neuron":[3]}]`), 0o644)
+	if _, _, err := gen("--interventions", typo); err == nil || err.Error() != typo+`: unknown field "neuron"` {
+		t.Errorf("unknown field: %v", err)
+	}
 }
 
 func TestServeCommand(t *testing.T) {
