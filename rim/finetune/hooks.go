@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/rimlab/rim/rim/finetune/sft"
 	"github.com/rimlab/rim/rim/hook"
 	"github.com/rimlab/rim/rim/model"
 	"github.com/rimlab/rim/rim/safetensors"
@@ -147,4 +148,41 @@ func ProbeHook(name string, every int, in model.Input, sites ...hook.Site) Hook 
 		}
 		return safetensors.Write(filepath.Join(dir, name+".safetensors"), ts, map[string]string{"step": fmt.Sprint(c.Step)})
 	}}
+}
+
+// ProbeInput right-pads examples into a probe batch (ids and attention
+// mask; positions follow the mask).
+func ProbeInput(exs []sft.Example, padID int) model.Input {
+	p := sft.Pad(exs, padID, 1, 0)
+	return model.Input{InputIDs: p.IDs, AttentionMask: p.Mask}
+}
+
+// ExpandSites parses comma-separated hook site names; "blocks.*." expands to
+// every layer ("blocks.*.mlp.hook_post" → blocks.0…L-1.mlp.hook_post).
+func ExpandSites(list string, nLayers int) ([]hook.Site, error) {
+	var out []hook.Site
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		names := []string{name}
+		if strings.Contains(name, "blocks.*.") {
+			names = names[:0]
+			for L := 0; L < nLayers; L++ {
+				names = append(names, strings.Replace(name, "blocks.*.", fmt.Sprintf("blocks.%d.", L), 1))
+			}
+		}
+		for _, n := range names {
+			s, err := hook.Parse(n)
+			if err != nil {
+				return nil, fmt.Errorf("finetune: probe site %q: %w", n, err)
+			}
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("finetune: no probe sites in %q", list)
+	}
+	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -51,7 +52,15 @@ type finetuneFlags struct {
 	seed                                                 uint64
 	rslora, excludeThink, finalOnly, resume, overwrite   bool
 	modelDir, data, out, export                          string
+	probes                                               probeFlags
+	probeSites                                           string
 }
+
+// probeFlags collects repeated --probe NAME=FILE.jsonl flags.
+type probeFlags []string
+
+func (p *probeFlags) String() string     { return strings.Join(*p, ",") }
+func (p *probeFlags) Set(v string) error { *p = append(*p, v); return nil }
 
 func newFinetuneFlags(errw io.Writer) *finetuneFlags {
 	f := &finetuneFlags{fs: flag.NewFlagSet("finetune", flag.ContinueOnError)}
@@ -96,6 +105,8 @@ func newFinetuneFlags(errw io.Writer) *finetuneFlags {
 	fs.BoolVar(&f.resume, "resume", false, "continue the run in --out from its latest checkpoint")
 	fs.BoolVar(&f.overwrite, "overwrite", false, "replace a run already in --out")
 	fs.StringVar(&f.export, "export", "", "after training, write the merged model as a plain HF directory here")
+	fs.Var(&f.probes, "probe", "NAME=FILE.jsonl: capture --probe-sites on these prompts (conversations or input_ids) at every checkpoint into checkpoint-N/probes/NAME.safetensors (repeatable)")
+	fs.StringVar(&f.probeSites, "probe-sites", "blocks.*.mlp.hook_post", "comma-separated hook sites for --probe; blocks.*. expands to every layer")
 	return f
 }
 
@@ -187,6 +198,17 @@ func runFinetune(args []string, out, errw io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, pr := range f.probes {
+		name, file, ok := strings.Cut(pr, "=")
+		if !ok || name == "" || file == "" {
+			return fmt.Errorf("--probe %q: want NAME=FILE.jsonl", pr)
+		}
+		h, err := probeHook(name, file, f.probeSites, tmpl, tok, f, m, pad)
+		if err != nil {
+			return err
+		}
+		tr.Hooks = append(tr.Hooks, h)
+	}
 	from, err := tr.Prepare(f.out, f.resume, f.overwrite)
 	if err != nil {
 		return err
@@ -221,6 +243,48 @@ func runFinetune(args []string, out, errw io.Writer) error {
 		fmt.Fprintf(out, "exported merged model to %s\n", f.export)
 	}
 	return nil
+}
+
+// probeHook builds a checkpoint hook capturing sites on the prompts of a
+// JSONL file (every record's tokens, labels ignored).
+func probeHook(name, file, sites string, tmpl *chat.Template, tok chat.Tokenizer, f *finetuneFlags, m *model.Model, pad int) (finetune.Hook, error) {
+	recs, err := sft.ReadJSONL(file)
+	if err != nil {
+		return finetune.Hook{}, err
+	}
+	if tmpl == nil {
+		for _, r := range recs {
+			if len(r.Messages) > 0 {
+				td := f.tokDir
+				if td == "" {
+					td = f.modelDir
+				}
+				tk, err := tokenize.Load(td)
+				if err != nil {
+					return finetune.Hook{}, fmt.Errorf("probe %s: %w", name, err)
+				}
+				if tmpl, err = chat.LoadTemplate(td); err != nil {
+					return finetune.Hook{}, err
+				}
+				tok = chat.Wrap(tk)
+				break
+			}
+		}
+	}
+	exs, _, err := sft.Build(recs, tmpl, tok, sft.Options{MaxLen: f.maxLen, Policy: "truncate"})
+	if err != nil {
+		return finetune.Hook{}, fmt.Errorf("probe %s: %w", name, err)
+	}
+	ss, err := finetune.ExpandSites(sites, m.Config.NumLayers)
+	if err != nil {
+		return finetune.Hook{}, err
+	}
+	for _, site := range ss {
+		if err := m.ValidateSite(site); err != nil { // fail now, not at the first checkpoint
+			return finetune.Hook{}, fmt.Errorf("probe %s: %w", name, err)
+		}
+	}
+	return finetune.ProbeHook(name, 0, finetune.ProbeInput(exs, pad), ss...), nil
 }
 
 // benchTrain implements "rim bench train --model DIR [--inputs FILE] [--batch 8 --seq 128] [--mode both]".

@@ -11,6 +11,7 @@ import (
 	"github.com/rimlab/rim/rim/finetune"
 	"github.com/rimlab/rim/rim/internal/testpaths"
 	"github.com/rimlab/rim/rim/modeltest"
+	"github.com/rimlab/rim/rim/safetensors"
 )
 
 func finetuneArgs(t *testing.T, out string, extra ...string) []string {
@@ -128,5 +129,42 @@ func TestFinetuneConversations(t *testing.T) {
 	json.Unmarshal(raw, &st)
 	if len(st.History) != 4 || !(st.History[3].Loss < st.History[0].Loss) || st.History[0].Tokens == 0 {
 		t.Fatalf("history %+v", st.History)
+	}
+}
+
+// TestFinetuneProbes: --probe captures the expanded sites on a probe set at
+// every checkpoint, stored with the checkpoint.
+func TestFinetuneProbes(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "run")
+	probe := filepath.Join(t.TempDir(), "probe.jsonl")
+	os.WriteFile(probe, []byte(`{"input_ids":[5,6,7,8,9]}`+"\n"+`{"input_ids":[10,11,12]}`+"\n"), 0o644)
+	var errb bytes.Buffer
+	args := finetuneArgs(t, out, "--max-steps", "4", "--save-every", "2", "--probe", "safety="+probe,
+		"--probe-sites", "blocks.*.mlp.hook_post,blocks.0.hook_resid_post")
+	if code := run(args, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, ck := range []string{"checkpoint-2", "checkpoint-4"} {
+		f, err := safetensors.Open(filepath.Join(out, ck, "probes", "safety.safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"blocks.0.hook_resid_post", "blocks.0.mlp.hook_post", "blocks.1.mlp.hook_post"}
+		if got := f.Names(); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: tensors %v", ck, got)
+		}
+		info, _ := f.Info("blocks.1.mlp.hook_post")
+		if len(info.Shape) != 3 || info.Shape[0] != 2 || info.Shape[1] != 5 {
+			t.Errorf("%s: shape %v, want [2 5 dMLP]", ck, info.Shape)
+		}
+		f.Close()
+	}
+	errb.Reset()
+	if code := run(finetuneArgs(t, filepath.Join(t.TempDir(), "x"), "--probe", "nofile"), &errb); code != 1 || !strings.Contains(errb.String(), "want NAME=FILE.jsonl") {
+		t.Fatalf("bad --probe: %d %s", code, errb.String())
+	}
+	errb.Reset()
+	if code := run(finetuneArgs(t, filepath.Join(t.TempDir(), "y"), "--probe", "a="+probe, "--probe-sites", "blocks.9.mlp.hook_post"), &errb); code != 1 || !strings.Contains(errb.String(), "blocks.9") {
+		t.Fatalf("bad site: %d %s", code, errb.String())
 	}
 }
