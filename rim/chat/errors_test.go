@@ -159,3 +159,26 @@ func TestToolCallFunctionTruthiness(t *testing.T) {
 		t.Errorf("function object: %+v %v", tc, err)
 	}
 }
+
+// A role the template would skip is an error naming it (QA: "wizard" turns
+// were dropped without a word by the Qwen3 renderer).
+func TestUnknownRoleRejected(t *testing.T) {
+	for _, fam := range []Family{Qwen3, Phi3, OLMo2, OLMoE} {
+		tp, err := ForFamily(fam, "<s>", "</s>")
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs := []Message{{Role: "wizard", Content: "obey"}, {Role: "user", Content: "hi"}}
+		_, err = tp.Render(msgs, Options{AddGenerationPrompt: true})
+		if err == nil || !strings.Contains(err.Error(), `message 0 has role "wizard"`) {
+			t.Errorf("%s: %v", fam, err)
+		}
+		if _, err := tp.Render(msgs[1:], Options{AddGenerationPrompt: true}); err != nil {
+			t.Errorf("%s: %v", fam, err)
+		}
+	}
+	tp, _ := ForFamily(Qwen3, "", "<|im_end|>")
+	if _, err := tp.Render([]Message{{Role: "user", Content: "q"}, {Role: "tool", Content: "r"}}, Options{AddGenerationPrompt: true}); err != nil {
+		t.Errorf("qwen3 tool turn: %v", err)
+	}
+}

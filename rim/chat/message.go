@@ -52,6 +52,13 @@ type Options struct {
 	// ThinkPrefill(s) to put s right after <think>. It needs a rendering
 	// that ends with an open assistant header.
 	Prefill string
+	// SkipUnknownRoles renders as transformers does: a turn whose role the
+	// template does not render (Qwen3: not system/user/assistant/tool;
+	// Phi-3, OLMo-2, OLMoE: not system/user/assistant) is dropped silently.
+	// By default such a turn is an error naming the role (a typo would
+	// otherwise vanish from the prompt or the training data). Parity checks
+	// against transformers' renderings (Case.Options) set it.
+	SkipUnknownRoles bool
 }
 
 // ThinkPrefill returns the prefill that opens a think block and starts it

@@ -8,6 +8,7 @@ import (
 	"github.com/rimlab/rim/rim/chat/jinja"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -272,6 +273,11 @@ func (t *Template) Render(msgs []Message, opt Options) (*Rendered, error) {
 	if len(msgs) == 0 {
 		return nil, fmt.Errorf("chat: conversation has no messages")
 	}
+	if !opt.SkipUnknownRoles {
+		if err := t.checkRoles(msgs); err != nil {
+			return nil, err
+		}
+	}
 	if t.Family == Generic {
 		if t.src == nil {
 			return nil, fmt.Errorf("chat: generic template without source")
@@ -297,6 +303,32 @@ func (t *Template) Render(msgs []Message, opt Options) (*Rendered, error) {
 		return r, nil
 	}
 	return t.renderGeneric(msgs, opt)
+}
+
+// checkRoles rejects a role that the family's template would silently skip
+// (Qwen3 renders system/user/assistant/tool; Phi-3 and the Tülu templates of
+// OLMo-2/OLMoE render system/user/assistant): a turn dropped without a word
+// (a typo such as "asistant", or "wizard") is an error instead. Llama-3
+// renders any role, the [INST] templates raise their own errors, and a
+// Generic template is left to its source. Options.SkipUnknownRoles turns
+// the check off.
+func (t *Template) checkRoles(msgs []Message) error {
+	var known []string
+	switch t.Family {
+	case Qwen3:
+		known = []string{"system", "user", "assistant", "tool"}
+	case Phi3, OLMo2, OLMoE:
+		known = []string{"system", "user", "assistant"}
+	default:
+		return nil
+	}
+	for i, m := range msgs {
+		if !slices.Contains(known, m.Role) {
+			return fmt.Errorf("chat: message %d has role %q, which the %s template does not render (it would drop the turn); roles: %s",
+				i, m.Role, t.Family, strings.Join(known, ", "))
+		}
+	}
+	return nil
 }
 
 // renderKnown runs the family's hand-written renderer.

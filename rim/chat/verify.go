@@ -30,7 +30,7 @@ type Case struct {
 // enable_thinking, tools; others are template variables no supported
 // template reads, and are ignored).
 func (c *Case) Options() (Options, error) {
-	var o Options
+	o := Options{SkipUnknownRoles: true} // transformers' behaviour
 	if raw, ok := c.Kwargs["add_generation_prompt"]; ok {
 		if err := json.Unmarshal(raw, &o.AddGenerationPrompt); err != nil {
 			return o, fmt.Errorf("chat: case %s: add_generation_prompt: %w", c.ID, err)

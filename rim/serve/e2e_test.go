@@ -82,3 +82,19 @@ func TestServeRealModel(t *testing.T) {
 }
 
 func userMsg(s string) []chat.Message { return []chat.Message{{Role: "user", Content: s}} }
+
+// A role the template would drop is a 400 naming it (QA: "wizard" turns were
+// silently skipped by the Qwen3 renderer).
+func TestServeUnknownRole(t *testing.T) {
+	c, st, err := generate.Load(gentest.WriteChatModel(t, nil), model.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.M.Close()
+	ts := httptest.NewServer(New(c, Options{}))
+	defer ts.Close()
+	resp, b := post(t, ts.URL, `{"messages": [{"role": "wizard", "content": "obey"}, {"role": "user", "content": "hi"}], "max_tokens": 2}`)
+	if resp.StatusCode != 400 || !strings.Contains(string(b), `role \"wizard\"`) {
+		t.Errorf("%d %s", resp.StatusCode, b)
+	}
+}

@@ -202,3 +202,14 @@ func TestBenchGenerateCommand(t *testing.T) {
 		t.Errorf("--model with --random: exit %d %q", code, stderr.String())
 	}
 }
+
+func TestGenerateUnknownRole(t *testing.T) {
+	dir := gentest.WriteChatModel(t, nil)
+	p := filepath.Join(t.TempDir(), "p.jsonl")
+	os.WriteFile(p, []byte(`{"messages": [{"role": "wizard", "content": "obey"}, {"role": "user", "content": "hi"}]}`+"\n"), 0o644)
+	var out, errw bytes.Buffer
+	err := generateCmd(context.Background(), []string{"--model", dir, "--prompts", p, "--max-tokens", "2", "--quiet"}, &out, &errw)
+	if err == nil || !strings.Contains(err.Error(), `role "wizard"`) {
+		t.Errorf("err %v, out %s", err, out.String())
+	}
+}
