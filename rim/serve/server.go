@@ -228,13 +228,14 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 }
 
 // stream answers with server-sent events: a role chunk, content chunks, a
-// chunk with the finish reason, optionally a usage chunk, then [DONE]. An
-// error after the first byte is sent as an {"error": …} event.
+// chunk with the finish reason, optionally a usage chunk, then [DONE]. The
+// status line and the role chunk wait for the first delta (or the end), so
+// that an error before any output (a prompt longer than the context, a
+// template error) is a plain JSON error with its status (400
+// context_length_exceeded …), not HTTP 200 and an error event. An error
+// after the first byte is sent as an {"error": …} event.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, req request, base completion, withUsage bool) {
 	fl, _ := w.(http.Flusher)
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(200)
 	base.Object = "chat.completion.chunk"
 	send := func(v any) {
 		b, _ := json.Marshal(v)
@@ -248,16 +249,32 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req request, bas
 		c.Choices = []choice{{Delta: &d, FinishReason: finish}}
 		return c
 	}
-	send(chunk(delta{Role: "assistant"}, nil))
+	started := false
+	start := func() {
+		if started {
+			return
+		}
+		started = true
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.WriteHeader(200)
+		send(chunk(delta{Role: "assistant"}, nil))
+	}
 	req.opt.OnDelta = func(d generate.Delta) {
+		start()
 		send(chunk(delta{Content: d.Answer, ReasoningContent: d.Thinking}, nil))
 	}
 	out, err := s.m.Complete(r.Context(), req.conv, req.opt)
 	if err != nil {
+		if !started {
+			writeError(w, modelError(err))
+			return
+		}
 		send(map[string]any{"error": modelError(err)})
 		fmt.Fprint(w, "data: [DONE]\n\n")
 		return
 	}
+	start()
 	fr := string(out.Finish)
 	send(chunk(delta{}, &fr))
 	if withUsage {

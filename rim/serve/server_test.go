@@ -323,3 +323,19 @@ func TestListenAndServe(t *testing.T) {
 		t.Errorf("shutdown: %v", err)
 	}
 }
+
+// An error before any output is a JSON error with its status even when
+// streaming (QA: a too-long prompt got HTTP 200 and then an error event).
+func TestStreamingErrorBeforeOutput(t *testing.T) {
+	ts, _ := newTestServer(t, Options{})
+	for _, c := range []struct {
+		content string
+		status  int
+		want    string
+	}{{"too long", 400, `"code":"context_length_exceeded"`}, {"boom", 500, "out of memory"}} {
+		resp, b := post(t, ts.URL, `{"messages":[{"role":"user","content":"`+c.content+`"}],"stream":true}`)
+		if resp.StatusCode != c.status || resp.Header.Get("Content-Type") != "application/json" || !strings.Contains(string(b), c.want) {
+			t.Errorf("%s: %d %s %s", c.content, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+		}
+	}
+}
