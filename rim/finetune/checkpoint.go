@@ -116,7 +116,7 @@ func (t *Trainer) Prepare(dir string, resume, overwrite bool) (string, error) {
 
 // operational settings may change between a run and its resumption: they
 // do not change the arithmetic.
-var operational = map[string]bool{"save_every": true, "keep": true, "log_every": true, "concurrent": true}
+var operational = map[string]bool{"save_every": true, "keep": true, "log_every": true, "concurrent": true, "grad_checkpoint": true}
 
 func diffRun(a, b RunInfo) string {
 	switch {

@@ -52,6 +52,10 @@ type Config struct {
 	// the step time on 2 cores; 1 elsewhere). Results do not depend on it:
 	// gradients are summed in micro-batch order.
 	Concurrent int `json:"concurrent,omitempty"`
+	// GradCheckpoint recomputes each decoder layer's activations in the
+	// backward pass instead of keeping them (GoMLX gradient checkpointing):
+	// less memory for long sequences, more compute. Results are identical.
+	GradCheckpoint bool `json:"grad_checkpoint,omitempty"`
 }
 
 // Paper returns the paper's fine-tuning recipe (notes.md §5.3): LoRA r 32,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rimlab/rim/rim/finetune/lora"
 	"github.com/rimlab/rim/rim/finetune/sft"
+	"github.com/rimlab/rim/rim/hook"
 	"github.com/rimlab/rim/rim/model"
 	"github.com/rimlab/rim/rim/optim"
 )
@@ -89,7 +90,7 @@ func (t *Trainer) compile() error {
 	var err error
 	t.gradExec, err = graph.NewExec(b, func(in []*graph.Node) []*graph.Node {
 		ids, mask, pos, labels, rng := in[nw], in[nw+1], in[nw+2], in[nw+3], in[nw+4]
-		out, wrt := t.buildForward(in, model.GraphInputs{InputIDs: ids, KeyMask: mask, PositionIDs: pos}, model.Plan{}, rng)
+		out, wrt := t.buildForward(in, model.GraphInputs{InputIDs: ids, KeyMask: mask, PositionIDs: pos}, t.trainPlan(), rng)
 		g := ids.Graph()
 		// labels are the shifted targets (see batchTensors).
 		count := graph.ReduceAllSum(graph.ConvertDType(graph.NotEqual(labels, graph.Const(g, int32(sft.IgnoreIndex))), dtypes.Float32))
@@ -169,6 +170,26 @@ func (t *Trainer) graphUpdate(acc []*tensors.Tensor, count float64, sc optim.Sca
 	t.replace(outs[:n], outs[n:2*n], outs[2*n:3*n])
 	finalize(outs[3*n])
 	return norm, nil
+}
+
+// trainPlan is the plan of the training forward: with Cfg.GradCheckpoint
+// every decoder layer is a rematerialised block (GoMLX Node.Checkpoint at
+// each blocks.L.hook_resid_pre, StopCheckpoint after the last layer), so
+// the backward recomputes a layer's activations instead of keeping them.
+func (t *Trainer) trainPlan() model.Plan {
+	if !t.Cfg.GradCheckpoint {
+		return model.Plan{}
+	}
+	pre, post, last := hook.ResidPre(0).Point, hook.ResidPost(0).Point, t.Model.Config.NumLayers-1
+	return model.Plan{Intervene: func(s hook.Site, x *graph.Node) *graph.Node {
+		switch {
+		case s.Point == pre:
+			return x.Checkpoint()
+		case s.Point == post && s.Layer == last:
+			return x.StopCheckpoint()
+		}
+		return x
+	}}
 }
 
 // materialize puts tensors on the model's device (no-op when already there).

@@ -357,3 +357,40 @@ func TestConcurrentMicroBatchesSameResult(t *testing.T) {
 		t.Fatal("concurrent micro-batches changed the result")
 	}
 }
+
+// TestGradCheckpointSameResult: gradient checkpointing changes memory, not
+// the arithmetic.
+func TestGradCheckpointSameResult(t *testing.T) {
+	for _, name := range []string{"qwen3", "olmo2", "mixtral"} {
+		m := load(t, fixtureDir(t, name))
+		var ps []map[string][]float32
+		var hs [][]Entry
+		for _, ck := range []bool{false, true} {
+			cfg := loraCfg()
+			cfg.Mode, cfg.GradCheckpoint, cfg.MaxSteps = "full", ck, 2
+			tr, err := New(m, tinyData(8, 512), 0, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < 2; i++ {
+				if _, err := tr.Step(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ps, hs = append(ps, tr.Params()), append(hs, tr.State.History)
+		}
+		if hs[0][0].Loss != hs[1][0].Loss || hs[0][1].Loss != hs[1][1].Loss {
+			t.Fatalf("%s: losses %v vs %v", name, hs[0], hs[1])
+		}
+		var maxd float64
+		for n, a := range ps[0] {
+			for i := range a {
+				maxd = math.Max(maxd, math.Abs(float64(a[i]-ps[1][n][i])))
+			}
+		}
+		t.Logf("%s: checkpointed vs not: max|diff| of weights %.3g", name, maxd)
+		if maxd > 1e-6 {
+			t.Fatalf("%s: checkpointing changed the weights by %.3g", name, maxd)
+		}
+	}
+}

@@ -51,6 +51,7 @@ type finetuneFlags struct {
 	keep, bucket, padMult, logEvery, concurrent          int
 	seed                                                 uint64
 	rslora, excludeThink, finalOnly, resume, overwrite   bool
+	gradCkpt                                             bool
 	modelDir, data, out, export                          string
 	probes                                               probeFlags
 	probeSites                                           string
@@ -101,6 +102,7 @@ func newFinetuneFlags(errw io.Writer) *finetuneFlags {
 	fs.IntVar(&f.concurrent, "concurrent", 0, "micro-batches run at once (0 = number of CPUs on the Go backend, 1 elsewhere; results are identical)")
 	fs.IntVar(&f.bucket, "bucket", p.Bucket, "length bucketing over groups of N batches (1 = plain shuffle)")
 	fs.IntVar(&f.padMult, "pad-multiple", p.PadMultiple, "pad micro-batches to a multiple of N tokens (fewer compilations)")
+	fs.BoolVar(&f.gradCkpt, "grad-checkpoint", false, "recompute each layer's activations in the backward pass (less memory for long CoT sequences, ~1 extra forward)")
 	fs.StringVar(&f.tokDir, "tokenizer", "", "directory with tokenizer.json and the chat template (default: --model)")
 	fs.BoolVar(&f.resume, "resume", false, "continue the run in --out from its latest checkpoint")
 	fs.BoolVar(&f.overwrite, "overwrite", false, "replace a run already in --out")
@@ -125,7 +127,7 @@ func (f *finetuneFlags) config() (finetune.Config, error) {
 	c.LoRA.Targets = lora.ParseTargets(f.targets)
 	c.LoRA.BaseName = f.modelDir
 	c.Seed, c.SaveEvery, c.Keep, c.Bucket, c.PadMultiple, c.LogEvery = f.seed, f.saveEvery, f.keep, f.bucket, f.padMult, f.logEvery
-	c.Concurrent = f.concurrent
+	c.Concurrent, c.GradCheckpoint = f.concurrent, f.gradCkpt
 	if f.aux >= 0 {
 		a := f.aux
 		c.AuxLossCoef = &a
@@ -298,6 +300,7 @@ func benchTrain(args []string, out, errw io.Writer) error {
 	mode := fs.String("mode", "both", "full, lora or both")
 	r := fs.Int("lora-r", 32, "LoRA rank (alpha = 2r, rsLoRA, targets attn.*,mlp.*,moe.experts.*.*)")
 	inputs := fs.String("inputs", "", `JSON file {"batch_input_ids": [[...]]} (overrides --batch/--seq)`)
+	ckpt := fs.Bool("grad-checkpoint", false, "gradient checkpointing (per decoder layer)")
 	conc := fs.Int("concurrent", 0, "micro-batches run at once; the batch is split into that many (0 = number of CPUs on the Go backend)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -339,7 +342,7 @@ func benchTrain(args []string, out, errw io.Writer) error {
 		cfg := finetune.Paper()
 		cfg.Mode = md
 		cfg.LoRA.R, cfg.LoRA.Alpha = *r, float64(2**r)
-		cfg.Concurrent = *conc
+		cfg.Concurrent, cfg.GradCheckpoint = *conc, *ckpt
 		res, err := finetune.Bench(m, ids, cfg, *steps)
 		if err != nil {
 			return err
