@@ -58,6 +58,7 @@ func Default() (compute.Backend, error) {
 // says how to install one; nothing is downloaded.
 func NewWithConfig(config string) (b compute.Backend, err error) {
 	os.Setenv("GOMLX_NO_AUTO_INSTALL", "1")
+	config = withSafeScheduling(config)
 	name, _, _ := strings.Cut(config, ":")
 	known := false
 	for _, n := range compute.List() {
@@ -83,6 +84,25 @@ func NewWithConfig(config string) (b compute.Backend, err error) {
 		return nil, fmt.Errorf("rim: backend %q: %w", config, err)
 	}
 	return b, nil
+}
+
+// withSafeScheduling turns a plain "go" backend config into
+// "go:ops_sequential". compute v0.1.6's Go backend, when it runs independent
+// graph ops in parallel, can deadlock: a node holding a worker slot waits in
+// workerspool.Saturate (inside a large matmul) while the scheduler waits in
+// WaitToStart for a slot, and the pool's cond.Signal wakes only one of them
+// (a lost wake-up; seen in a fine-tuning notebook and in benchmarks, 0% CPU
+// forever). With sequential op scheduling no slot holder ever waits for a
+// slot, so the pool cannot deadlock, and each big matmul is still split
+// across all cores: on the 2-core reference machine the 42M-parameter
+// forward ran as fast or faster this way (rim bench forward). A user who
+// wants the upstream behaviour can say "go:ops_parallel" explicitly; any
+// other explicit option list is passed through unchanged.
+func withSafeScheduling(config string) string {
+	if strings.TrimSpace(config) == "go" {
+		return "go:ops_sequential"
+	}
+	return config
 }
 
 func isXLA(name string) bool {

@@ -36,3 +36,19 @@ func TestMissingXLAPluginGivesHint(t *testing.T) {
 		t.Fatalf("error lacks install hint: %v", err)
 	}
 }
+
+func TestPlainGoUsesSequentialOps(t *testing.T) {
+	if got := withSafeScheduling("go"); got != "go:ops_sequential" {
+		t.Fatalf("withSafeScheduling(go) = %q", got)
+	}
+	for _, c := range []string{"go:ops_parallel", "go:parallelism=2", "xla:cpu"} {
+		if got := withSafeScheduling(c); got != c {
+			t.Fatalf("explicit config %q rewritten to %q", c, got)
+		}
+	}
+	b, err := NewWithConfig("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Finalize()
+}
