@@ -24,8 +24,9 @@ type Conversation struct {
 
 // ChatOptions are the generation settings shared by a batch.
 type ChatOptions struct {
-	// RowOffset: see Options.RowOffset.
+	// RowOffset and RowIndex: see Options.
 	RowOffset int
+	RowIndex  []int
 	MaxTokens int
 	Sampling  Sampling
 	Stop      []string
@@ -142,7 +143,11 @@ func (c *Chat) Generate(ctx context.Context, convs []Conversation, opt ChatOptio
 		e, err := c.Encode(conv)
 		if err != nil {
 			if len(convs) > 1 {
-				return nil, fmt.Errorf("conversation %d: %w", i, err)
+				g := opt.RowOffset + i
+				if i < len(opt.RowIndex) {
+					g = opt.RowIndex[i]
+				}
+				return nil, fmt.Errorf("conversation %d: %w", g, err)
 			}
 			return nil, err
 		}
@@ -156,7 +161,7 @@ func (c *Chat) Generate(ctx context.Context, convs []Conversation, opt ChatOptio
 func (c *Chat) RunIDs(ctx context.Context, prompts [][]int, opt ChatOptions) ([]Output, error) {
 	return Run(c.Stepper, skipUnknown{c.Tokenizer}, prompts, Options{
 		MaxNewTokens: opt.MaxTokens, Sampling: opt.Sampling, EOS: c.EOS, StopStrings: opt.Stop,
-		PadID: c.PadID, ContextLen: c.ContextLen, Think: c.Think, Ctx: ctx, RowOffset: opt.RowOffset,
+		PadID: c.PadID, ContextLen: c.ContextLen, Think: c.Think, Ctx: ctx, RowOffset: opt.RowOffset, RowIndex: opt.RowIndex,
 		OnDelta: opt.OnDelta, OnStep: opt.OnStep,
 	})
 }

@@ -45,6 +45,10 @@ type Record struct {
 	AnswerTokens int             `json:"answer_tokens"`
 	Finish       FinishReason    `json:"finish_reason"`
 	StopString   string          `json:"stop_string,omitempty"`
+	// Error is set (and nothing generated) for a prompt that could not be
+	// run: one longer than the model's context, a conversation the
+	// template rejects. The other prompts are generated as usual.
+	Error string `json:"error,omitempty"`
 }
 
 // FileJob is a batch job: prompts in, one JSONL record per prompt out.
@@ -62,23 +66,55 @@ type FileJob struct {
 	// post-processor adds BOS where the model wants one) instead of
 	// rendering a conversation: for base models and custom formats.
 	Raw bool
+	// Failed counts the prompts of the last Run written as error records
+	// (Record.Error); FirstError is the first one's message.
+	Failed     int
+	FirstError string
 }
 
 // Run generates every prompt in batches and writes one Record per line to
-// out, in prompt order.
+// out, in prompt order. A prompt that cannot be run (InputError: longer than
+// the context, rejected by the template) is written as a record with Error
+// set and counted in Failed; the others are generated as usual, prompt i
+// sampling from stream i whatever the batch or the skipped prompts. Errors
+// name prompts by their index in Prompts.
 func (j *FileJob) Run(ctx context.Context, c *Chat, out io.Writer) error {
-	convs := make([]Conversation, len(j.Prompts))
-	var raw [][]int
+	n := len(j.Prompts)
+	ids := make([][]int, n)
+	fail := make([]error, n)
+	j.Failed, j.FirstError = 0, ""
 	for i, p := range j.Prompts {
-		var err error
-		if convs[i], err = p.Conversation(j.Think, j.Prefill); err != nil {
+		conv, err := p.Conversation(j.Think, j.Prefill)
+		if err != nil {
 			return fmt.Errorf("generate: prompt %d: %w", i, err)
 		}
 		if j.Raw {
 			if p.Prompt == "" || len(p.Messages) > 0 || p.System != "" {
 				return fmt.Errorf("generate: prompt %d: raw mode takes plain \"prompt\" text, not messages or a system message", i)
 			}
-			raw = append(raw, c.Tokenizer.Encode(p.Prompt+j.Prefill, true))
+			ids[i] = c.Tokenizer.Encode(p.Prompt+j.Prefill, true)
+		} else {
+			e, err := c.Encode(conv)
+			if err != nil {
+				if !IsInputError(err) {
+					return fmt.Errorf("generate: prompt %d: %w", i, err)
+				}
+				fail[i] = fmt.Errorf("generate: prompt %d: %w", i, err)
+				continue
+			}
+			ids[i] = e.IDs
+		}
+		switch {
+		case len(ids[i]) == 0:
+			fail[i] = inputErr("generate: prompt %d is empty", i)
+		case c.ContextLen > 0 && len(ids[i]) >= c.ContextLen:
+			fail[i] = &InputError{Err: ErrContextLength, Msg: fmt.Sprintf("generate: prompt %d has %d tokens, the model's context is %d: no room for new tokens", i, len(ids[i]), c.ContextLen)}
+		}
+	}
+	var good []int
+	for i := range ids {
+		if fail[i] == nil {
+			good = append(good, i)
 		}
 	}
 	batch := j.Batch
@@ -87,34 +123,56 @@ func (j *FileJob) Run(ctx context.Context, c *Chat, out io.Writer) error {
 	}
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
-	bar := &progress{w: j.Progress, total: len(convs), start: time.Now()}
-	for lo := 0; lo < len(convs); lo += batch {
-		hi := min(lo+batch, len(convs))
-		opt := j.Options
-		opt.RowOffset = lo // prompt i samples from stream i whatever the batch size
-		opt.OnStep = func(step, active int) { bar.draw(lo, step) }
-		var outs []Output
-		var err error
-		if j.Raw {
-			outs, err = c.RunIDs(ctx, raw[lo:hi], opt)
-		} else {
-			outs, err = c.Generate(ctx, convs[lo:hi], opt)
+	bar := &progress{w: j.Progress, total: n, start: time.Now()}
+	next := 0 // records are written in prompt order
+	writeFailed := func(upto int) error {
+		for ; next < upto; next++ {
+			if fail[next] == nil {
+				continue
+			}
+			j.Failed++
+			if j.FirstError == "" {
+				j.FirstError = fail[next].Error()
+			}
+			if err := enc.Encode(Record{Index: next, ID: j.Prompts[next].ID, Error: fail[next].Error()}); err != nil {
+				return err
+			}
 		}
+		return nil
+	}
+	for lo := 0; lo < len(good); lo += batch {
+		rows := good[lo:min(lo+batch, len(good))]
+		prompts := make([][]int, len(rows))
+		for k, i := range rows {
+			prompts[k] = ids[i]
+		}
+		opt := j.Options
+		opt.RowIndex = rows // prompt i samples from stream i whatever the batch size
+		opt.OnStep = func(step, active int) { bar.draw(lo, step) }
+		outs, err := c.RunIDs(ctx, prompts, opt)
 		if err != nil {
-			return fmt.Errorf("prompts %d..%d: %w", lo, hi-1, err)
+			return fmt.Errorf("prompts %d..%d: %w", rows[0], rows[len(rows)-1], err)
 		}
 		for k, o := range outs {
-			i := lo + k
+			i := rows[k]
+			if err := writeFailed(i); err != nil {
+				return err
+			}
 			rec := Record{Index: i, ID: j.Prompts[i].ID, Thinking: o.Thinking, Answer: o.Answer, Text: o.Text,
 				ThinkClosed: o.ThinkClosed, PromptTokens: o.PromptTokens, OutputTokens: len(o.IDs),
 				ThinkTokens: o.ThinkTokens, AnswerTokens: o.AnswerTokens, Finish: o.Finish, StopString: o.StopString}
 			if err := enc.Encode(rec); err != nil {
 				return err
 			}
+			next = i + 1
 			bar.tokens += len(o.IDs)
 		}
-		bar.draw(hi, 0)
+		bar.draw(lo+len(rows), 0)
 	}
+	if err := writeFailed(n); err != nil {
+		return err
+	}
+	bar.draw(n, 0)
 	bar.finish()
 	return nil
 }

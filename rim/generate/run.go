@@ -54,6 +54,10 @@ type Options struct {
 	// (Sampling.Seed, RowOffset+i), so a job split into batches can give
 	// every prompt the stream of its global index.
 	RowOffset int
+	// RowIndex, when set (one entry per prompt), is each row's global
+	// index: its random stream (Sampling.Seed, RowIndex[i]) and the number
+	// errors name. It overrides RowOffset; a job that skips prompts uses it.
+	RowIndex []int
 	// PadID is the id used for left padding and fed to finished rows.
 	PadID int
 	// ContextLen is the model's maximum number of positions
@@ -110,10 +114,21 @@ type row struct {
 	stream  *streamer
 }
 
+// row is prompt i's global index (RowIndex, else RowOffset+i).
+func (opt *Options) row(i int) int {
+	if i < len(opt.RowIndex) {
+		return opt.RowIndex[i]
+	}
+	return opt.RowOffset + i
+}
+
 // Validate checks opt and the prompts, returning the first problem.
 func (opt *Options) validate(prompts [][]int, dec Decoder) error {
 	if len(prompts) == 0 {
 		return inputErr("generate: no prompts")
+	}
+	if opt.RowIndex != nil && len(opt.RowIndex) != len(prompts) {
+		return fmt.Errorf("generate: %d row indices for %d prompts", len(opt.RowIndex), len(prompts))
 	}
 	if opt.MaxNewTokens <= 0 {
 		return inputErr("generate: max new tokens %d: must be > 0", opt.MaxNewTokens)
@@ -129,10 +144,10 @@ func (opt *Options) validate(prompts [][]int, dec Decoder) error {
 	}
 	for i, p := range prompts {
 		if len(p) == 0 {
-			return inputErr("generate: prompt %d is empty", i)
+			return inputErr("generate: prompt %d is empty", opt.row(i))
 		}
 		if opt.ContextLen > 0 && len(p) >= opt.ContextLen {
-			return &InputError{Err: ErrContextLength, Msg: fmt.Sprintf("generate: prompt %d has %d tokens, the model's context is %d: no room for new tokens", i, len(p), opt.ContextLen)}
+			return &InputError{Err: ErrContextLength, Msg: fmt.Sprintf("generate: prompt %d has %d tokens, the model's context is %d: no room for new tokens", opt.row(i), len(p), opt.ContextLen)}
 		}
 	}
 	return nil
@@ -178,7 +193,11 @@ func Run(s Stepper, dec Decoder, prompts [][]int, opt Options) ([]Output, error)
 	for _, e := range opt.EOS {
 		eos[e] = true
 	}
-	sm := newSampler(opt.Sampling, B, opt.RowOffset)
+	idx := make([]int, B)
+	for i := range idx {
+		idx[i] = opt.row(i)
+	}
+	sm := newSamplerRows(opt.Sampling, idx)
 	next := make([]int, B)
 	for step := 1; ; step++ {
 		if opt.Ctx != nil {

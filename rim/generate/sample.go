@@ -58,11 +58,20 @@ type sampler struct {
 }
 
 func newSampler(s Sampling, rows, offset int) *sampler {
+	idx := make([]int, rows)
+	for i := range idx {
+		idx[i] = offset + i
+	}
+	return newSamplerRows(s, idx)
+}
+
+// newSamplerRows gives row i the stream (Seed, idx[i]).
+func newSamplerRows(s Sampling, idx []int) *sampler {
 	sm := &sampler{s: s}
 	if !s.Greedy() {
-		sm.rngs = make([]*rand.Rand, rows)
+		sm.rngs = make([]*rand.Rand, len(idx))
 		for i := range sm.rngs {
-			sm.rngs[i] = rand.New(rand.NewPCG(s.Seed, uint64(offset+i)))
+			sm.rngs[i] = rand.New(rand.NewPCG(s.Seed, uint64(idx[i])))
 		}
 	}
 	return sm

@@ -174,9 +174,15 @@ func generateCmd(ctx context.Context, args []string, stdout, errw io.Writer) err
 		job.Progress = errw
 	}
 	if *out == "" {
-		return job.Run(ctx, c, stdout)
+		err = job.Run(ctx, c, stdout)
+	} else {
+		err = fileio.WriteAtomic(*out, func(w io.Writer) error { return job.Run(ctx, c, w) })
 	}
-	return fileio.WriteAtomic(*out, func(w io.Writer) error { return job.Run(ctx, c, w) })
+	if err == nil && job.Failed > 0 {
+		// The other prompts' records are written; exit 1 so scripts notice.
+		err = fmt.Errorf("%d of %d prompts not generated (records with \"error\"); first: %s", job.Failed, len(recs), job.FirstError)
+	}
+	return err
 }
 
 // serveCmd implements rim serve; ready (tests) receives the bound address.

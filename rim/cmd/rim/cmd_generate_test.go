@@ -213,3 +213,47 @@ func TestGenerateUnknownRole(t *testing.T) {
 		t.Errorf("err %v, out %s", err, out.String())
 	}
 }
+
+// A prompt longer than the context is named by its index in the file, is
+// written as an error record, and the other prompts are still generated
+// (with the random stream of their own index).
+func TestGenerateSkipsTooLongPrompt(t *testing.T) {
+	dir := gentest.WriteChatModel(t, map[string]any{"max_position_embeddings": 40})
+	tmp := t.TempDir()
+	gen := func(middle string) ([]generate.Record, error) {
+		out := filepath.Join(tmp, "out.jsonl")
+		os.Remove(out)
+		args := []string{"--model", dir, "--prompt", "Hi", "--prompt", "Hello", "--prompt", middle, "--prompt", "Another one",
+			"--batch", "2", "--max-tokens", "3", "--temperature", "1", "--seed", "7", "--think", "off", "--quiet", "--out", out}
+		err := generateCmd(context.Background(), args, io.Discard, io.Discard)
+		data, rerr := os.ReadFile(out)
+		if rerr != nil {
+			t.Fatalf("%v (run: %v)", rerr, err)
+		}
+		var recs []generate.Record
+		for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+			var r generate.Record
+			if err := json.Unmarshal([]byte(l), &r); err != nil {
+				t.Fatal(err)
+			}
+			recs = append(recs, r)
+		}
+		return recs, err
+	}
+	ok, err := gen("Yo")
+	if err != nil || len(ok) != 4 {
+		t.Fatalf("%v %v", ok, err)
+	}
+	recs, err := gen(strings.Repeat("word ", 50))
+	if err == nil || !strings.Contains(err.Error(), "1 of 4 prompts not generated") || !strings.Contains(err.Error(), "prompt 2 has") {
+		t.Fatalf("err %v", err)
+	}
+	if len(recs) != 4 || recs[2].Index != 2 || !strings.Contains(recs[2].Error, "prompt 2 has") || recs[2].OutputTokens != 0 {
+		t.Fatalf("records %+v", recs)
+	}
+	for _, i := range []int{0, 1, 3} {
+		if recs[i].Index != i || recs[i].Error != "" || recs[i].Text != ok[i].Text {
+			t.Errorf("record %d: %+v, want text %q", i, recs[i], ok[i].Text)
+		}
+	}
+}
