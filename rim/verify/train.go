@@ -1,7 +1,12 @@
 package verify
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/gomlx/gomlx/core/tensors"
@@ -39,13 +44,40 @@ func (v *verifier) checkAux() error {
 	return nil
 }
 
-// adamWFirstStep is one torch.optim.AdamW step from zero moments with the
-// fixtures' settings (lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay
-// 0.01 = torch defaults), computed by rim/optim (torch semantics).
-func adamWFirstStep(p, g []float32) ([]float32, error) {
+// adamWSettings returns the optimiser the reference used: reference.json's
+// train.optimizer line ("torch.optim.AdamW(lr=1e-3, betas=(0.9, 0.999),
+// eps=1e-8, weight_decay=0.01), one step ...") when the directory has one,
+// else torch's AdamW defaults (what every public fixture uses).
+func adamWSettings(dir string) (optim.AdamW, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, "reference.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return optim.TorchDefaults(), nil
+	} else if err != nil {
+		return optim.AdamW{}, fmt.Errorf("rim: %w", err)
+	}
+	var meta struct {
+		Train struct {
+			Optimizer string `json:"optimizer"`
+		} `json:"train"`
+	}
+	if err := json.Unmarshal(raw, &meta); err != nil {
+		return optim.AdamW{}, fmt.Errorf("rim: %s/reference.json: %w", dir, err)
+	}
+	if meta.Train.Optimizer == "" {
+		return optim.TorchDefaults(), nil
+	}
+	a, err := optim.ParseTorchAdamW(meta.Train.Optimizer)
+	if err != nil {
+		return optim.AdamW{}, fmt.Errorf("rim: %s/reference.json train.optimizer: %w", dir, err)
+	}
+	return a, nil
+}
+
+// adamWFirstStep is one AdamW step from zero moments with settings a,
+// computed by rim/optim (torch semantics).
+func adamWFirstStep(a optim.AdamW, p, g []float32) ([]float32, error) {
 	out := append([]float32(nil), p...)
 	m, v := make([]float32, len(p)), make([]float32, len(p))
-	a := optim.TorchDefaults()
 	if err := a.Step(out, g, m, v, a.LR, 1); err != nil {
 		return nil, err
 	}
@@ -140,12 +172,13 @@ func (v *verifier) checkTrain() error {
 			return err
 		}
 		p := tensors.MustCopyFlatData[float32](v.m.Param(n))
-		got, err := adamWFirstStep(p, g)
+		got, err := adamWFirstStep(v.adam, p, g)
 		if err != nil {
 			return err
 		}
-		// Tolerance 1e-6 where |grad| > 1e-6, else 1e-3 (= lr): the reference
-		// gradient decides (README), falling back to ours when it is absent.
+		// Tolerance 1e-6 where |grad| > 1e-6, else lr (1e-3 in the fixtures):
+		// the reference gradient decides (README), falling back to ours when
+		// it is absent.
 		refG, _, gerr := v.ref.Float32("train.grad." + n)
 		if gerr != nil {
 			refG = g
@@ -156,7 +189,7 @@ func (v *verifier) checkTrain() error {
 		}
 		for i := 0; i < len(want) && r.Bad >= 0; i++ {
 			d := math.Abs(float64(got[i]) - float64(want[i]))
-			t := 1e-3
+			t := float64(v.adam.LR)
 			if math.Abs(float64(refG[i])) > 1e-6 {
 				t = 1e-6
 			}
@@ -169,7 +202,7 @@ func (v *verifier) checkTrain() error {
 			}
 		}
 		l := v.lineFrom(name, r, tol{})
-		l.Tol = "1e-06|1e-03"
+		l.Tol = fmt.Sprintf("1e-06|%.0e", v.adam.LR)
 		v.add(l)
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rimlab/rim/rim/hook"
 	"github.com/rimlab/rim/rim/model"
+	"github.com/rimlab/rim/rim/optim"
 	"github.com/rimlab/rim/rim/safetensors"
 )
 
@@ -71,7 +72,11 @@ func Run(dir string, w io.Writer, opts Options) (*Report, error) {
 		return nil, err
 	}
 	defer m.Close()
-	v := &verifier{m: m, ref: ref, rep: &Report{Dir: dir}, w: w, only: opts.Only}
+	adam, err := adamWSettings(dir)
+	if err != nil {
+		return nil, err
+	}
+	v := &verifier{m: m, ref: ref, rep: &Report{Dir: dir}, w: w, only: opts.Only, adam: adam}
 	if err := v.run(); err != nil {
 		return v.rep, err
 	}
@@ -88,6 +93,7 @@ type verifier struct {
 
 	B, T int
 	mask []int64
+	adam optim.AdamW // the reference's optimiser (reference.json train.optimizer)
 }
 
 func (v *verifier) wanted(name string) bool {
