@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Stepper is a model that decodes a batch with a cache: Prefill runs the
@@ -88,9 +89,13 @@ type Output struct {
 	Text string `json:"text"`
 	// Thinking and Answer split Text (ThinkTags.Split); without think tags
 	// Answer == Text.
-	Thinking    string `json:"thinking"`
-	Answer      string `json:"answer"`
-	ThinkClosed bool   `json:"think_closed"`
+	Thinking string `json:"thinking"`
+	Answer   string `json:"answer"`
+	// ThinkClosed: the think block of this turn was closed, in the
+	// generated text or already in the prompt (Qwen3's no-think mode renders
+	// an empty closed block; a prefill may hold the close tag). False when
+	// generation was cut off inside the block, or without think tags.
+	ThinkClosed bool `json:"think_closed"`
 	// ThinkTokens and AnswerTokens count IDs in each part.
 	ThinkTokens  int          `json:"think_tokens"`
 	AnswerTokens int          `json:"answer_tokens"`
@@ -106,12 +111,15 @@ type row struct {
 	ids     []int
 	inThink bool
 	started bool // startedInThink
-	done    bool
-	finish  FinishReason
-	stopStr string
-	text    string // decoded so far (only kept with stops or streaming)
-	cutAt   int    // byte index of a stop string, -1 if none
-	stream  *streamer
+	// closedInPrompt: the prompt ends after a closed think block (no-think
+	// mode, or a prefill with the close tag).
+	closedInPrompt bool
+	done           bool
+	finish         FinishReason
+	stopStr        string
+	text           string // decoded so far (only kept with stops or streaming)
+	cutAt          int    // byte index of a stop string, -1 if none
+	stream         *streamer
 }
 
 // row is prompt i's global index (RowIndex, else RowOffset+i).
@@ -178,6 +186,7 @@ func Run(s Stepper, dec Decoder, prompts [][]int, opt Options) ([]Output, error)
 		}
 		r.inThink = opt.Think.inThinkAfter(false, p)
 		r.started = r.inThink
+		r.closedInPrompt = opt.Think.closedIn(p)
 		if opt.OnDelta != nil {
 			r.stream = newStreamer(opt.Think, r.started, opt.StopStrings)
 		}
@@ -311,6 +320,12 @@ func (r *row) output(dec Decoder, t *ThinkTags) (Output, error) {
 	}
 	o := Output{PromptTokens: r.prompt, IDs: r.ids, Text: text, Finish: r.finish, StopString: r.stopStr}
 	o.Thinking, o.Answer, o.ThinkClosed = t.Split(text, r.started)
+	if !o.ThinkClosed && r.closedInPrompt && !strings.HasPrefix(strings.TrimLeft(text, " \t\n"), t.Open) {
+		// The think block was closed before generation began (no-think
+		// mode, a prefill holding the close tag): the output is all answer
+		// and the block is closed.
+		o.ThinkClosed = true
+	}
 	o.ThinkTokens, o.AnswerTokens = t.countTokens(r.ids, r.started)
 	return o, nil
 }

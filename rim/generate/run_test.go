@@ -118,7 +118,7 @@ func TestThinkOutputAndStepInfo(t *testing.T) {
 		nt, na        int
 	}{
 		{"a the", "c", true, 6, 3},
-		{"", "c end", false, 0, 3},
+		{"", "c end", true, 0, 3}, // closed in the prompt (no-think mode or a prefill with </think>)
 		{"bbbbbbbbb", "", false, 9, 0},
 	}
 	for i, w := range want {

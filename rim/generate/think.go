@@ -47,6 +47,24 @@ func (t *ThinkTags) inThinkAfter(open bool, ids []int) bool {
 	return open
 }
 
+// closedIn reports whether the last think tag among ids is the close tag:
+// the prompt's think block was already closed, by the template (Qwen3's
+// no-think mode renders "<think>\n\n</think>\n\n") or by a prefill.
+func (t *ThinkTags) closedIn(ids []int) bool {
+	if t == nil {
+		return false
+	}
+	for i := len(ids) - 1; i >= 0; i-- {
+		switch ids[i] {
+		case t.CloseID:
+			return true
+		case t.OpenID:
+			return false
+		}
+	}
+	return false
+}
+
 // Split separates generated text into the reasoning and the answer, the way
 // Qwen3's chat template reads an assistant turn back (notes.md §4.3):
 //

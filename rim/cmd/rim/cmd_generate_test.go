@@ -257,3 +257,20 @@ func TestGenerateSkipsTooLongPrompt(t *testing.T) {
 		}
 	}
 }
+
+// think_closed is true when the template (--think off) or the prefill closed
+// the think block before generation.
+func TestGenerateThinkClosedInPrompt(t *testing.T) {
+	dir := gentest.WriteChatModel(t, nil)
+	for _, extra := range [][]string{{"--think", "off"}, {"--think", "on", "--prefill", "<think>\nok\n</think>\n\n"}} {
+		var o bytes.Buffer
+		args := append([]string{"--model", dir, "--prompt", "Hi", "--max-tokens", "3", "--quiet"}, extra...)
+		if err := generateCmd(context.Background(), args, &o, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		var r generate.Record
+		if err := json.Unmarshal(o.Bytes(), &r); err != nil || !r.ThinkClosed || r.Thinking != "" || r.Answer != r.Text {
+			t.Errorf("%v: %s (%v)", extra, o.String(), err)
+		}
+	}
+}
