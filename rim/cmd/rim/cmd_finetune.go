@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gomlx/compute"
-
 	"github.com/rimlab/rim/rim/backend"
 	"github.com/rimlab/rim/rim/chat"
 	"github.com/rimlab/rim/rim/finetune"
@@ -26,18 +24,6 @@ func init() {
 		func(args []string) error { return runFinetune(args, os.Stdout, os.Stderr) })
 	register("bench train", "time training steps (forward+backward+AdamW) of a model dir, full and LoRA: tokens/s, peak memory",
 		func(args []string) error { return benchTrain(args, os.Stdout, os.Stderr) })
-}
-
-// trainBackend is the backend for training: with the default Go backend it
-// forces sequential op scheduling, because compute v0.1.6's parallel
-// scheduler can deadlock on large training graphs (every worker blocked in
-// workerspool.Saturate while the pool is full; seen on the 42M benchmark
-// model). Big matmuls are still parallel inside each op.
-func trainBackend() (compute.Backend, error) {
-	if backend.Config() == "go" {
-		return backend.NewWithConfig("go:ops_sequential")
-	}
-	return backend.Default()
 }
 
 // finetuneFlags binds every hyper-parameter flag to a Config; explicit flags
@@ -181,7 +167,7 @@ func runFinetune(args []string, out, errw io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "data: %s: %s\n", f.data, st)
-	b, err := trainBackend()
+	b, err := backend.Default() // plain "go" already schedules ops sequentially (rim/backend)
 	if err != nil {
 		return err
 	}
@@ -309,7 +295,7 @@ func benchTrain(args []string, out, errw io.Writer) error {
 		fmt.Fprintln(errw, "usage: rim bench train --model DIR [--batch N --seq N | --inputs FILE] [--steps N] [--mode full|lora|both] [--lora-r R]")
 		return errUsage
 	}
-	b, err := trainBackend()
+	b, err := backend.Default() // plain "go" already schedules ops sequentially (rim/backend)
 	if err != nil {
 		return err
 	}
