@@ -182,3 +182,18 @@ func TestUnknownRoleRejected(t *testing.T) {
 		t.Errorf("qwen3 tool turn: %v", err)
 	}
 }
+
+func TestCheckTokenizer(t *testing.T) {
+	qwenToks := map[string]int{"<|im_start|>": 1, "<|im_end|>": 2}
+	lookup := func(s string) (int, bool) { id, ok := qwenToks[s]; return id, ok }
+	for fam, want := range map[Family]string{Qwen3: "", Llama3: "<|start_header_id|>", Phi3: "<|user|>", MistralInstruct: ""} {
+		tp, err := ForFamily(fam, "<s>", "</s>")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = tp.CheckTokenizer(lookup)
+		if (want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: %v, want %q", fam, err, want)
+		}
+	}
+}

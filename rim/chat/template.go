@@ -98,6 +98,28 @@ func ForFamily(f Family, bos, eos string) (*Template, error) {
 	return t, nil
 }
 
+// familyTokens are the tokens a family's template writes that its
+// tokenizers hold as single added tokens; encoded with a tokenizer that
+// lacks them they would become plain text the model was never trained on.
+// The [INST] and Tülu families write plain text and are not checked.
+var familyTokens = map[Family][]string{
+	Qwen3:  {"<|im_start|>", "<|im_end|>"},
+	Llama3: {"<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"},
+	Phi3:   {"<|user|>", "<|assistant|>", "<|end|>"},
+}
+
+// CheckTokenizer reports an error naming the first of the family's special
+// tokens (e.g. Llama-3's <|start_header_id|>) that lookup (a tokenizer's
+// TokenToID) does not know: the template and the tokenizer do not match.
+func (t *Template) CheckTokenizer(lookup func(tok string) (int, bool)) error {
+	for _, tok := range familyTokens[t.Family] {
+		if _, ok := lookup(tok); !ok {
+			return fmt.Errorf("chat: the %s template writes %s, which the tokenizer does not have: the template does not fit this model", t.Family, tok)
+		}
+	}
+	return nil
+}
+
 func familyList() string {
 	s := make([]string, len(Families))
 	for i, f := range Families {

@@ -157,6 +157,9 @@ func generateCmd(ctx context.Context, args []string, stdout, errw io.Writer) err
 		if c.Template, err = chat.ForFamily(chat.Family(*template), c.Tokenizer.BOS, c.Tokenizer.EOS); err != nil {
 			return err
 		}
+		if err := c.Template.CheckTokenizer(c.Tokenizer.TokenToID); err != nil {
+			return fmt.Errorf("--template %s: %w", *template, err)
+		}
 	}
 	for _, iv := range ivs {
 		b, _ := json.Marshal(iv)

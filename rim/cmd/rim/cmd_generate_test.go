@@ -45,7 +45,7 @@ func TestGenerateCommand(t *testing.T) {
 		}
 	}
 	// --raw (no template) and --template (another family) run too.
-	for _, extra := range [][]string{{"--raw"}, {"--template", "llama3"}} {
+	for _, extra := range [][]string{{"--raw"}, {"--template", "olmo2"}} {
 		args := append([]string{"--model", dir, "--prompt", "Hi", "--max-tokens", "3", "--quiet"}, extra...)
 		var o bytes.Buffer
 		if err := generateCmd(context.Background(), args, &o, io.Discard); err != nil {
@@ -73,6 +73,7 @@ func TestGenerateCommand(t *testing.T) {
 		{[]string{"--model", dir, "--prompt", strings.Repeat("word ", 50)}, "the model's context is 40"},
 		{[]string{"--prompt", "x"}, "--model DIR is required"},
 		{[]string{"--model", dir, "--prompt", "x", "--template", "gpt"}, `unknown family "gpt"`},
+		{[]string{"--model", dir, "--prompt", "x", "--template", "llama3"}, "--template llama3: chat: the llama3 template writes <|start_header_id|>, which the tokenizer does not have"},
 		{[]string{"--model", dir, "--prompt", "x", "--raw", "--system", "s"}, "raw mode takes plain"},
 		{[]string{"--model", filepath.Join(dir, "nope"), "--prompt", "x"}, "nope"},
 	} {
