@@ -28,6 +28,51 @@ type chatRequest struct {
 	ChatTemplateKwargs *struct {
 		EnableThinking *bool `json:"enable_thinking"`
 	} `json:"chat_template_kwargs"`
+	// Accepted only at their defaults (checkUnsupported): rim serve has no
+	// log-probabilities, tool calling or constrained output.
+	Logprobs       json.RawMessage `json:"logprobs"`
+	TopLogprobs    json.RawMessage `json:"top_logprobs"`
+	Tools          json.RawMessage `json:"tools"`
+	ToolChoice     json.RawMessage `json:"tool_choice"`
+	Functions      json.RawMessage `json:"functions"`
+	FunctionCall   json.RawMessage `json:"function_call"`
+	ResponseFormat json.RawMessage `json:"response_format"`
+}
+
+// checkUnsupported answers 400 (code "unsupported_parameter") for a
+// feature rim serve does not implement when the request sets it to
+// anything but its default, instead of silently ignoring it.
+func (cr *chatRequest) checkUnsupported() *apiError {
+	isDefault := func(raw json.RawMessage, defaults ...string) bool {
+		c := string(bytes.Join(bytes.Fields(raw), nil))
+		if c == "" || c == "null" {
+			return true
+		}
+		for _, d := range defaults {
+			if c == d {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range []struct {
+		name     string
+		raw      json.RawMessage
+		defaults []string
+	}{
+		{"logprobs", cr.Logprobs, []string{"false"}},
+		{"top_logprobs", cr.TopLogprobs, []string{"0"}},
+		{"tools", cr.Tools, []string{"[]"}},
+		{"tool_choice", cr.ToolChoice, []string{`"none"`, `"auto"`}},
+		{"functions", cr.Functions, []string{"[]"}},
+		{"function_call", cr.FunctionCall, []string{`"none"`, `"auto"`}},
+		{"response_format", cr.ResponseFormat, []string{`{"type":"text"}`}},
+	} {
+		if !isDefault(p.raw, p.defaults...) {
+			return withCode(badRequest(p.name, "%s is not supported by rim serve (got %s)", p.name, bytes.TrimSpace(p.raw)), "unsupported_parameter")
+		}
+	}
+	return nil
 }
 
 // wireMessage is a message as OpenAI clients send it.

@@ -139,6 +139,9 @@ func (s *Server) parse(w http.ResponseWriter, r *http.Request) (*chatRequest, re
 		return nil, request{}, withCode(&apiError{status: 404, Type: "invalid_request_error",
 			Message: fmt.Sprintf("model %q does not exist: this server serves %q", cr.Model, s.m.ModelName())}, "model_not_found")
 	}
+	if aerr := cr.checkUnsupported(); aerr != nil {
+		return nil, request{}, aerr
+	}
 	if len(cr.Messages) == 0 {
 		return nil, request{}, badRequest("messages", "messages must be a non-empty list")
 	}

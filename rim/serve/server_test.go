@@ -248,6 +248,11 @@ func TestErrors(t *testing.T) {
 		{`{"messages":[{"role":"user","content":"x"}],"temperature":3}`, 400, "temperature is 3", ""},
 		{`{"messages":[{"role":"user","content":"x"}],"top_p":2}`, 400, "top_p", ""},
 		{`{"messages":[{"role":"user","content":"x"}],"n":2}`, 400, "only n = 1", ""},
+		{`{"messages":[{"role":"user","content":"x"}],"logprobs":true}`, 400, "logprobs is not supported", "unsupported_parameter"},
+		{`{"messages":[{"role":"user","content":"x"}],"top_logprobs":5}`, 400, "top_logprobs is not supported", "unsupported_parameter"},
+		{`{"messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f"}}]}`, 400, "tools is not supported", "unsupported_parameter"},
+		{`{"messages":[{"role":"user","content":"x"}],"tool_choice":"required"}`, 400, "tool_choice is not supported", "unsupported_parameter"},
+		{`{"messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}}`, 400, "response_format is not supported", "unsupported_parameter"},
 		{`{"messages":[{"role":"user","content":"x"}],"stop":[1]}`, 400, "stop must be", ""},
 		{`{"messages":[{"role":"user","content":"x"}],"stop":[""]}`, 400, "stop[0] is empty", ""},
 		{`{"messages":[{"content":"x"}]}`, 400, "messages[0] has no role", ""},
@@ -337,5 +342,14 @@ func TestStreamingErrorBeforeOutput(t *testing.T) {
 		if resp.StatusCode != c.status || resp.Header.Get("Content-Type") != "application/json" || !strings.Contains(string(b), c.want) {
 			t.Errorf("%s: %d %s %s", c.content, resp.StatusCode, resp.Header.Get("Content-Type"), b)
 		}
+	}
+}
+
+// Unsupported features at their defaults are accepted.
+func TestUnsupportedAtDefaults(t *testing.T) {
+	ts, _ := newTestServer(t, Options{})
+	resp, b := post(t, ts.URL, `{"messages":[{"role":"user","content":"x"}],"logprobs":false,"top_logprobs":null,"tools":[],"tool_choice":"auto","response_format":{"type": "text"},"n":1}`)
+	if resp.StatusCode != 200 {
+		t.Errorf("%d %s", resp.StatusCode, b)
 	}
 }

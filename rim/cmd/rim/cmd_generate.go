@@ -215,11 +215,39 @@ func serveCmd(ctx context.Context, args []string, errw io.Writer, ready func(net
 	}
 	srv := serve.New(c, serve.Options{MaxTokens: *maxTokens, MaxRequestBytes: *maxBytes})
 	return srv.ListenAndServe(ctx, *addr, func(a net.Addr) {
-		fmt.Fprintf(errw, "rim serve: model %q on http://%s/v1 (POST /v1/chat/completions, GET /v1/models)\n", c.Name, a)
+		url, exposed := serveURL(a)
+		fmt.Fprintf(errw, "rim serve: model %q on %s (POST /v1/chat/completions, GET /v1/models)\n", c.Name, url)
+		if exposed {
+			fmt.Fprintf(errw, "rim serve: warning: listening on %s, reachable from other machines; the server has no authentication\n", a)
+		}
 		if ready != nil {
 			ready(a)
 		}
 	})
+}
+
+// serveURL is the base URL to print for the bound address (an unspecified
+// address such as 0.0.0.0 or [::] is shown as loopback, which works from
+// this machine) and whether the address is reachable from other machines.
+func serveURL(a net.Addr) (url string, exposed bool) {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return "http://" + a.String() + "/v1", true
+	}
+	ip := net.ParseIP(host)
+	switch {
+	case ip == nil:
+		exposed = true
+	case ip.IsUnspecified():
+		exposed = true
+		host = "127.0.0.1"
+		if ip.To4() == nil {
+			host = "::1"
+		}
+	case !ip.IsLoopback():
+		exposed = true
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/v1", exposed
 }
 
 // benchGenerateCmd implements rim bench generate.

@@ -275,3 +275,25 @@ func TestGenerateThinkClosedInPrompt(t *testing.T) {
 		}
 	}
 }
+
+func TestServeURL(t *testing.T) {
+	for addr, want := range map[string]struct {
+		url     string
+		exposed bool
+	}{
+		"127.0.0.1:8000":    {"http://127.0.0.1:8000/v1", false},
+		"[::1]:8000":        {"http://[::1]:8000/v1", false},
+		"0.0.0.0:8000":      {"http://127.0.0.1:8000/v1", true},
+		"[::]:8000":         {"http://[::1]:8000/v1", true},
+		"192.168.1.20:8000": {"http://192.168.1.20:8000/v1", true},
+	} {
+		tcp, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		url, exposed := serveURL(tcp)
+		if url != want.url || exposed != want.exposed {
+			t.Errorf("%s: %s %v, want %s %v", addr, url, exposed, want.url, want.exposed)
+		}
+	}
+}
