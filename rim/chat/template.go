@@ -98,6 +98,15 @@ func ForFamily(f Family, bos, eos string) (*Template, error) {
 	return t, nil
 }
 
+// NoTemplateError is LoadTemplate's error for a directory without a chat
+// template (commands add their --template hint).
+type NoTemplateError struct {
+	Dir string
+	msg string
+}
+
+func (e *NoTemplateError) Error() string { return e.msg }
+
 // familyTokens are the tokens a family's template writes that its
 // tokenizers hold as single added tokens; encoded with a tokenizer that
 // lacks them they would become plain text the model was never trained on.
@@ -271,7 +280,7 @@ func LoadTemplate(dir string) (*Template, error) {
 		}
 	}
 	if src == "" {
-		return nil, fmt.Errorf("chat: %s has no chat_template (and %s has no chat_template.jinja); pick a family with chat.ForFamily", cfgPath, dir)
+		return nil, &NoTemplateError{Dir: dir, msg: fmt.Sprintf("chat: %s has no chat_template (and %s has no chat_template.jinja); pick a family with chat.ForFamily", cfgPath, dir)}
 	}
 	t, err := Recognize(src, cfg)
 	if err != nil {

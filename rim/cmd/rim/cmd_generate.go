@@ -161,6 +161,9 @@ func generateCmd(ctx context.Context, args []string, stdout, errw io.Writer) err
 			return fmt.Errorf("--template %s: %w", *template, err)
 		}
 	}
+	if c.Template == nil && !*raw {
+		return fmt.Errorf("%s has no chat template: give --template FAMILY (%s), or --raw for plain text", *dir, families())
+	}
 	for _, iv := range ivs {
 		b, _ := json.Marshal(iv)
 		fmt.Fprintf(errw, "intervention: %s\n", b)

@@ -116,6 +116,7 @@ func chatRender(args []string, out, errw io.Writer) error {
 	gen := fs.Bool("gen", true, "add_generation_prompt")
 	prefill := fs.String("prefill", "", "text appended after the generation prompt (e.g. \"<think>\\nS\")")
 	asJSON := fs.Bool("json", false, "print the encoding (ids, offsets, spans, positions) as JSON")
+	family := fs.String("template", "", "chat template family to use instead of DIR's ("+families()+"); needed when DIR has none")
 	fs.Usage = func() {
 		fmt.Fprintln(errw, "usage: rim chat render [flags] DIR")
 		fs.PrintDefaults()
@@ -156,11 +157,11 @@ func chatRender(args []string, out, errw io.Writer) error {
 	default:
 		return fmt.Errorf("-think %q: want true, false or empty", *think)
 	}
-	tp, err := chat.LoadTemplate(dir)
+	tok, err := tokenize.Load(dir)
 	if err != nil {
 		return err
 	}
-	tok, err := tokenize.Load(dir)
+	tp, err := loadTemplate(dir, *family, tok)
 	if err != nil {
 		return err
 	}
@@ -194,4 +195,25 @@ func chatRender(args []string, out, errw io.Writer) error {
 		fmt.Fprintf(out, "%5d %8d %-24q %-40s %s\n", i, id, e.Text[o.Start:o.End], strings.Join(kinds, " "), strings.Join(names[i], " "))
 	}
 	return nil
+}
+
+// loadTemplate returns the family's template (checked against tok) when
+// family is set, else DIR's own; a DIR without one names the -template flag.
+func loadTemplate(dir, family string, tok *tokenize.Tokenizer) (*chat.Template, error) {
+	if family != "" {
+		tp, err := chat.ForFamily(chat.Family(family), tok.BOS, tok.EOS)
+		if err != nil {
+			return nil, err
+		}
+		if err := tp.CheckTokenizer(tok.TokenToID); err != nil {
+			return nil, fmt.Errorf("-template %s: %w", family, err)
+		}
+		return tp, nil
+	}
+	tp, err := chat.LoadTemplate(dir)
+	var nt *chat.NoTemplateError
+	if errors.As(err, &nt) {
+		return nil, fmt.Errorf("%s has no chat template (no chat_template in tokenizer_config.json, no chat_template.jinja): give -template FAMILY (%s)", dir, families())
+	}
+	return tp, err
 }

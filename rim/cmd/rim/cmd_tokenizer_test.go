@@ -92,3 +92,23 @@ func TestChatRender(t *testing.T) {
 		}
 	}
 }
+
+// A tokenizer directory without a chat template renders with -template,
+// and without it the error names the flag (QA: it named chat.ForFamily).
+func TestChatRenderTemplateFlag(t *testing.T) {
+	dir := testpaths.Shared(t, "fixtures", "tokenizers", "mistral")
+	var out, errw bytes.Buffer
+	err := chatRender([]string{"-user", "Hi", dir}, &out, &errw)
+	if err == nil || !strings.Contains(err.Error(), "give -template FAMILY") {
+		t.Fatalf("no template: %v", err)
+	}
+	if err := chatRender([]string{"-template", "mistral-instruct-v0.1", "-user", "Hi", dir}, &out, &errw); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "[INST] Hi [/INST]") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	if err := chatRender([]string{"-template", "llama3", "-user", "Hi", dir}, &out, &errw); err == nil || !strings.Contains(err.Error(), "<|start_header_id|>") {
+		t.Errorf("llama3 template on a mistral tokenizer: %v", err)
+	}
+}
