@@ -2,6 +2,7 @@ package generate
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/rimlab/rim/rim/hook"
@@ -211,24 +212,21 @@ func (s *ModelStepper) decodeInterventions(info StepInfo) ([]hook.Intervention, 
 			ivs = append(ivs, iv.Intervention)
 			continue
 		}
+		// Think/answer scope: the rows whose fed token is inside (outside)
+		// the think block, as hook.Intervention.Rows, so rows of a mixed
+		// batch enter and leave the scope at their own steps. The
+		// intervention is always passed (possibly with no rows) so that the
+		// compiled graph stays the same from step to step.
 		want := iv.Scope == ScopeThink
-		in, out := 0, 0
+		rows := []int{}
 		for b, d := range info.Done {
-			if d {
-				continue
-			}
-			if info.InThink[b] == want {
-				in++
-			} else {
-				out++
+			if !d && info.InThink[b] == want && (iv.Rows == nil || slices.Contains(iv.Rows, b)) {
+				rows = append(rows, b)
 			}
 		}
-		if in > 0 && out > 0 {
-			return nil, fmt.Errorf("generate: step %d: intervention at %s scoped to %q: %d active rows are inside the scope and %d outside; the engine applies an intervention to whole batches, so run region-scoped interventions with batch 1", info.Step, iv.Site, iv.Scope, in, out)
-		}
-		if in > 0 {
-			ivs = append(ivs, iv.Intervention)
-		}
+		x := iv.Intervention
+		x.Rows = rows
+		ivs = append(ivs, x)
 	}
 	return ivs, nil
 }

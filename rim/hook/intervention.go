@@ -38,10 +38,15 @@ type Intervention struct {
 	Positions []int  `json:"positions,omitempty"`
 	// RowPositions, if set, selects positions per batch row (len = batch;
 	// overrides Positions): e.g. each row's think span in a left-padded batch.
-	RowPositions [][]int   `json:"row_positions,omitempty"`
-	Scale        float64   `json:"scale,omitempty"`
-	Vector       []float32 `json:"vector,omitempty"`
-	Patch        []float32 `json:"patch,omitempty"`
+	RowPositions [][]int `json:"row_positions,omitempty"`
+	// Rows, if non-nil, restricts the intervention to these batch rows of
+	// the call (nil = all rows; a non-nil empty list selects none): e.g. the
+	// rows of a mixed batch that are inside their think block. It only
+	// changes the mask values fed to the graph, never the compiled graph.
+	Rows   []int     `json:"rows,omitempty"`
+	Scale  float64   `json:"scale,omitempty"`
+	Vector []float32 `json:"vector,omitempty"`
+	Patch  []float32 `json:"patch,omitempty"`
 }
 
 // String is the JSON form (for printing next to results).
@@ -89,6 +94,12 @@ func PatchFrom(site Site, flat []float32) Intervention {
 // AtRowPositions restricts the intervention to per-row sequence indices.
 func (iv Intervention) AtRowPositions(rows [][]int) Intervention {
 	iv.RowPositions = rows
+	return iv
+}
+
+// AtRows restricts the intervention to batch rows.
+func (iv Intervention) AtRows(rows ...int) Intervention {
+	iv.Rows = append([]int{}, rows...)
 	return iv
 }
 

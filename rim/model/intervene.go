@@ -97,6 +97,22 @@ func (m *Model) prepareInterventions(ivs []hook.Intervention, B, S int) (*prepar
 				}
 			}
 		}
+		// Rows (nil = all): the others' position mask is cleared, so the
+		// selection enters the graph as mask values (no recompilation).
+		if iv.Rows != nil {
+			keep := make([]bool, B)
+			for _, b := range iv.Rows {
+				if b < 0 || b >= B {
+					return nil, fail("row %d outside the %d rows of this call", b, B)
+				}
+				keep[b] = true
+			}
+			for b := 0; b < B; b++ {
+				if !keep[b] {
+					clear(pos[b*S : (b+1)*S])
+				}
+			}
+		}
 		// Features.
 		feat := make([]float32, F)
 		isHeads := len(shape) == 4

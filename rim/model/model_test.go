@@ -1,9 +1,11 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -434,5 +436,47 @@ func TestRowPositions(t *testing.T) {
 	if _, err := m.Forward(in, WithInterventions(hook.ZeroHeads(0, 1).AtRowPositions([][]int{{1}}))); err == nil ||
 		!strings.Contains(err.Error(), "row_positions has 1 rows, the call has 2") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// Intervention.Rows limits the intervention to some batch rows, through the
+// mask values only: other rows equal the plain run, and changing the rows
+// reuses the compiled graph.
+func TestInterventionRows(t *testing.T) {
+	m := loadFixture(t, "llama")
+	in := fixtureBatch(t, "llama")
+	B := len(in.InputIDs)
+	if B < 2 {
+		t.Skip("fixture batch has one row")
+	}
+	base, err := m.Forward(in, Capture(hook.Z(0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zb := f32(t, base, hook.Z(0))
+	per := len(zb) / B
+	t.Logf("batch %d, %d values per row", B, per)
+	before := -1
+	for _, rows := range [][]int{{1}, {0}, {}} {
+		abl, err := m.Forward(in, Capture(hook.Z(0)), WithInterventions(hook.ZeroHeads(0, 2).AtRows(rows...)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if before < 0 {
+			before = m.numCompiled()
+		}
+		za := f32(t, abl, hook.Z(0))
+		for b := 0; b < B; b++ {
+			changed := maxDiff(za[b*per:(b+1)*per], zb[b*per:(b+1)*per]) != 0
+			if want := slices.Contains(rows, b); changed != want {
+				t.Errorf("rows %v: row %d changed %v, want %v", rows, b, changed, want)
+			}
+		}
+	}
+	if n := m.numCompiled(); n != before {
+		t.Errorf("changing Rows compiled %d more graphs", n-before)
+	}
+	if _, err := m.Forward(in, WithInterventions(hook.ZeroHeads(0, 2).AtRows(B))); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("row %d outside the %d rows", B, B)) {
+		t.Errorf("row out of range: %v", err)
 	}
 }

@@ -167,12 +167,6 @@ func generateCmd(ctx context.Context, args []string, stdout, errw io.Writer) err
 	for _, iv := range ivs {
 		b, _ := json.Marshal(iv)
 		fmt.Fprintf(errw, "intervention: %s\n", b)
-		if (iv.Scope == generate.ScopeThink || iv.Scope == generate.ScopeAnswer) && *batch > 1 {
-			// The engine applies an intervention to whole batches, and rows
-			// enter and leave the think block at different steps.
-			fmt.Fprintf(errw, "note: %s-scoped interventions run one prompt at a time (--batch 1)\n", iv.Scope)
-			*batch = 1
-		}
 	}
 	job := &generate.FileJob{Prompts: recs, Think: thinkMode, Prefill: *prefill, Batch: *batch, Raw: *raw,
 		Options: generate.ChatOptions{MaxTokens: *maxTokens, Sampling: *sampling, Stop: stops}}
