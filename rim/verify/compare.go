@@ -43,16 +43,21 @@ func compareRows(got, want []float32, width int, keep func(row int) bool, t tol)
 		}
 		a, b := float64(got[i]), float64(want[i])
 		d := math.Abs(a - b)
-		if math.IsNaN(d) {
-			d = math.Inf(1)
-		}
 		r.N++
-		if d > r.MaxDiff {
-			r.MaxDiff = d
-		}
+		r.MaxDiff = worse(r.MaxDiff, d)
 		if !(d <= t.Abs+t.Rel*math.Abs(b)) {
 			r.Bad++
 		}
 	}
 	return r
+}
+
+// worse is the running max |diff|; a NaN (NaN output or reference) sticks,
+// so the report prints NaN (and FAIL, as NaN is within no tolerance)
+// instead of a misleading +Inf or a finite max.
+func worse(max, d float64) float64 {
+	if math.IsNaN(max) || math.IsNaN(d) {
+		return math.NaN()
+	}
+	return math.Max(max, d)
 }

@@ -194,9 +194,7 @@ func (v *verifier) checkTrain() error {
 				t = 1e-6
 			}
 			r.N++
-			if d > r.MaxDiff {
-				r.MaxDiff = d
-			}
+			r.MaxDiff = worse(r.MaxDiff, d)
 			if !(d <= t) {
 				r.Bad++
 			}

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,5 +80,18 @@ func TestDetectsWrongWeights(t *testing.T) {
 		if l.Name == "hidden_states.0" && !l.OK {
 			t.Fatalf("embeddings should still match: %v", l)
 		}
+	}
+}
+
+// A NaN output is reported as NaN and FAIL (QA: it printed +Inf).
+func TestNaNReportedAsNaN(t *testing.T) {
+	nan := float32(math.NaN())
+	r := compareRows([]float32{1, nan, 2}, []float32{1, 1, 5}, 3, nil, tolActs)
+	if !math.IsNaN(r.MaxDiff) || r.Bad != 2 {
+		t.Fatalf("%+v", r)
+	}
+	l := (&verifier{}).lineFrom("logits", r, tolActs)
+	if s := l.String(); l.OK || !strings.Contains(s, "NaN") || !strings.Contains(s, "FAIL") || strings.Contains(s, "Inf") {
+		t.Errorf("%q", s)
 	}
 }

@@ -33,10 +33,11 @@ func verifyModel(args []string, out, errw io.Writer) error {
 		fmt.Fprintln(errw, "  DIR holds config.json, the weights and reference.safetensors (shared/fixtures/hf-tiny format)")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		fs.Usage()
 		return errUsage
 	}
@@ -49,7 +50,7 @@ func verifyModel(args []string, out, errw io.Writer) error {
 	if *only != "" {
 		prefixes = strings.Split(*only, ",")
 	}
-	rep, err := verify.Run(fs.Arg(0), out, verify.Options{Load: model.Options{Backend: b}, Only: prefixes})
+	rep, err := verify.Run(pos[0], out, verify.Options{Load: model.Options{Backend: b}, Only: prefixes})
 	if err != nil {
 		return err
 	}
@@ -155,14 +156,15 @@ func benchForward(args []string, out, errw io.Writer) error {
 func infoModel(args []string, out, errw io.Writer) error {
 	fs := flag.NewFlagSet("info model", flag.ContinueOnError)
 	fs.SetOutput(errw)
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		fmt.Fprintln(errw, "usage: rim info model DIR")
 		return errUsage
 	}
-	m, err := model.Load(fs.Arg(0), model.Options{})
+	m, err := model.Load(pos[0], model.Options{})
 	if err != nil {
 		return err
 	}

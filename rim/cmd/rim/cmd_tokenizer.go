@@ -34,14 +34,15 @@ func verifyTokenizer(args []string, out, errw io.Writer) error {
 		fmt.Fprintln(errw, "  FILE  cases.jsonl, decode.jsonl or chat.jsonl in the shared fixture format")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 2 {
+	if len(pos) != 2 {
 		fs.Usage()
 		return errUsage
 	}
-	dir, path := fs.Arg(0), fs.Arg(1)
+	dir, path := pos[0], pos[1]
 	isChat, err := isChatFile(path)
 	if err != nil {
 		return err
@@ -121,14 +122,15 @@ func chatRender(args []string, out, errw io.Writer) error {
 		fmt.Fprintln(errw, "usage: rim chat render [flags] DIR")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		fs.Usage()
 		return errUsage
 	}
-	dir := fs.Arg(0)
+	dir := pos[0]
 	var msgs []chat.Message
 	switch {
 	case *msgFile != "" && (*user != "" || *system != ""):

@@ -112,3 +112,16 @@ func TestChatRenderTemplateFlag(t *testing.T) {
 		t.Errorf("llama3 template on a mistral tokenizer: %v", err)
 	}
 }
+
+// Flags after the positional DIR are accepted (QA: they gave a bare usage).
+func TestFlagsAfterDir(t *testing.T) {
+	dir := testpaths.Shared(t, "fixtures", "tokenizers", "qwen3")
+	var out, errw bytes.Buffer
+	if err := chatRender([]string{dir, "-user", "Hi", "-think", "false"}, &out, &errw); err != nil || !strings.Contains(out.String(), "template family qwen3") {
+		t.Errorf("chat render DIR -user: %v\n%s", err, errw.String())
+	}
+	out.Reset()
+	if err := verifyModel([]string{testpaths.Shared(t, "fixtures", "hf-tiny", "qwen3"), "-only", "logits"}, &out, &errw); err != nil || !strings.Contains(out.String(), "logits") || strings.Contains(out.String(), "train.grad.") {
+		t.Errorf("verify model DIR -only logits: %v\n%s", err, out.String())
+	}
+}
