@@ -65,7 +65,9 @@ GOROOT_BIN="$(dirname "$GO")"
 TOOLS_BIN="${RIM_TOOLS_BIN:-$(go env GOPATH)/bin}"
 mkdir -p "$TOOLS_BIN"
 GONB_VERSION="$(awk '$1=="github.com/janpfeifer/gonb" && $2 ~ /^v/ {print $2}' "$RIM_ROOT/tools/go.mod")"
-say "tools: building gonb $GONB_VERSION, goimports${RIM_NO_GOPLS:+ (no gopls)}${RIM_NO_GOPLS:-, gopls} into $TOOLS_BIN"
+gopls_note=", gopls"
+[[ -z "${RIM_NO_GOPLS:-}" ]] || gopls_note=" (no gopls)"
+say "tools: building gonb $GONB_VERSION, goimports$gopls_note into $TOOLS_BIN"
 TOOLS=(github.com/janpfeifer/gonb golang.org/x/tools/cmd/goimports)
 # gopls gives notebooks autocompletion; headless runs (CI) can skip it with RIM_NO_GOPLS=1.
 [[ -n "${RIM_NO_GOPLS:-}" ]] || TOOLS+=(golang.org/x/tools/gopls)
