@@ -77,7 +77,7 @@ func benchForward(args []string, out, errw io.Writer) error {
 	seq := fs.Int("seq", 128, "sequence length of the batched forward")
 	iters := fs.Int("iters", 5, "timed iterations per workload")
 	inputs := fs.String("inputs", "", `JSON file {"batch_input_ids": [[...]], "prompt_input_ids": [[...]]} (overrides --batch/--seq)`)
-	matmul := fs.Int("matmul", 2048, "also time a plain NxNxN float32 matmul for reference (0 = skip)")
+	matmul := fs.Int("matmul", 1024, "also time a plain NxNxN float32 matmul for reference (0 = skip; 2048 took ~7 s on 2 cores without GOEXPERIMENT=simd)")
 	capture := fs.String("capture", "", "comma-separated hook sites to also capture, e.g. blocks.0.hook_resid_post (default: logits only)")
 	if err := fs.Parse(args); err != nil {
 		return err

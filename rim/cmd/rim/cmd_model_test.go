@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"io"
 	"strings"
 	"testing"
@@ -69,5 +70,13 @@ func TestBenchFlagsValidated(t *testing.T) {
 	var out, errw bytes.Buffer
 	if err := benchGenerateCmd([]string{"--model", dir, "--batch", "0"}, &out, &errw); err == nil || !strings.Contains(err.Error(), "--batch") {
 		t.Errorf("bench generate --batch 0: %v", err)
+	}
+}
+
+// The reference matmul defaults to 1024³ (2048³ took ~7 s on 2 cores, plain build).
+func TestBenchForwardMatmulDefault(t *testing.T) {
+	var out, errw bytes.Buffer
+	if err := benchForward([]string{"-h"}, &out, &errw); !errors.Is(err, flag.ErrHelp) || !strings.Contains(errw.String(), "(default 1024)") {
+		t.Errorf("%v\n%s", err, errw.String())
 	}
 }
