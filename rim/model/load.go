@@ -78,8 +78,12 @@ func ResolveDir(dir string) (string, error) {
 	}
 	snaps := filepath.Join(dir, "snapshots")
 	if _, err := os.Stat(snaps); err != nil {
-		if _, err := os.Stat(dir); err != nil {
+		fi, err := os.Stat(dir)
+		if err != nil {
 			return "", fmt.Errorf("rim: model dir %s: %w", dir, err)
+		}
+		if !fi.IsDir() {
+			return "", fmt.Errorf("rim: model dir %s is a file: expected the directory holding config.json (%s?)", dir, filepath.Dir(dir))
 		}
 		return "", fmt.Errorf("rim: model dir %s: no config.json (and not a HF cache repo dir with snapshots/)", dir)
 	}

@@ -132,3 +132,15 @@ func TestBFloat16WeightStorage(t *testing.T) {
 		t.Fatalf("int8 weights: %v", err)
 	}
 }
+
+// A path to a file (e.g. DIR/config.json) says a directory is expected; an
+// empty dir names config.json (checked before the weights).
+func TestResolveDirErrors(t *testing.T) {
+	dir := testpaths.Shared(t, "fixtures", "hf-tiny", "qwen3")
+	if _, err := ResolveDir(filepath.Join(dir, "config.json")); err == nil || !strings.Contains(err.Error(), "is a file: expected the directory holding config.json") {
+		t.Errorf("file: %v", err)
+	}
+	if _, err := Load(t.TempDir(), Options{}); err == nil || !strings.Contains(err.Error(), "no config.json") {
+		t.Errorf("empty dir: %v", err)
+	}
+}
