@@ -224,8 +224,8 @@ func serveCmd(ctx context.Context, args []string, errw io.Writer, ready func(net
 }
 
 // serveURL is the base URL to print for the bound address (an unspecified
-// address such as 0.0.0.0 or [::] is shown as loopback, which works from
-// this machine) and whether the address is reachable from other machines.
+// address such as 0.0.0.0 or [::] is shown as 127.0.0.1 or localhost, which
+// work from this machine) and whether the address is reachable from other machines.
 func serveURL(a net.Addr) (url string, exposed bool) {
 	host, port, err := net.SplitHostPort(a.String())
 	if err != nil {
@@ -237,9 +237,11 @@ func serveURL(a net.Addr) (url string, exposed bool) {
 		exposed = true
 	case ip.IsUnspecified():
 		exposed = true
+		// Go reports 0.0.0.0 as [::] (a dual-stack listener); localhost
+		// reaches either.
 		host = "127.0.0.1"
 		if ip.To4() == nil {
-			host = "::1"
+			host = "localhost"
 		}
 	case !ip.IsLoopback():
 		exposed = true

@@ -287,7 +287,7 @@ func TestServeURL(t *testing.T) {
 		"127.0.0.1:8000":    {"http://127.0.0.1:8000/v1", false},
 		"[::1]:8000":        {"http://[::1]:8000/v1", false},
 		"0.0.0.0:8000":      {"http://127.0.0.1:8000/v1", true},
-		"[::]:8000":         {"http://[::1]:8000/v1", true},
+		"[::]:8000":         {"http://localhost:8000/v1", true},
 		"192.168.1.20:8000": {"http://192.168.1.20:8000/v1", true},
 	} {
 		tcp, err := net.ResolveTCPAddr("tcp", addr)
