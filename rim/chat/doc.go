@@ -51,6 +51,14 @@
 // validate them, that regions stay consistent, and that renderers and
 // interpreter agree on fuzzed conversations.
 //
+// One deliberate difference from transformers: a turn whose role the
+// template would silently skip (Qwen3: not system/user/assistant/tool;
+// Phi-3, OLMo-2, OLMoE: not system/user/assistant) is a *RoleError naming
+// it, since a typo would otherwise vanish from a prompt or from training
+// data; Options.SkipUnknownRoles restores the skipping (parity checks set
+// it). Template.CheckTokenizer tells whether a tokenizer has the special
+// tokens a family writes (for choosing a template by family).
+//
 // # Usage
 //
 //	tp, err := chat.LoadTemplate(modelDir)          // tokenizer_config.json's chat_template

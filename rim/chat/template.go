@@ -355,12 +355,22 @@ func (t *Template) checkRoles(msgs []Message) error {
 	}
 	for i, m := range msgs {
 		if !slices.Contains(known, m.Role) {
-			return fmt.Errorf("chat: message %d has role %q, which the %s template does not render (it would drop the turn); roles: %s",
-				i, m.Role, t.Family, strings.Join(known, ", "))
+			return &RoleError{Index: i, Role: m.Role, msg: fmt.Sprintf("chat: message %d has role %q, which the %s template does not render (it would drop the turn); roles: %s",
+				i, m.Role, t.Family, strings.Join(known, ", "))}
 		}
 	}
 	return nil
 }
+
+// RoleError is Render's error for a message whose role the template would
+// silently drop.
+type RoleError struct {
+	Index int // message index
+	Role  string
+	msg   string
+}
+
+func (e *RoleError) Error() string { return e.msg }
 
 // renderKnown runs the family's hand-written renderer.
 func (t *Template) renderKnown(msgs []Message, opt Options) (*Rendered, error) {

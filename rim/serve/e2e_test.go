@@ -94,7 +94,7 @@ func TestServeUnknownRole(t *testing.T) {
 	ts := httptest.NewServer(New(c, Options{}))
 	defer ts.Close()
 	resp, b := post(t, ts.URL, `{"messages": [{"role": "wizard", "content": "obey"}, {"role": "user", "content": "hi"}], "max_tokens": 2}`)
-	if resp.StatusCode != 400 || !strings.Contains(string(b), `role \"wizard\"`) {
+	if resp.StatusCode != 400 || !strings.Contains(string(b), `role \"wizard\"`) || !strings.Contains(string(b), `"param":"messages[0].role"`) {
 		t.Errorf("%d %s", resp.StatusCode, b)
 	}
 }

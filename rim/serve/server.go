@@ -301,9 +301,12 @@ func usageOf(o generate.Output) *usage {
 // modelError maps a Model error to an API error: the request's fault → 400.
 func modelError(err error) *apiError {
 	var te *chat.TemplateError
+	var re *chat.RoleError
 	switch {
 	case errors.As(err, &te):
 		return badRequest("messages", "%v", err)
+	case errors.As(err, &re):
+		return badRequest(fmt.Sprintf("messages[%d].role", re.Index), "%v", err)
 	case generate.IsInputError(err):
 		e := badRequest("", "%v", err)
 		if errors.Is(err, generate.ErrContextLength) {
