@@ -134,6 +134,9 @@ func generateCmd(ctx context.Context, args []string, stdout, errw io.Writer) err
 	if *batch < 1 {
 		return badFlag(errw, "--batch must be >= 1")
 	}
+	if err := sampling.Validate(); err != nil { // before loading the model
+		return err
+	}
 	var ivs []generate.ScopedIntervention
 	if *ivFile != "" {
 		data, err := os.ReadFile(*ivFile)

@@ -72,6 +72,7 @@ func TestGenerateCommand(t *testing.T) {
 		{[]string{"--model", dir, "--prompt", "x", "--think", "maybe"}, `--think "maybe"`},
 		{[]string{"--model", dir, "--prompt", strings.Repeat("word ", 50)}, "the model's context is 40"},
 		{[]string{"--prompt", "x"}, "--model DIR is required"},
+		{[]string{"--model", dir, "--prompt", "x", "--temperature", "-1"}, "rim generate: generate: temperature -1: must be"},
 		{[]string{"--model", dir, "--prompt", "x", "--template", "gpt"}, `unknown family "gpt"`},
 		{[]string{"--model", dir, "--prompt", "x", "--template", "llama3"}, "--template llama3: chat: the llama3 template writes <|start_header_id|>, which the tokenizer does not have"},
 		{[]string{"--model", dir, "--prompt", "x", "--raw", "--system", "s"}, "raw mode takes plain"},
