@@ -22,7 +22,9 @@ const (
 	// ScopeThink: generated tokens inside the think block (open tag through
 	// close tag, StepInfo.InThink).
 	ScopeThink Scope = "think"
-	// ScopeAnswer: generated tokens outside the think block.
+	// ScopeAnswer: generated tokens outside the think block. Think and
+	// answer scopes are decided per row (hook.Intervention.Rows), so the
+	// rows of a batch enter and leave them at their own steps.
 	ScopeAnswer Scope = "answer"
 )
 
