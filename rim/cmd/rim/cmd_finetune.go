@@ -295,6 +295,15 @@ func benchTrain(args []string, out, errw io.Writer) error {
 		fmt.Fprintln(errw, "usage: rim bench train --model DIR [--batch N --seq N | --inputs FILE] [--steps N] [--mode full|lora|both] [--lora-r R]")
 		return errUsage
 	}
+	// A causal-LM step needs at least two tokens (one prediction) per row.
+	if *inputs == "" && (*batch < 1 || *seq < 2) {
+		fmt.Fprintf(errw, "--batch must be >= 1 and --seq >= 2 (got %d, %d)\n", *batch, *seq)
+		return errUsage
+	}
+	if *r < 1 || *conc < 0 {
+		fmt.Fprintf(errw, "--lora-r must be >= 1 and --concurrent >= 0 (got %d, %d)\n", *r, *conc)
+		return errUsage
+	}
 	b, err := backend.Default() // plain "go" already schedules ops sequentially (rim/backend)
 	if err != nil {
 		return err
