@@ -15,6 +15,9 @@ import (
 var exportCopies = []string{"config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
 	"special_tokens_map.json", "chat_template.jinja", "vocab.json", "merges.txt", "tokenizer.model"}
 
+// modelFiles are the exportCopies that describe the model, not its tokenizer.
+var modelFiles = map[string]bool{"config.json": true, "generation_config.json": true}
+
 // ExportMerged writes a plain Hugging Face model directory with the
 // fine-tuned weights (LoRA merged into the base weights in float32: W + s·B·A)
 // under the original HF names, plus the base directory's config, generation
@@ -63,6 +66,9 @@ func (t *Trainer) exportInto(dir string) error {
 	}
 	for _, f := range exportCopies {
 		src := filepath.Join(t.Model.Dir, f)
+		if t.TokenizerDir != "" && !modelFiles[f] {
+			src = filepath.Join(t.TokenizerDir, f)
+		}
 		if _, err := os.Stat(src); err == nil {
 			if err := copyFile(src, filepath.Join(dir, f)); err != nil {
 				return err

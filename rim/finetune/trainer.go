@@ -51,6 +51,10 @@ type Trainer struct {
 	Hooks []Hook
 	// OnStep, if set, receives every step's entry (progress display).
 	OnStep func(Entry)
+	// TokenizerDir, if set, is where ExportMerged takes the tokenizer and
+	// chat-template files from (the data was tokenised with it); otherwise
+	// they come from the model directory.
+	TokenizerDir string
 	State  State
 
 	adapter  *lora.Adapter

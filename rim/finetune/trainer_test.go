@@ -123,6 +123,22 @@ func TestLoRAInitEqualsBaseAndMergedExport(t *testing.T) {
 	if err := tr.ExportMerged(out); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Fatalf("export over an existing dir: %v", err)
 	}
+	// With a separate tokenizer dir, the export carries its tokenizer files.
+	tokDir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(tokDir, "tokenizer.json"), []byte(`{"marker": 1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr.TokenizerDir = tokDir
+	out2 := filepath.Join(t.TempDir(), "merged2")
+	if err := tr.ExportMerged(out2); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(out2, "tokenizer.json")); err != nil || string(b) != `{"marker": 1}` {
+		t.Fatalf("tokenizer.json not taken from TokenizerDir: %q %v", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(out2, "config.json")); err != nil {
+		t.Fatalf("config.json must still come from the model dir: %v", err)
+	}
 }
 
 // TestLossFalls: a short LoRA run and a short full run on a fixture model

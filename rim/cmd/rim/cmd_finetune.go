@@ -225,6 +225,7 @@ func runFinetune(args []string, out, errw io.Writer) error {
 			filepath.Join(f.out, fmt.Sprintf("checkpoint-%d", tr.State.Step)))
 	}
 	if f.export != "" {
+		tr.TokenizerDir = f.tokDir // the exported dir must carry the tokenizer the data was built with
 		if err := tr.ExportMerged(f.export); err != nil {
 			return err
 		}
