@@ -10,17 +10,31 @@ import (
 // Shared building blocks of every architecture (exist once; GUIDE §3).
 
 // rmsNorm is x * rsqrt(mean(x²) + eps) * w over the last axis (float32).
-// x: [..., n], w: [n].
+// x: [..., n], w: [n]. A bf16 x is normalized in float32 and cast back
+// before the weight multiply (HF LlamaRMSNorm: weight * hidden.to(input_dtype)).
 func rmsNorm(x, w *Node, eps float64) *Node {
+	if dt := x.DType(); dt != dtypes.Float32 {
+		y := ConvertDType(rmsNormUnit(ConvertDType(x, dtypes.Float32), eps), dt)
+		return Mul(y, expandTo(ConvertDType(w, dt), x.Rank()))
+	}
+	return Mul(rmsNormUnit(x, eps), expandTo(w, x.Rank()))
+}
+
+// rmsNormUnit is x * rsqrt(mean(x²) + eps) over the last axis (no weight).
+func rmsNormUnit(x *Node, eps float64) *Node {
 	v := ReduceAndKeep(Square(x), ReduceMean, -1)
 	// 1/sqrt instead of Rsqrt: GoMLX has no gradient for Rsqrt.
 	inv := Div(ScalarOne(x.Graph(), x.DType()), Sqrt(AddScalar(v, eps)))
-	y := Mul(x, inv)
-	return Mul(y, expandTo(w, x.Rank()))
+	return Mul(x, inv)
 }
 
 // layerNorm is torch.nn.LayerNorm over the last axis: (x-mean)/sqrt(var+eps)*w + b, biased variance.
+// A bf16 x is computed in float32 (weights too) and cast back.
 func layerNorm(x, w, b *Node, eps float64) *Node {
+	if dt := x.DType(); dt != dtypes.Float32 {
+		f := func(n *Node) *Node { return ConvertDType(n, dtypes.Float32) }
+		return ConvertDType(layerNorm(f(x), f(w), f(b), eps), dt)
+	}
 	mean := ReduceAndKeep(x, ReduceMean, -1)
 	xc := Sub(x, mean)
 	v := ReduceAndKeep(Square(xc), ReduceMean, -1)
@@ -62,6 +76,9 @@ func rotateHalf(x *Node) *Node {
 // cos/sin [B,S,rot]. x·cos + rotate_half(x)·sin (HF apply_rotary_pos_emb).
 func applyRope(x, cos, sin *Node, rot int) *Node {
 	dh := x.Shape().Dimensions[3]
+	if cos.DType() != x.DType() { // HF casts cos/sin to the compute dtype
+		cos, sin = ConvertDType(cos, x.DType()), ConvertDType(sin, x.DType())
+	}
 	c := InsertAxes(cos, 2)
 	s := InsertAxes(sin, 2)
 	if rot == dh {

@@ -94,6 +94,23 @@ type fwd struct {
 }
 
 func (f *fwd) site(s hook.Site, x *Node) *Node {
+	if dt := x.DType(); dt != dtypes.Float32 && (dt == dtypes.BFloat16 || dt == dtypes.Float16) {
+		// Reduced-precision compute: interventions and captures see float32
+		// (so hook code and Result.Float32 are dtype-agnostic); the value
+		// flowing on is cast back only if an intervention replaced it.
+		xf := ConvertDType(x, dtypes.Float32)
+		y := xf
+		if f.plan.Intervene != nil {
+			y = f.plan.Intervene(s, xf)
+		}
+		if f.plan.Capture[s] {
+			f.out.Sites[s] = y
+		}
+		if y != xf {
+			return ConvertDType(y, dt)
+		}
+		return x
+	}
 	if f.plan.Intervene != nil {
 		x = f.plan.Intervene(s, x)
 	}
@@ -169,7 +186,11 @@ func BuildForward(cfg *Config, p Params, hasParam func(string) bool, lin Linear,
 	if plan.LastOnly {
 		x = Slice(x, AxisRange(), AxisRange(S-1, S), AxisRange())
 	}
-	logits := f.site(hook.Logits, f.lin("lm_head", x))
+	lg := f.lin("lm_head", x)
+	if lg.DType() != dtypes.Float32 {
+		lg = ConvertDType(lg, dtypes.Float32) // logits always come back as float32
+	}
+	logits := f.site(hook.Logits, lg)
 	f.out.Logits = logits
 	return f.out
 }
@@ -229,7 +250,7 @@ func (f *fwd) attention(L int, p string, x, cos, sin, mask, offset, cacheK, cach
 	if f.arch.clipQKV && c.ClipQKV > 0 {
 		lim := c.ClipQKV
 		clip := func(x *Node) *Node {
-			return Min(Max(x, Const(x.Graph(), float32(-lim))), Const(x.Graph(), float32(lim)))
+			return Min(Max(x, Scalar(x.Graph(), x.DType(), -lim)), Scalar(x.Graph(), x.DType(), lim))
 		}
 		q, k, v = clip(q), clip(k), clip(v)
 	}
@@ -249,18 +270,29 @@ func (f *fwd) attention(L int, p string, x, cos, sin, mask, offset, cacheK, cach
 	kT := TransposeAllAxes(k, 0, 2, 1, 3) // [B,KV,S,hd]
 	vT := TransposeAllAxes(v, 0, 2, 1, 3)
 	if cacheK != nil {
-		kT = cacheWrite(cacheK, kT, offset)
-		vT = cacheWrite(cacheV, vT, offset)
+		// The cache stays float32 (bf16 values are exact in it); a bf16
+		// forward writes converted values and reads the cache back as bf16.
+		dt := kT.DType()
+		kT = cacheWrite(cacheK, ConvertDType(kT, cacheK.DType()), offset)
+		vT = cacheWrite(cacheV, ConvertDType(vT, cacheV.DType()), offset)
 		f.out.CacheK = append(f.out.CacheK, kT)
 		f.out.CacheV = append(f.out.CacheV, vT)
+		kT, vT = ConvertDType(kT, dt), ConvertDType(vT, dt)
 	}
 	K := kT.Shape().Dimensions[2]
 	qT := TransposeAllAxes(Reshape(q, B, S, KV, G, hd), 0, 2, 3, 1, 4)         // [B,KV,G,S,hd]
 	scores := DotGeneral(qT, []int{4}, []int{0, 1}, kT, []int{3}, []int{0, 1}) // [B,KV,G,S,K]
-	scores = MulScalar(Reshape(scores, B, H, S, K), float32(1/math.Sqrt(float64(hd))))
+	scores = MulScalar(Reshape(scores, B, H, S, K), 1/math.Sqrt(float64(hd)))
+	cdt := scores.DType()
+	if cdt != dtypes.Float32 { // HF eager: softmax(..., dtype=torch.float32).to(query.dtype)
+		scores = ConvertDType(scores, dtypes.Float32)
+	}
 	scores = Where(mask, scores, Const(x.Graph(), float32(-math.MaxFloat32)))
 	scores = f.site(hook.AttnScores(L), scores)
 	probs := f.site(hook.Pattern(L), Softmax(scores, -1))
+	if cdt != dtypes.Float32 {
+		probs = ConvertDType(probs, cdt)
+	}
 	z := DotGeneral(Reshape(probs, B, KV, G, S, K), []int{4}, []int{0, 1}, vT, []int{2}, []int{0, 1}) // [B,KV,G,S,hd]
 	z = Reshape(TransposeAllAxes(z, 0, 3, 1, 2, 4), B, S, H, hd)
 	z = f.site(hook.Z(L), z)

@@ -30,6 +30,25 @@ type Options struct {
 	// the memory; converted to float32 inside the graph, so the math stays
 	// float32 and parity tolerances are those of bf16-rounded weights).
 	WeightDType dtypes.DType
+	// ComputeDType is the dtype of the forward's activations and matmuls:
+	// Float32 (default) or BFloat16, like transformers with
+	// torch_dtype=bfloat16: norms, attention softmax and router softmax run
+	// in float32 and are cast back; RoPE cos/sin are cast to it; logits and
+	// captured sites come back as float32. BFloat16 implies bf16 weights
+	// unless WeightDType says otherwise. Use ParseDType for "bf16"/"f32".
+	ComputeDType dtypes.DType
+}
+
+// ParseDType maps a command-line dtype name ("f32", "float32", "bf16",
+// "bfloat16") to a compute dtype.
+func ParseDType(s string) (dtypes.DType, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "f32", "float32":
+		return dtypes.Float32, nil
+	case "bf16", "bfloat16":
+		return dtypes.BFloat16, nil
+	}
+	return dtypes.InvalidDType, fmt.Errorf("rim: dtype %q is not supported (f32 or bf16)", s)
 }
 
 // Model is a loaded decoder LLM: its config, its architecture and its
@@ -42,6 +61,7 @@ type Model struct {
 
 	backend compute.Backend
 	wdtype  dtypes.DType // storage dtype of the weights
+	cdtype  dtypes.DType // compute dtype of the forward
 	names   []string     // parameter names, table order (graph input order)
 	params  map[string]*tensors.Tensor
 
@@ -129,7 +149,18 @@ func Load(dir string, opts Options) (*Model, error) {
 			return nil, err
 		}
 	}
+	cd := opts.ComputeDType
+	switch cd {
+	case dtypes.InvalidDType, dtypes.Float32:
+		cd = dtypes.Float32
+	case dtypes.BFloat16:
+	default:
+		return nil, fmt.Errorf("rim: compute dtype %s is not supported (float32 or bfloat16)", cd)
+	}
 	wd := opts.WeightDType
+	if wd == dtypes.InvalidDType {
+		wd = cd
+	}
 	switch wd {
 	case dtypes.InvalidDType, dtypes.Float32:
 		wd = dtypes.Float32
@@ -137,7 +168,20 @@ func Load(dir string, opts Options) (*Model, error) {
 	default:
 		return nil, fmt.Errorf("rim: weight dtype %s is not supported (float32 or bfloat16)", wd)
 	}
-	return loadFrom(cfg, dir, st, b, wd)
+	m, err := loadFrom(cfg, dir, st, b, wd)
+	if err != nil {
+		return nil, err
+	}
+	m.cdtype = cd
+	return m, nil
+}
+
+// ComputeDType is the dtype the forward computes in (Options.ComputeDType).
+func (m *Model) ComputeDType() dtypes.DType {
+	if m.cdtype == dtypes.InvalidDType {
+		return dtypes.Float32
+	}
+	return m.cdtype
 }
 
 // weightSource is what loadFrom reads from (a safetensors.Dir, or memory in tests).
@@ -263,14 +307,15 @@ func deviceBFloat16(b compute.Backend, shape []int, dtype string, raw []byte) (*
 }
 
 // ParamsFromInputs maps graph inputs given in ParamNames order (the
-// tensors of Param) to a ParamMap, converting bfloat16-stored weights to
-// float32 so graph code always sees float32 parameters.
+// tensors of Param) to a ParamMap, converting the stored weights to the
+// compute dtype (float32 unless Options.ComputeDType said bfloat16).
 func (m *Model) ParamsFromInputs(inputs []*graph.Node) ParamMap {
 	p := ParamMap{}
+	cd := m.ComputeDType()
 	for i, n := range m.names {
 		x := inputs[i]
-		if x.DType() != dtypes.Float32 {
-			x = graph.ConvertDType(x, dtypes.Float32)
+		if x.DType() != cd {
+			x = graph.ConvertDType(x, cd)
 		}
 		p[n] = x
 	}

@@ -14,7 +14,11 @@ import (
 func (f *fwd) moe(L int, p string, x *Node) *Node {
 	c := f.cfg
 	E, k := c.NumExperts, c.TopK
-	logits := f.site(hook.RouterLogits(L), f.lin(p+"gate", x)) // [B,S,E]
+	rl := f.lin(p+"gate", x)
+	if rl.DType() != dtypes.Float32 { // router softmax/top-k in float32 (HF: softmax(..., dtype=torch.float))
+		rl = ConvertDType(rl, dtypes.Float32)
+	}
+	logits := f.site(hook.RouterLogits(L), rl) // [B,S,E]
 	f.out.RouterLogits = append(f.out.RouterLogits, logits)
 	probs := f.site(hook.RouterProbs(L), Softmax(logits, -1))
 
@@ -62,7 +66,7 @@ func (f *fwd) moe(L int, p string, x *Node) *Node {
 				we = Add(we, t)
 			}
 		}
-		y = Mul(y, we)
+		y = Mul(y, ConvertDType(we, y.DType())) // routing weights .to(hidden dtype) as HF
 		if out == nil {
 			out = y
 		} else {
