@@ -219,3 +219,42 @@ func TestParseDTypeAndErrors(t *testing.T) {
 		r.Close()
 	}
 }
+
+// TestBF16Interventions: hooks see float32 in a bf16 forward; zeroing every
+// head of layer 1 makes resid_mid == resid_pre exactly (bf16 adds of 0 are
+// exact) and steering by a vector changes the logits.
+func TestBF16Interventions(t *testing.T) {
+	m := loadDType(t, "llama", dtypes.BFloat16)
+	in := fixtureBatch(t, "llama")
+	r, err := m.Forward(in, Capture(hook.ResidPre(1), hook.ResidMid(1), hook.AttnOut(1), hook.Logits),
+		WithInterventions(hook.ZeroHeads(1, 0, 1, 2, 3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if d := maxDiff(f32(t, r, hook.ResidPre(1)), f32(t, r, hook.ResidMid(1))); d != 0 {
+		t.Fatalf("bf16: zeroing every head: resid_mid - resid_pre max diff %g, want 0", d)
+	}
+	for _, v := range f32(t, r, hook.AttnOut(1)) {
+		if v != 0 {
+			t.Fatalf("bf16: attn_out not zero: %g", v)
+		}
+	}
+	base, err := m.Forward(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer base.Close()
+	vec := make([]float32, m.Config.Hidden)
+	for i := range vec {
+		vec[i] = 0.5
+	}
+	s, err := m.Forward(in, WithInterventions(hook.AddVector(hook.ResidPost(0), 1, vec)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if d := maxDiff(f32(t, base, hook.Logits), f32(t, s, hook.Logits)); d < 0.01 {
+		t.Errorf("bf16 steering changed logits by only %g", d)
+	}
+}

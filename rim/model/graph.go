@@ -94,7 +94,7 @@ type fwd struct {
 }
 
 func (f *fwd) site(s hook.Site, x *Node) *Node {
-	if dt := x.DType(); dt != dtypes.Float32 && (dt == dtypes.BFloat16 || dt == dtypes.Float16) {
+	if dt := x.DType(); dt == dtypes.BFloat16 || dt == dtypes.Float16 {
 		// Reduced-precision compute: interventions and captures see float32
 		// (so hook code and Result.Float32 are dtype-agnostic); the value
 		// flowing on is cast back only if an intervention replaced it.

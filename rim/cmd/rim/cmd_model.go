@@ -79,8 +79,13 @@ func benchForward(args []string, out, errw io.Writer) error {
 	inputs := fs.String("inputs", "", `JSON file {"batch_input_ids": [[...]], "prompt_input_ids": [[...]]} (overrides --batch/--seq)`)
 	matmul := fs.Int("matmul", 1024, "also time a plain NxNxN float32 matmul for reference (0 = skip; 2048 took ~7 s on 2 cores without GOEXPERIMENT=simd)")
 	capture := fs.String("capture", "", "comma-separated hook sites to also capture, e.g. blocks.0.hook_resid_post (default: logits only)")
+	dtype := fs.String("dtype", "f32", "compute dtype: f32 or bf16 (bf16 weights and matmuls; norms/softmax in f32)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	cd, err := model.ParseDType(*dtype)
+	if err != nil {
+		return badFlag(errw, "--dtype must be f32 or bf16")
 	}
 	if *dir == "" || fs.NArg() != 0 || *iters < 2 {
 		fmt.Fprintln(errw, "usage: rim bench forward --model DIR [--batch N --seq N | --inputs FILE] [--iters N>=2] [--capture SITES]")
@@ -98,7 +103,7 @@ func benchForward(args []string, out, errw io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, err := model.Load(*dir, model.Options{Backend: b})
+	m, err := model.Load(*dir, model.Options{Backend: b, ComputeDType: cd})
 	if err != nil {
 		return err
 	}
@@ -131,7 +136,11 @@ func benchForward(args []string, out, errw io.Writer) error {
 		}
 		opts = append(opts, model.Capture(sites...))
 	}
-	fmt.Fprintf(out, "backend: %s\nmodel: %s (%s, %d layers, hidden %d)\n", backend.Describe(b), *dir, m.Config.ModelType, m.Config.NumLayers, m.Config.Hidden)
+	var wbytes int64
+	for _, n := range m.ParamNames() {
+		wbytes += int64(m.Param(n).Memory())
+	}
+	fmt.Fprintf(out, "backend: %s\nmodel: %s (%s, %d layers, hidden %d), compute dtype %s, weights %.2f MB\n", backend.Describe(b), *dir, m.Config.ModelType, m.Config.NumLayers, m.Config.Hidden, m.ComputeDType(), float64(wbytes)/1e6)
 	if *matmul > 0 {
 		mm, err := model.BenchMatMul(b, *matmul, 3)
 		if err != nil {
