@@ -55,7 +55,8 @@ func RubricPrompt(instruction, response string) string {
 
 // ParseRubricReply reads a judge reply: the integer after the last
 // "#thescore:" (case-insensitive; markdown emphasis, quotes and spaces
-// skipped) must be 1–5, and the text between "#thereason:" and "#thescore:"
+// skipped) must be an integer 1–5 (a fractional score such as 3.5 is an
+// error, not truncated), and the text between "#thereason:" and "#thescore:"
 // is the reason. Anything else is an error (the item is then unjudged).
 func ParseRubricReply(reply string) (score int, reason string, err error) {
 	low := asciiLower(reply) // same byte offsets as reply, even for invalid UTF-8
@@ -74,6 +75,11 @@ func ParseRubricReply(reply string) (score int, reason string, err error) {
 	}
 	if n > 1 || rest[0] < '1' || rest[0] > '5' {
 		return 0, "", fmt.Errorf("score %s is not in 1–5", rest[:n])
+	}
+	// "3.5", "1.9" or "4,5" is not an integer score: unjudged rather than
+	// truncated to its integer part. "4." (a sentence end) is still 4.
+	if n+1 < len(rest) && (rest[n] == '.' || rest[n] == ',') && rest[n+1] >= '0' && rest[n+1] <= '9' {
+		return 0, "", fmt.Errorf("score %s is not an integer from 1 to 5", head(rest, n+4))
 	}
 	score = int(rest[0] - '0')
 	if j := strings.LastIndex(low[:i], "#thereason:"); j >= 0 {
