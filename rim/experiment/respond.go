@@ -1,0 +1,104 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+
+	"github.com/rimlab/rim/rim/cache"
+	"github.com/rimlab/rim/rim/data"
+	"github.com/rimlab/rim/rim/eval"
+	"github.com/rimlab/rim/rim/eval/respond"
+	"github.com/rimlab/rim/rim/generate"
+	"github.com/rimlab/rim/rim/hook"
+	"github.com/rimlab/rim/rim/model"
+)
+
+// ModelID names a model and the tokenizer it is run with by content (cache keys), not by path:
+// cache.ModelFingerprint(modelDir) + "+" + the hash of tokenizerDir's tokenizer.json and
+// tokenizer_config.json. The tokenizer may live apart from the model (the tiny demo model pairs with
+// testdata/kernel/tiny-qwen3-tokenizer).
+func ModelID(modelDir, tokenizerDir string) (string, error) {
+	fp, err := cache.ModelFingerprint(modelDir)
+	if err != nil {
+		return "", err
+	}
+	tk, err := cache.HashFiles(filepath.Join(tokenizerDir, "tokenizer.json"), filepath.Join(tokenizerDir, "tokenizer_config.json"))
+	if err != nil {
+		return "", fmt.Errorf("experiment: tokenizer %s: %w", tokenizerDir, err)
+	}
+	return fp + "+" + tk, nil
+}
+
+// RespondOptions configures greedy answering (notes §4.3).
+type RespondOptions struct {
+	Think         *bool               // think mode; nil = the template's default
+	Prefill       string              // assistant-turn prefill the response continues
+	MaxTokens     int                 // new tokens per response (> 0)
+	Batch         int                 // prompts per generation batch (> 0)
+	Interventions []hook.Intervention // active at every decoding step (e.g. neuron or head ablations)
+}
+
+// Respond answers the prompts greedily with m, the chat template and tokenizer read from tokenizerDir, after
+// an optional prefill and with optional interventions. Returns one response per prompt.
+func Respond(ctx context.Context, m *model.Model, tokenizerDir string, prompts []string, o RespondOptions) ([]string, error) {
+	if o.MaxTokens <= 0 || o.Batch <= 0 {
+		return nil, fmt.Errorf("experiment: respond: max tokens %d and batch %d must be positive", o.MaxTokens, o.Batch)
+	}
+	s := generate.NewModelStepper(m)
+	for _, iv := range o.Interventions {
+		s.Interventions = append(s.Interventions, generate.ScopedIntervention{Intervention: iv})
+	}
+	g, err := generate.NewChat(tokenizerDir, s, m.Config.MaxPositions)
+	if err != nil {
+		return nil, err
+	}
+	r := &respond.Model{Chat: g, MaxTokens: o.MaxTokens, Batch: o.Batch, Think: o.Think, Prefill: o.Prefill}
+	return r.Respond(ctx, prompts)
+}
+
+// CachedResponses is Respond for data prompts with the model in modelDir, through cache c: the key holds
+// ModelID(modelDir, tokenizerDir), the prompts, the interventions, think mode, prefill and max tokens (not
+// the batch size, which does not change greedy outputs). The model is loaded only on a cache miss.
+func CachedResponses(c *cache.Cache, modelDir, tokenizerDir string, ps []data.Prompt, o RespondOptions) ([]string, error) {
+	id, err := ModelID(modelDir, tokenizerDir)
+	if err != nil {
+		return nil, err
+	}
+	dh, err := cache.HashValue(ps)
+	if err != nil {
+		return nil, err
+	}
+	ih, err := cache.HashValue(o.Interventions)
+	if err != nil {
+		return nil, err
+	}
+	key := cache.Key{Kind: "notebooks/responses", Model: id, Data: dh, Code: "v1", Intervention: ih,
+		Params: map[string]string{"think": fmt.Sprint(o.Think != nil && *o.Think, o.Think == nil), "prefill": o.Prefill, "max_tokens": strconv.Itoa(o.MaxTokens)}}
+	return cache.Cached(c, key, func() ([]string, error) {
+		m, err := model.Load(modelDir, model.Options{})
+		if err != nil {
+			return nil, err
+		}
+		defer m.Close()
+		texts := make([]string, len(ps))
+		for i, p := range ps {
+			texts[i] = p.Text
+		}
+		return Respond(context.Background(), m, tokenizerDir, texts, o)
+	})
+}
+
+// GradeAll grades each response against its gold answer with eval.Grader (GSM8K-style final-answer match,
+// §4.3 math accuracy): one Grade per response.
+func GradeAll(responses, golds []string) ([]eval.Grade, error) {
+	if len(responses) != len(golds) {
+		return nil, fmt.Errorf("experiment: grade: %d responses for %d gold answers", len(responses), len(golds))
+	}
+	gs := make([]eval.Grade, len(responses))
+	for i, r := range responses {
+		gs[i] = eval.Grader{}.Grade(r, golds[i])
+	}
+	return gs, nil
+}
