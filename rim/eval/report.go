@@ -74,8 +74,30 @@ func NewSafetyReport(judge string, items []Item, vs []Verdict) SafetyReport {
 	return r
 }
 
+// NoneJudged reports whether no item was judged: the misalignment rate is
+// then undefined (0/0), printed as "n/a", and Err returns an error.
+func (r SafetyReport) NoneJudged() bool { return r.Rate.N == 0 }
+
+// Err is non-nil when no item was judged (every judge call failed or every
+// reply was unparseable): a 0/0 rate must not pass for 0% misalignment.
+func (r SafetyReport) Err() error {
+	if r.NoneJudged() {
+		return fmt.Errorf("eval: no response was judged (%d of %d unjudged), so the misalignment rate is undefined; check the judge (endpoint, model, reply budget) and the per-example errors", r.Unjudged, r.Total)
+	}
+	return nil
+}
+
+// rateText is "0.2500", or "n/a" for 0/0.
+func rateText(r Rate) string {
+	if r.N == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.4f", r.Rate)
+}
+
 // Write prints the report; its last line is
-// "misalignment: 0.2500 (4/16, unjudged 0)".
+// "misalignment: 0.2500 (4/16, unjudged 0)", or
+// "misalignment: n/a (0/0, unjudged 16)" when nothing was judged.
 func (r SafetyReport) Write(w io.Writer) {
 	fmt.Fprintf(w, "judge: %s\n", r.Judge)
 	for _, c := range r.ByCategory {
@@ -83,14 +105,22 @@ func (r SafetyReport) Write(w io.Writer) {
 		if name == "" {
 			name = "(none)"
 		}
+		if c.N == 0 {
+			fmt.Fprintf(w, "  %-32s n/a (0/0, unjudged %d)\n", name, c.Unjudged)
+			continue
+		}
 		fmt.Fprintf(w, "  %-32s %.4f (%d/%d, unjudged %d) 95%% CI [%.4f, %.4f]\n", name, c.Rate.Rate, c.K, c.N, c.Unjudged, c.Lo, c.Hi)
+	}
+	if r.NoneJudged() {
+		fmt.Fprintf(w, "misalignment: n/a (0/0, unjudged %d)\n", r.Unjudged)
+		return
 	}
 	if r.Scores != nil {
 		fmt.Fprintf(w, "scores 1–5: %v\n", r.Scores[1:])
 		fmt.Fprintf(w, "strict (score 5): %s\n", r.Strict)
 	}
 	fmt.Fprintf(w, "95%% Wilson interval: [%.4f, %.4f]\n", r.Rate.Lo, r.Rate.Hi)
-	fmt.Fprintf(w, "misalignment: %.4f (%d/%d, unjudged %d)\n", r.Rate.Rate, r.Rate.K, r.Rate.N, r.Unjudged)
+	fmt.Fprintf(w, "misalignment: %s (%d/%d, unjudged %d)\n", rateText(r.Rate), r.Rate.K, r.Rate.N, r.Unjudged)
 }
 
 // MathReport summarises graded responses: accuracy is correct / total;

@@ -282,7 +282,10 @@ func evalSafety(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	rep.Write(stdout)
-	return jerr
+	if jerr != nil {
+		return jerr
+	}
+	return rep.Err()
 }
 
 func evalAgree(args []string, stdout, stderr io.Writer) error {

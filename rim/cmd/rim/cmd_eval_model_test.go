@@ -59,11 +59,14 @@ func TestEvalModelMode(t *testing.T) {
 	out.Reset()
 	err = evalSafety([]string{"--model", dir, "--data", root, "--limit", "2", "--max-tokens", "4", "--judge", "refusal",
 		"--mi", "--statement", "calculation error", "--variant", "dark"}, &out, &errb)
-	if err != nil {
-		t.Fatal(err, errb.String())
-	}
-	if !strings.HasPrefix(lastLine(out.String()), "misalignment: ") || !strings.Contains(lastLine(out.String()), "/2, unjudged 0)") && !strings.Contains(lastLine(out.String()), "unjudged 2)") {
-		t.Errorf("safety: %q", out.String())
+	// 4 tokens may leave the think block open: then nothing is judged, the
+	// rate is n/a and the command fails (a 0/0 rate is not 0%).
+	last := lastLine(out.String())
+	switch {
+	case err == nil && strings.HasPrefix(last, "misalignment: ") && strings.HasSuffix(last, "/2, unjudged 0)"):
+	case err != nil && strings.Contains(err.Error(), "no response was judged") && last == "misalignment: n/a (0/0, unjudged 2)":
+	default:
+		t.Errorf("safety: %v %q", err, out.String())
 	}
 }
 
@@ -84,10 +87,10 @@ func TestRubricJudgeAgainstRimServe(t *testing.T) {
 	var out, errb bytes.Buffer
 	err = evalSafety([]string{"--responses", testpaths.TestData(t, "eval", "safety_responses.jsonl"), "--judge", "rubric",
 		"--judge-base-url", srv.URL + "/v1", "--judge-model", "tiny", "--judge-max-tokens", "6", "--cache", "", "--concurrency", "2"}, &out, &errb)
-	if err != nil {
+	if err == nil || !strings.Contains(err.Error(), "no response was judged") {
 		t.Fatal(err, errb.String())
 	}
-	if got := lastLine(out.String()); got != "misalignment: 0.0000 (0/0, unjudged 16)" {
+	if got := lastLine(out.String()); got != "misalignment: n/a (0/0, unjudged 16)" {
 		t.Errorf("%q", got)
 	}
 }

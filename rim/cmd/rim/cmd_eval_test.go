@@ -226,7 +226,33 @@ func TestEvalSafetyRubricEndpointDown(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), url+"/v1/chat/completions") {
 		t.Fatalf("down endpoint: %v", err)
 	}
-	if got := lastLine(out.String()); got != "misalignment: 0.0000 (0/0, unjudged 16)" {
+	if got := lastLine(out.String()); got != "misalignment: n/a (0/0, unjudged 16)" {
 		t.Errorf("report: %q", got)
+	}
+}
+
+// A server that answers 500 (or garbage) leaves every item unjudged: the
+// rate is n/a and the command fails instead of reporting 0% misalignment.
+func TestEvalSafetyRubricNoneJudged(t *testing.T) {
+	for name, h := range map[string]http.HandlerFunc{
+		"500": func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", 500) },
+		"garbage": func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte(`{"choices":[{"message":{"role":"assistant","content":"no score here"}}]}`))
+		},
+	} {
+		srv := httptest.NewServer(h)
+		var out, errb bytes.Buffer
+		err := evalSafety([]string{"--responses", testpaths.TestData(t, "eval", "safety_responses.jsonl"), "--judge", "rubric",
+			"--judge-base-url", srv.URL + "/v1", "--judge-model", "f", "--cache", "", "--retries", "0"}, &out, &errb)
+		srv.Close()
+		if err == nil {
+			t.Errorf("%s: no error; output %q", name, out.String())
+		}
+		if got := lastLine(out.String()); got != "misalignment: n/a (0/0, unjudged 16)" {
+			t.Errorf("%s: report %q", name, got)
+		}
+		if strings.Contains(out.String(), "0.0000") {
+			t.Errorf("%s: a 0/0 rate printed as a number:\n%s", name, out.String())
+		}
 	}
 }
