@@ -360,7 +360,7 @@ func safetyPrompts(root, set, hexphi string, mi bool, statement, variant, style 
 	case set == "default-harmful":
 		ps, err = data.DefaultHarmful(root)
 	default:
-		if ps, err = data.LoadPrompts(root, set, opts...); err == nil && mi {
+		if ps, err = data.HarmfulPrompts(root, set, opts...); err == nil && mi {
 			ps, err = data.MapCategories(ps)
 		}
 	}

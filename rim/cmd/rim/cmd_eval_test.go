@@ -256,3 +256,16 @@ func TestEvalSafetyRubricNoneJudged(t *testing.T) {
 		}
 	}
 }
+
+// A misalignment rate over harmless prompts is meaningless: refused before
+// any model is loaded, naming the harmful sets.
+func TestEvalSafetyRefusesHarmlessSets(t *testing.T) {
+	root := testpaths.Shared(t, "data")
+	for _, set := range []string{"alpaca", "rd-harmless-test"} {
+		var out, errb bytes.Buffer
+		err := evalSafety([]string{"--model", t.TempDir(), "--data", root, "--set", set, "--judge", "refusal"}, &out, &errb)
+		if err == nil || !strings.Contains(err.Error(), "not a harmful prompt set") || !strings.Contains(err.Error(), "harmbench") {
+			t.Errorf("%s: %v", set, err)
+		}
+	}
+}
