@@ -251,3 +251,8 @@ func TestIdentifySafetyNeuronsErrors(t *testing.T) {
 		}
 	}
 }
+
+// convOf is the no-think conversation of a prompt, as the KL helpers render it.
+func convOf(p string) generate.Conversation {
+	return generate.Conversation{Messages: chat.User(p), Think: chat.Bool(false)}
+}
