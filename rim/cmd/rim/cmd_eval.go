@@ -193,6 +193,7 @@ func (f *judgeFlags) judge(name string) (eval.Judge, error) {
 		return eval.RefusalJudge{Mode: *f.refusalMode}, nil
 	case "rubric":
 		cfg := chatapi.FromEnv("RIM_JUDGE")
+		cfg.BaseURLFlag, cfg.ModelFlag = "--judge-base-url", "--judge-model"
 		if *f.baseURL != "" {
 			cfg.BaseURL = *f.baseURL
 		}
@@ -464,6 +465,7 @@ func addEndpointFlags(fs *flag.FlagSet) *endpointFlags {
 
 func (e *endpointFlags) client() (*chatapi.Client, *chatapi.Cache, error) {
 	cfg := chatapi.FromEnv("RIM_LLM")
+	cfg.BaseURLFlag, cfg.ModelFlag = "--base-url", "--llm-model"
 	if *e.baseURL != "" {
 		cfg.BaseURL = *e.baseURL
 	}

@@ -38,6 +38,31 @@ type Config struct {
 	MaxBackoff  time.Duration // cap on one wait; default 60s
 	Concurrency int           // parallel requests in Batch; default 4
 	HTTPClient  *http.Client  // default: a client without its own timeout
+
+	// For error messages only: the environment prefix FromEnv read (e.g.
+	// "RIM_JUDGE") and the command-line flags that set BaseURL and Model
+	// (e.g. "--judge-base-url", "--judge-model").
+	EnvPrefix, BaseURLFlag, ModelFlag string
+}
+
+// missing says how to supply a missing setting: the flag, then the
+// environment variables, e.g. "pass --judge-model or set RIM_JUDGE_MODEL".
+func (c Config) missing(flag, key, fallback string) string {
+	var ways []string
+	if flag != "" {
+		ways = append(ways, "pass "+flag)
+	}
+	if c.EnvPrefix != "" {
+		env := c.EnvPrefix + "_" + key
+		if fallback != "" {
+			env += " or " + fallback
+		}
+		ways = append(ways, "set "+env)
+	}
+	if len(ways) == 0 {
+		return "set Config." + map[string]string{"BASE_URL": "BaseURL", "MODEL": "Model"}[key]
+	}
+	return strings.Join(ways, " or ")
 }
 
 // FromEnv reads PREFIX_BASE_URL, PREFIX_MODEL and PREFIX_API_KEY (e.g.
@@ -56,6 +81,8 @@ func FromEnv(prefix string) Config {
 		BaseURL: get("BASE_URL", "OPENAI_BASE_URL"),
 		Model:   get("MODEL", ""),
 		APIKey:  get("API_KEY", "OPENAI_API_KEY"),
+
+		EnvPrefix: prefix,
 	}
 }
 
@@ -81,10 +108,10 @@ type Client struct {
 // New validates cfg and fills in defaults.
 func New(cfg Config) (*Client, error) {
 	if cfg.BaseURL == "" {
-		return nil, errors.New("chatapi: no base URL (set the _BASE_URL environment variable or pass one)")
+		return nil, fmt.Errorf("chatapi: no base URL (%s)", cfg.missing(cfg.BaseURLFlag, "BASE_URL", "OPENAI_BASE_URL"))
 	}
 	if cfg.Model == "" {
-		return nil, errors.New("chatapi: no model name (set the _MODEL environment variable or pass one)")
+		return nil, fmt.Errorf("chatapi: no model name (%s)", cfg.missing(cfg.ModelFlag, "MODEL", ""))
 	}
 	if !strings.HasPrefix(cfg.BaseURL, "http://") && !strings.HasPrefix(cfg.BaseURL, "https://") {
 		return nil, fmt.Errorf("chatapi: base URL %q is not http(s)", cfg.BaseURL)

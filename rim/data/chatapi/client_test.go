@@ -127,3 +127,25 @@ func TestFromEnv(t *testing.T) {
 		t.Error("key parts run together")
 	}
 }
+
+// A missing endpoint or model names the flag and the environment variables
+// that set it, not an empty "_BASE_URL".
+func TestMissingSettingNamesVariable(t *testing.T) {
+	t.Setenv("RIM_JUDGE_BASE_URL", "")
+	t.Setenv("OPENAI_BASE_URL", "")
+	t.Setenv("RIM_JUDGE_MODEL", "")
+	cfg := FromEnv("RIM_JUDGE")
+	cfg.BaseURLFlag, cfg.ModelFlag = "--judge-base-url", "--judge-model"
+	_, err := New(cfg)
+	if err == nil || err.Error() != "chatapi: no base URL (pass --judge-base-url or set RIM_JUDGE_BASE_URL or OPENAI_BASE_URL)" {
+		t.Errorf("base URL: %v", err)
+	}
+	cfg.BaseURL = "http://x/v1"
+	_, err = New(cfg)
+	if err == nil || err.Error() != "chatapi: no model name (pass --judge-model or set RIM_JUDGE_MODEL)" {
+		t.Errorf("model: %v", err)
+	}
+	if _, err := New(Config{}); err == nil || strings.Contains(err.Error(), " _") || !strings.Contains(err.Error(), "Config.BaseURL") {
+		t.Errorf("bare config: %v", err)
+	}
+}
