@@ -106,8 +106,8 @@ func evalMath(args []string, stdout, stderr io.Writer) error {
 	suffix := fs.String("suffix", "", "model mode: text appended to each question (e.g. an answer-format instruction)")
 	out := fs.String("out", "", "write per-example JSONL (id, gold, extracted, method, found, correct) here")
 	order := fs.String("order", "####,boxed,answer-is,last-number", "extraction order (comma-separated; also: whole)")
-	tolAbs := fs.Float64("tol-abs", eval.DefaultTolerance.Abs, "absolute numeric tolerance (MATH401: 1e-3)")
-	tolRel := fs.Float64("tol-rel", eval.DefaultTolerance.Rel, "relative numeric tolerance")
+	tolAbs := fs.Float64("tol-abs", eval.DefaultTolerance.Abs, "absolute numeric tolerance (default for math401: 1e-3, its own protocol)")
+	tolRel := fs.Float64("tol-rel", eval.DefaultTolerance.Rel, "relative numeric tolerance (default for math401: 0)")
 	skip := fs.Bool("skip-malformed", false, "skip malformed JSONL lines (reported on stderr) instead of stopping")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -119,6 +119,12 @@ func evalMath(args []string, stdout, stderr io.Writer) error {
 	o, err := eval.ParseOrder(*order)
 	if err != nil {
 		return err
+	}
+	tolSet := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { tolSet[f.Name] = true })
+	tol := eval.Tolerance{Abs: *tolAbs, Rel: *tolRel}
+	if err := tol.Validate(); err != nil {
+		return fmt.Errorf("--tol-abs/--tol-rel: %w", err)
 	}
 	var recs []eval.Recorded
 	if *mf.model != "" {
@@ -147,7 +153,10 @@ func evalMath(args []string, stdout, stderr io.Writer) error {
 	if len(recs) == 0 {
 		return fmt.Errorf("%s: no responses", *responses)
 	}
-	rep, rows := eval.GradeRecorded(eval.Grader{Order: o, Tol: eval.Tolerance{Abs: *tolAbs, Rel: *tolRel}}, recs)
+	if !tolSet["tol-abs"] && !tolSet["tol-rel"] && isMATH401(*mf.model != "", *set, recs) {
+		tol = eval.MATH401Tolerance
+	}
+	rep, rows := eval.GradeRecorded(eval.Grader{Order: o, Tol: tol}, recs)
 	if *out != "" {
 		if err := eval.WriteJSONL(*out, rows); err != nil {
 			return err
@@ -155,6 +164,21 @@ func evalMath(args []string, stdout, stderr io.Writer) error {
 	}
 	rep.Write(stdout)
 	return nil
+}
+
+// isMATH401 reports whether the items are MATH401's: --set math401 in model
+// mode, or (recorded mode) every id has the "math401-" prefix that
+// data.MATH401 and --save-responses give them, so a rerun grades alike.
+func isMATH401(modelMode bool, set string, recs []eval.Recorded) bool {
+	if modelMode {
+		return set == "math401"
+	}
+	for _, r := range recs {
+		if !strings.HasPrefix(r.ID, "math401-") {
+			return false
+		}
+	}
+	return len(recs) > 0
 }
 
 // judgeFlags are the flags shared by eval safety and eval agree.

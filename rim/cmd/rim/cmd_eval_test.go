@@ -269,3 +269,38 @@ func TestEvalSafetyRefusesHarmlessSets(t *testing.T) {
 		}
 	}
 }
+
+// MATH401 items grade with MATH401's own |pred − target| < 1e-3 by default;
+// explicit tolerance flags win, and negative ones are rejected.
+func TestEvalMathMATH401Tolerance(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, id string) string {
+		p := filepath.Join(dir, name)
+		line := `{"id": "` + id + `", "response": "The answer is 16.7597.", "gold": "16.76"}` + "\n"
+		if err := os.WriteFile(p, []byte(line), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	m401, other := write("m.jsonl", "math401-7"), write("o.jsonl", "gsm8k-7")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--responses", m401}, "accuracy: 1.0000 (1/1)"},
+		{[]string{"--responses", m401, "--tol-abs", "1e-6"}, "accuracy: 0.0000 (0/1)"},
+		{[]string{"--responses", other}, "accuracy: 0.0000 (0/1)"},
+	} {
+		var out, errb bytes.Buffer
+		if err := evalMath(c.args, &out, &errb); err != nil || lastLine(out.String()) != c.want {
+			t.Errorf("%v: %v %q, want %q", c.args, err, lastLine(out.String()), c.want)
+		}
+	}
+	for _, a := range [][]string{{"--tol-abs", "-1e-3"}, {"--tol-rel", "-1"}} {
+		var out, errb bytes.Buffer
+		err := evalMath(append([]string{"--responses", m401}, a...), &out, &errb)
+		if err == nil || !strings.Contains(err.Error(), a[0]) || !strings.Contains(err.Error(), "≥ 0") {
+			t.Errorf("%v: %v", a, err)
+		}
+	}
+}
