@@ -42,7 +42,7 @@ func addModelFlags(fs *flag.FlagSet) *modelFlags {
 		dataDir:   fs.String("data", "", "data folder laid out like shared/data (default $RIM_DATA)"),
 		think:     fs.String("think", "default", "Qwen3 thinking: on, off or default (the template's)"),
 		save:      fs.String("save-responses", "", "model mode: also write the generated responses as recorded-responses JSONL"),
-		limit:     fs.Int("limit", 0, "model mode: use only the first N items (0: all)"),
+		limit:     fs.Int("limit", 0, "model mode: use only the first N items (0: all; negative is an error)"),
 		maxTokens: fs.Int("max-tokens", 1024, "model mode: new tokens per response"),
 		batch:     fs.Int("batch", 8, "model mode: prompts per decoding batch"),
 	}
@@ -72,6 +72,39 @@ func (mf *modelFlags) respondAll(prompts []string, prefill string, stderr io.Wri
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	return r.Respond(ctx, prompts)
+}
+
+// check validates the model-mode numbers and that --save-responses can be
+// written, before any model is loaded or any response generated.
+func (mf *modelFlags) check() error {
+	if *mf.limit < 0 {
+		return fmt.Errorf("--limit %d: want a count ≥ 0 (0: all items)", *mf.limit)
+	}
+	if *mf.maxTokens <= 0 {
+		return fmt.Errorf("--max-tokens %d: want ≥ 1", *mf.maxTokens)
+	}
+	if *mf.batch <= 0 {
+		return fmt.Errorf("--batch %d: want ≥ 1", *mf.batch)
+	}
+	return checkWritable("--save-responses", *mf.save)
+}
+
+// checkWritable fails early when an output file could not be written: it
+// creates and removes a temporary file in the target folder, so expensive
+// generation or judging is not wasted on a bad --out path. "" is no output.
+func checkWritable(flagName, path string) error {
+	if path == "" {
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("%s %s: is a directory, want a file path", flagName, path)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".rim-write-check-*")
+	if err != nil {
+		return fmt.Errorf("%s %s: cannot write there: %w", flagName, path, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 func (mf *modelFlags) limitN(n int) int {
@@ -115,6 +148,12 @@ func evalMath(args []string, stdout, stderr io.Writer) error {
 	if (*responses == "") == (*mf.model == "") || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "usage: rim eval math (--responses FILE | --model DIR [--set NAME]) [--out FILE] [--order ...]")
 		return errUsage
+	}
+	if err := mf.check(); err != nil {
+		return err
+	}
+	if err := checkWritable("--out", *out); err != nil {
+		return err
 	}
 	o, err := eval.ParseOrder(*order)
 	if err != nil {
@@ -263,6 +302,12 @@ func evalSafety(args []string, stdout, stderr io.Writer) error {
 	if (*responses == "") == (*mf.model == "") || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "usage: rim eval safety (--responses FILE | --model DIR [--set NAME | --hexphi DIR]) --judge refusal|rubric [--out FILE]")
 		return errUsage
+	}
+	if err := mf.check(); err != nil {
+		return err
+	}
+	if err := checkWritable("--out", *out); err != nil {
+		return err
 	}
 	j, err := jf.judge(*judgeName)
 	if err != nil {

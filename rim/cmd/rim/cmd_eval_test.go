@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -301,6 +302,33 @@ func TestEvalMathMATH401Tolerance(t *testing.T) {
 		err := evalMath(append([]string{"--responses", m401}, a...), &out, &errb)
 		if err == nil || !strings.Contains(err.Error(), a[0]) || !strings.Contains(err.Error(), "≥ 0") {
 			t.Errorf("%v: %v", a, err)
+		}
+	}
+}
+
+// Bad output paths and a negative --limit fail before any model is loaded
+// (the --model folder here is empty, so reaching the load would fail with a
+// different error).
+func TestEvalEarlyValidation(t *testing.T) {
+	root := testpaths.Shared(t, "data")
+	model := t.TempDir()
+	bad := filepath.Join(t.TempDir(), "missing", "x.jsonl")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--out", bad}, "--out " + bad + ": cannot write there"},
+		{[]string{"--save-responses", bad}, "--save-responses " + bad + ": cannot write there"},
+		{[]string{"--out", t.TempDir()}, "is a directory"},
+		{[]string{"--limit", "-1"}, "--limit -1: want a count ≥ 0"},
+	}
+	for _, c := range cases {
+		for name, f := range map[string]func([]string, io.Writer, io.Writer) error{"math": evalMath, "safety": evalSafety} {
+			args := append([]string{"--model", model, "--data", root, "--limit", "3"}, c.args...)
+			var out, errb bytes.Buffer
+			if err := f(args, &out, &errb); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%s %v: %v, want %q", name, c.args, err, c.want)
+			}
 		}
 	}
 }
