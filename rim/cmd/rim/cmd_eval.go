@@ -489,13 +489,32 @@ func evalSets(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "usage: rim eval sets [--data DIR]")
+		return errUsage
+	}
+	// A missing or bad root fails once, not once per set.
+	root, err := data.ResolveRoot(*dir)
+	if err != nil {
+		return err
+	}
+	if st, err := os.Stat(root); err != nil {
+		return fmt.Errorf("data folder %s: %w", root, err)
+	} else if !st.IsDir() {
+		return fmt.Errorf("data folder %s: not a directory", root)
+	}
+	failed := 0
 	for _, name := range data.SetNames() {
-		n, err := countSet(*dir, name)
+		n, err := countSet(root, name)
 		if err != nil {
 			fmt.Fprintf(stdout, "%-20s error: %v\n", name, err)
+			failed++
 			continue
 		}
 		fmt.Fprintf(stdout, "%-20s %6d\n", name, n)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d sets could not be read under %s", failed, len(data.SetNames()), root)
 	}
 	return nil
 }

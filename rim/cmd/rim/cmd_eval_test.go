@@ -332,3 +332,21 @@ func TestEvalEarlyValidation(t *testing.T) {
 		}
 	}
 }
+
+// A missing data root is one error (exit 1), not one line per set; a root
+// with some sets missing lists them and still fails.
+func TestEvalSetsBadRoot(t *testing.T) {
+	t.Setenv("RIM_DATA", "")
+	for _, args := range [][]string{nil, {"--data", filepath.Join(t.TempDir(), "nope")}} {
+		var out, errb bytes.Buffer
+		err := evalSets(args, &out, &errb)
+		if err == nil || out.Len() != 0 {
+			t.Errorf("%v: %v, stdout %q", args, err, out.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	err := evalSets([]string{"--data", t.TempDir()}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "sets could not be read") {
+		t.Errorf("empty root: %v", err)
+	}
+}
