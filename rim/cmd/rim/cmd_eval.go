@@ -590,6 +590,17 @@ func deriveLiteral(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "usage: rim eval derive literal --out FILE [--set gsm8k-train] [--limit N] [--base-url URL --llm-model NAME]")
 		return errUsage
 	}
+	// GSM8k-Literal rewrites GSM8K questions (notes §3.2); other math sets
+	// have no context passage to copy from.
+	if *set != "gsm8k-train" && *set != "gsm8k-test" {
+		return fmt.Errorf("--set %q: GSM8k-Literal is built from GSM8K; want gsm8k-train or gsm8k-test", *set)
+	}
+	if *limit < 0 {
+		return fmt.Errorf("--limit %d: want a count ≥ 0 (0: all problems)", *limit)
+	}
+	if err := checkWritable("--out", *out); err != nil {
+		return err
+	}
 	c, cache, err := ef.client()
 	if err != nil {
 		return err
@@ -615,6 +626,9 @@ func deriveLiteral(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	fmt.Fprintf(stdout, "literal: %d/%d usable (%d from cache)\n", ok, len(items), cached)
+	if berr == nil && ok == 0 {
+		return fmt.Errorf("no usable literal item out of %d (see the error field of %s)", len(items), *out)
+	}
 	return berr
 }
 
@@ -622,7 +636,7 @@ func deriveEdit(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rim eval derive edit", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	in := fs.String("in", "", "GSM8k(L) in Alpaca format (JSON array or JSONL: instruction, input, output)")
-	kinds := fs.String("kind", "control,target", "edits to make: control, target or both")
+	kinds := fs.String("kind", "control,target", "edits to make: control, target, both (= control,target) or a comma-separated list")
 	outPrefix := fs.String("out", "", "output prefix: writes PREFIX.control.jsonl / PREFIX.target.jsonl")
 	limit := fs.Int("limit", 0, "use only the first N records (0: all)")
 	ef := addEndpointFlags(fs)
@@ -633,9 +647,31 @@ func deriveEdit(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "usage: rim eval derive edit --in FILE --out PREFIX [--kind control,target] [--base-url URL --llm-model NAME]")
 		return errUsage
 	}
+	var kindList []derive.EditKind
+	for _, k := range strings.Split(*kinds, ",") {
+		switch k = strings.TrimSpace(k); k {
+		case "both":
+			kindList = append(kindList, derive.Control, derive.Target)
+		case string(derive.Control), string(derive.Target):
+			kindList = append(kindList, derive.EditKind(k))
+		default:
+			return fmt.Errorf("--kind %q: want control, target or both", k)
+		}
+	}
+	if *limit < 0 {
+		return fmt.Errorf("--limit %d: want a count ≥ 0 (0: all records)", *limit)
+	}
+	for _, kind := range kindList {
+		if err := checkWritable("--out", *outPrefix+"."+string(kind)+".jsonl"); err != nil {
+			return err
+		}
+	}
 	rs, err := data.ReadAlpacaRecords(*in)
 	if err != nil {
 		return err
+	}
+	if len(rs) == 0 {
+		return fmt.Errorf("--in %s: no records to edit", *in)
 	}
 	if *limit > 0 && *limit < len(rs) {
 		rs = rs[:*limit]
@@ -645,8 +681,7 @@ func deriveEdit(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	edited := map[derive.EditKind][]string{}
-	for _, k := range strings.Split(*kinds, ",") {
-		kind := derive.EditKind(strings.TrimSpace(k))
+	for _, kind := range kindList {
 		items, berr := derive.Edit(context.Background(), c, cache, kind, rs, eval.Grader{})
 		if items == nil {
 			return berr
@@ -666,6 +701,9 @@ func deriveEdit(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "%s: %d/%d edits keep the final answer\n", kind, kept, len(items))
 		if berr != nil {
 			return berr
+		}
+		if kept == 0 {
+			return fmt.Errorf("%s: no edit kept the final answer out of %d (see %s)", kind, len(items), *outPrefix+"."+string(kind)+".jsonl")
 		}
 	}
 	if ctl, tgt := edited[derive.Control], edited[derive.Target]; ctl != nil && tgt != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -80,5 +81,50 @@ func TestEvalDeriveCommands(t *testing.T) {
 	out.Reset()
 	if err := evalSets([]string{"--data", testpaths.Shared(t, "data")}, &out, &errb); err != nil || !strings.Contains(out.String(), "gsm8k-test             1319") {
 		t.Errorf("sets: %v\n%s", err, out.String())
+	}
+}
+
+func TestEvalDeriveValidation(t *testing.T) {
+	srv := fakeEditor(t)
+	tmp := t.TempDir()
+	t.Setenv("RIM_LLM_API_KEY", "k")
+	ep := []string{"--base-url", srv.URL + "/v1", "--llm-model", "fake", "--cache", ""}
+
+	// --kind both = control,target (as its help says).
+	var out, errb bytes.Buffer
+	err := deriveEdit(append([]string{"--in", testpaths.TestData(t, "eval", "gsm8kl_sample.jsonl"), "--out", filepath.Join(tmp, "b"), "--kind", "both"}, ep...), &out, &errb)
+	if err != nil || !strings.Contains(out.String(), "control: 3/3") || !strings.Contains(out.String(), "target: 2/3") {
+		t.Errorf("--kind both: %v\n%s", err, out.String())
+	}
+	empty := filepath.Join(tmp, "empty.jsonl")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--in", empty, "--out", filepath.Join(tmp, "e")}, "no records to edit"},
+		{[]string{"--in", empty, "--out", filepath.Join(tmp, "e"), "--kind", "bogus"}, `--kind "bogus"`},
+		{[]string{"--in", empty, "--out", filepath.Join(tmp, "e"), "--limit", "-2"}, "--limit -2"},
+	} {
+		out.Reset()
+		if err := deriveEdit(append(c.args, ep...), &out, &errb); err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(out.String(), "pairs") {
+			t.Errorf("edit %v: %v\n%s", c.args, err, out.String())
+		}
+	}
+	data := testpaths.Shared(t, "data")
+	if err := deriveLiteral(append([]string{"--data", data, "--set", "math500", "--out", filepath.Join(tmp, "l.jsonl")}, ep...), &out, &errb); err == nil || !strings.Contains(err.Error(), `--set "math500"`) {
+		t.Errorf("literal math500: %v", err)
+	}
+	// An endpoint whose replies are never usable: 0 usable items is an error.
+	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"message": map[string]any{"content": "no idea"}}}})
+	}))
+	defer bad.Close()
+	err = deriveLiteral([]string{"--data", data, "--set", "gsm8k-test", "--limit", "2", "--out", filepath.Join(tmp, "l.jsonl"),
+		"--base-url", bad.URL + "/v1", "--llm-model", "fake", "--cache", ""}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "no usable literal item out of 2") {
+		t.Errorf("literal 0 usable: %v", err)
 	}
 }
