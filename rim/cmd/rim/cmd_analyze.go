@@ -122,6 +122,11 @@ func init() {
 		if err := analyzeFlags(fs, args); err != nil {
 			return err
 		}
+		// The library reads TrainFrac 0 as "default 0.6"; an explicit 0 on
+		// the command line is a mistake, not a request for the default.
+		if flagSet(fs, "train-frac") && !(o.TrainFrac > 0 && o.TrainFrac < 1) {
+			return fmt.Errorf("--train-frac %v: want a fraction strictly between 0 and 1", o.TrainFrac)
+		}
 		if *groups != "" {
 			o.Config.Groups = strings.Split(*groups, ",")
 		}
@@ -170,6 +175,10 @@ func init() {
 		if o.M == 0 {
 			return fmt.Errorf("--m is required")
 		}
+		// The library reads Q 0 as "default 1"; an explicit 0 is an error.
+		if flagSet(fs, "q") && !(o.Q > 0 && o.Q <= 1) {
+			return fmt.Errorf("--q %v: want a share of pairs in (0, 1]", o.Q)
+		}
 		for _, s := range strings.Split(*sizes, ",") {
 			q, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 			if err != nil {
@@ -179,4 +188,11 @@ func init() {
 		}
 		return analyze.Neurons(o, analyzeOut)
 	})
+}
+
+// flagSet reports whether the flag was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

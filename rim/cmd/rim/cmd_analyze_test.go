@@ -112,3 +112,18 @@ func TestAnalyzeSubcommandsFlags(t *testing.T) {
 		}
 	}
 }
+
+// An explicit 0 is an error, not the library's zero-value default.
+func TestAnalyzeExplicitZeroRejected(t *testing.T) {
+	for _, c := range []struct{ args []string }{
+		{[]string{"analyze", "neurons", "--original", "a", "--counterfactual", "b", "--m", "2", "--q", "0"}},
+		{[]string{"analyze", "neurons", "--original", "a", "--counterfactual", "b", "--m", "2", "--q", "-0.5"}},
+		{[]string{"analyze", "probe", "--acts", "a", "--labels", "b", "--train-frac", "0"}},
+		{[]string{"analyze", "probe", "--acts", "a", "--labels", "b", "--train-frac", "1"}},
+	} {
+		flagName := c.args[len(c.args)-2]
+		if code, _, errs := runAnalyze(t, c.args...); code != 1 || !strings.Contains(errs, flagName+" ") {
+			t.Errorf("%v: exit %d, %q", c.args, code, errs)
+		}
+	}
+}
