@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +19,40 @@ type Recorded struct {
 	Response *string `json:"response"`
 	Gold     *string `json:"gold,omitempty"`
 	Category string  `json:"category,omitempty"`
+}
+
+// UnmarshalJSON accepts "gold" as a string or a JSON number (kept as its
+// literal text, e.g. 18 → "18", 0.5 → "0.5"), since hand-made files often
+// write numeric answers unquoted.
+func (r *Recorded) UnmarshalJSON(b []byte) error {
+	type plain Recorded
+	var aux struct {
+		plain
+		Gold json.RawMessage `json:"gold"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	*r = Recorded(aux.plain)
+	r.Gold = nil
+	g := bytes.TrimSpace(aux.Gold)
+	switch {
+	case len(g) == 0 || string(g) == "null":
+	case g[0] == '"':
+		var s string
+		if err := json.Unmarshal(g, &s); err != nil {
+			return fmt.Errorf("gold: %w", err)
+		}
+		r.Gold = &s
+	default:
+		var n json.Number
+		if err := json.Unmarshal(g, &n); err != nil {
+			return fmt.Errorf("gold %s: want a string or a number", g)
+		}
+		s := n.String()
+		r.Gold = &s
+	}
+	return nil
 }
 
 // ReadRecorded reads a recorded-responses JSONL. needGold requires "gold"
