@@ -372,6 +372,13 @@ func evalAgree(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "usage: rim eval agree --responses FILE --judges A,B")
 		return errUsage
 	}
+	for _, n := range names {
+		switch strings.TrimSpace(n) {
+		case "refusal", "refusal-prefix", "rubric":
+		default:
+			return fmt.Errorf("--judges %q: %q is not a judge (want refusal, refusal-prefix or rubric)", *judges, strings.TrimSpace(n))
+		}
+	}
 	recs, err := eval.ReadRecorded(*responses, false)
 	if err != nil {
 		return err

@@ -350,3 +350,11 @@ func TestEvalSetsBadRoot(t *testing.T) {
 		t.Errorf("empty root: %v", err)
 	}
 }
+
+func TestEvalAgreeBadJudgeNamesJudgesFlag(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := evalAgree([]string{"--responses", testpaths.TestData(t, "eval", "safety_responses.jsonl"), "--judges", "refusal,bogus"}, &out, &errb)
+	if err == nil || !strings.HasPrefix(err.Error(), `--judges "refusal,bogus": "bogus" is not a judge`) {
+		t.Errorf("%v", err)
+	}
+}
