@@ -55,6 +55,9 @@ func hexphiFile(path string, num int, cat string, opts []ReadOption) ([]Prompt, 
 	for {
 		rec, err := r.Read()
 		if err == io.EOF {
+			if len(out) == 0 {
+				return nil, fmt.Errorf("data: HEx-PHI file %s has no prompts", path)
+			}
 			return out, nil
 		}
 		if err != nil {
