@@ -92,7 +92,11 @@ func readProbeSamples(path string, trainFrac float64, seed uint64) ([]probe.Samp
 		if trainFrac == 0 {
 			trainFrac = 0.6
 		}
-		train, _, err := probe.Split(len(out), trainFrac, seed)
+		pos := make([]bool, len(out))
+		for i, smp := range out {
+			pos[i] = smp.Positive
+		}
+		train, _, err := probe.StratifiedSplit(pos, trainFrac, seed)
 		if err != nil {
 			return nil, err
 		}

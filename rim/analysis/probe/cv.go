@@ -3,6 +3,9 @@ package probe
 import (
 	"fmt"
 	"math/rand/v2"
+	"sort"
+
+	"github.com/rimlab/rim/rim/data"
 )
 
 // CV is a k-fold cross-validation result.
@@ -66,7 +69,8 @@ func pick(rows [][]float64, fold []int, f int) (train, test [][]float64) {
 
 // Split returns a seeded random train/test split of n indices with
 // round(trainFrac·n) in train (the paper uses 6:4, trainFrac = 0.6, §3.1).
-// Both index lists are sorted.
+// Both index lists are sorted. It ignores classes; for labelled samples use
+// StratifiedSplit (as rim analyze probe does).
 func Split(n int, trainFrac float64, seed uint64) (train, test []int, err error) {
 	if !(trainFrac > 0 && trainFrac < 1) {
 		return nil, nil, fmt.Errorf("probe: train fraction %v not in (0, 1)", trainFrac)
@@ -85,5 +89,36 @@ func Split(n int, trainFrac float64, seed uint64) (train, test []int, err error)
 			test = append(test, i)
 		}
 	}
+	return train, test, nil
+}
+
+// StratifiedSplit splits sample indices train:test = trainFrac:(1−trainFrac)
+// within each class (positive[i]), so both halves keep the class balance:
+// the paper's 6:4 probe split over 300 harmful + 300 harmless prompts
+// (notes §6.1) is per class, as data.ProbeSet builds it. It reuses
+// data.SplitFrac (seeded shuffle, round(frac·n) first items) per class
+// rather than a second shuffle implementation; positives use seed, negatives
+// seed+1. Indices come back ascending.
+func StratifiedSplit(positive []bool, trainFrac float64, seed uint64) (train, test []int, err error) {
+	if !(trainFrac > 0 && trainFrac < 1) {
+		return nil, nil, fmt.Errorf("probe: train fraction %v not in (0, 1)", trainFrac)
+	}
+	var byClass [2][]int // 0: positive, 1: negative
+	for i, p := range positive {
+		if p {
+			byClass[0] = append(byClass[0], i)
+		} else {
+			byClass[1] = append(byClass[1], i)
+		}
+	}
+	for c, idx := range byClass {
+		tr, te, err := data.SplitFrac(idx, trainFrac, seed+uint64(c))
+		if err != nil {
+			return nil, nil, err
+		}
+		train, test = append(train, tr...), append(test, te...)
+	}
+	sort.Ints(train)
+	sort.Ints(test)
 	return train, test, nil
 }
