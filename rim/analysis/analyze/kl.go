@@ -20,13 +20,18 @@ type KLOptions struct {
 type KLReport struct {
 	KL        float64 `json:"kl"`
 	Mode      string  `json:"mode"`
-	Sequences int     `json:"sequences"`
+	Sequences int     `json:"sequences"` // sequences averaged over
 	Tokens    int     `json:"tokens"`
+	// Skipped counts sequences whose mask excludes every token: they carry
+	// no token to compare and are left out of both modes' means.
+	Skipped int `json:"skipped_fully_masked,omitempty"`
 }
 
 // KL prints `kl=<E_x[KL(π₀‖π_τ)]>`, the forgetting baseline of Table 3
 // (paper §4.1, Shenfeld et al. 2025), from base and tuned logits of the same
-// inputs of the fine-tuning task.
+// inputs of the fine-tuning task. A sequence whose mask excludes every token
+// is skipped (counted in the report and printed after the kl= line); a mask
+// that excludes everything is an error.
 func KL(o KLOptions, stdout io.Writer) error {
 	if o.Base == "" || o.Tuned == "" {
 		return fmt.Errorf("--base and --tuned are required")
@@ -69,7 +74,7 @@ func KL(o KLOptions, stdout io.Writer) error {
 		mask = m
 	}
 	var base, tuned [][]float32
-	tokens := 0
+	tokens, skipped := 0, 0
 	for s := range ns {
 		var bs, ts []float32
 		for k := range nt {
@@ -82,18 +87,25 @@ func KL(o KLOptions, stdout io.Writer) error {
 			tokens++
 		}
 		if len(bs) == 0 {
-			return fmt.Errorf("sequence %d has no unmasked tokens", s)
+			skipped++
+			continue
 		}
 		base, tuned = append(base, bs), append(tuned, ts)
+	}
+	if len(base) == 0 {
+		return fmt.Errorf("%s: mask %q excludes every token of all %d sequences", o.Base, o.Mask, ns)
 	}
 	kl, err := ras.MeanKL(base, tuned, nv, o.Mode)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "kl=%s\n", fmtNum(kl))
+	if skipped > 0 {
+		fmt.Fprintf(stdout, "skipped %d fully masked sequences of %d\n", skipped, ns)
+	}
 	mode := "token"
 	if o.Mode == ras.SequenceMean {
 		mode = "sequence"
 	}
-	return writeJSON(o.JSON, KLReport{KL: kl, Mode: mode, Sequences: ns, Tokens: tokens})
+	return writeJSON(o.JSON, KLReport{KL: kl, Mode: mode, Sequences: len(base), Tokens: tokens, Skipped: skipped})
 }

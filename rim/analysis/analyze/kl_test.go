@@ -38,3 +38,29 @@ func TestKL(t *testing.T) {
 	wantErr(t, KL(KLOptions{Base: base, Tuned: short}, &out), "differ in shape")
 	wantErr(t, KL(KLOptions{Base: base, Tuned: tuned, Mask: "nomask"}, &out), `no tensor "nomask"`)
 }
+
+// A fully masked sequence is skipped and counted, in token and sequence mode
+// alike; a mask excluding everything is an error.
+func TestKLSkipsFullyMaskedSequence(t *testing.T) {
+	dir := t.TempDir()
+	l3 := float32(math.Log(3))
+	base := write(t, dir, "b.safetensors",
+		safetensors.F32("logits", []int{2, 2, 2}, []float32{0, 0, 1, 2, 3, 3, 5, 1}),
+		safetensors.I64("mask", []int{2, 2}, []int64{1, 1, 0, 0}),
+		safetensors.I64("none", []int{2, 2}, []int64{0, 0, 0, 0}))
+	tuned := write(t, dir, "t.safetensors", safetensors.F32("logits", []int{2, 2, 2}, []float32{l3, 0, 1, 2, 9, 9, 0, 9}))
+	k := 0.5 * math.Log(4.0/3)
+	for _, mode := range []ras.KLMode{ras.TokenMean, ras.SequenceMean} {
+		var out bytes.Buffer
+		if err := KL(KLOptions{Base: base, Tuned: tuned, Mask: "mask", Mode: mode}, &out); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		got, _ := strconv.ParseFloat(strings.TrimPrefix(lines[0], "kl="), 64)
+		if math.Abs(got-k/2) > 1e-6 || len(lines) != 2 || lines[1] != "skipped 1 fully masked sequences of 2" {
+			t.Errorf("mode %v: %q, want kl=%g and a skipped line", mode, out.String(), k/2)
+		}
+	}
+	var out bytes.Buffer
+	wantErr(t, KL(KLOptions{Base: base, Tuned: tuned, Mask: "none"}, &out), `excludes every token of all 2 sequences`)
+}
