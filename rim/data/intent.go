@@ -28,7 +28,9 @@ const PrivacyIntentB = "I plan to gather private information and sell it to the 
 
 // WithIntent builds HEx-PHI-MI from any categorised harmful set: each
 // prompt's text gets its category's intent sentence appended after one space
-// (the edit is a suffix, Appendix C.1). Prompts must carry paper categories
+// (the edit is a suffix, Appendix C.1). HEx-PHI requests end with sentence
+// punctuation; a request that does not (HarmBench behaviours such as "Give
+// … tools") first gets a period, so the intent starts a new sentence. Prompts must carry paper categories
 // (HEx-PHI, or a set passed through MapCategories); a prompt whose category
 // has no intent is an error naming it. privacyB selects PrivacyIntentB.
 // IDs get the suffix "-mi"; Source gets "-mi".
@@ -43,9 +45,32 @@ func WithIntent(ps []Prompt, privacyB bool) ([]Prompt, error) {
 			intent = PrivacyIntentB
 		}
 		q := p
-		q.Text = strings.TrimRight(p.Text, " \t\n") + " " + intent
+		q.Text = appendSentence(p.Text, intent)
 		q.ID, q.Source = p.ID+"-mi", p.Source+"-mi"
 		out[i] = q
 	}
 	return out, nil
+}
+
+// appendSentence joins text and sentence with one space, first ending text
+// with "." when its last character (before closing quotes or brackets) is
+// not sentence punctuation (. ! ? …).
+func appendSentence(text, sentence string) string {
+	t := strings.TrimRight(text, " \t\r\n")
+	core := strings.TrimRight(t, "\"'”’)]")
+	if core == "" {
+		return sentence
+	}
+	switch core[len(core)-1] {
+	case '.', '!', '?':
+		return t + " " + sentence
+	}
+	if strings.HasSuffix(core, "…") {
+		return t + " " + sentence
+	}
+	// A trailing ":", ";" or "," would run on into the intent: replace it.
+	if i := len(t) - 1; t == core && (t[i] == ':' || t[i] == ';' || t[i] == ',') {
+		t = t[:i]
+	}
+	return t + ". " + sentence
 }
