@@ -79,13 +79,7 @@ func train(modelDir, dir, merged string, exs []sft.Example, cfg finetune.Config,
 		return err
 	}
 	defer m.Close()
-	pad := 0
-	if len(m.Config.Pad) > 0 {
-		pad = m.Config.Pad[0]
-	} else if len(m.Config.EOS) > 0 {
-		pad = m.Config.EOS[0]
-	}
-	tr, err := finetune.New(m, exs, pad, cfg)
+	tr, err := finetune.New(m, exs, m.Config.PadID(), cfg)
 	if err != nil {
 		return err
 	}

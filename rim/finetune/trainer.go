@@ -55,7 +55,7 @@ type Trainer struct {
 	// chat-template files from (the data was tokenised with it); otherwise
 	// they come from the model directory.
 	TokenizerDir string
-	State  State
+	State        State
 
 	adapter  *lora.Adapter
 	mNames   []string          // model parameter names, graph-input order

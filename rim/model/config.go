@@ -350,3 +350,15 @@ func (r *reader) ints(key string) []int {
 	}
 	return nil
 }
+
+// PadID is the id to pad training batches with: pad_token_id, else the first
+// eos_token_id, else 0 (padded positions are masked, so only validity matters).
+func (c *Config) PadID() int {
+	switch {
+	case len(c.Pad) > 0:
+		return c.Pad[0]
+	case len(c.EOS) > 0:
+		return c.EOS[0]
+	}
+	return 0
+}

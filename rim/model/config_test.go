@@ -45,3 +45,14 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+func TestPadID(t *testing.T) {
+	for _, tc := range []struct {
+		c    Config
+		want int
+	}{{Config{Pad: []int{7}, EOS: []int{2}}, 7}, {Config{EOS: []int{2, 3}}, 2}, {Config{}, 0}} {
+		if got := tc.c.PadID(); got != tc.want {
+			t.Errorf("%+v: PadID %d, want %d", tc.c, got, tc.want)
+		}
+	}
+}

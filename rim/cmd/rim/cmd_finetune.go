@@ -176,13 +176,7 @@ func runFinetune(args []string, out, errw io.Writer) error {
 		return err
 	}
 	defer m.Close()
-	pad := 0
-	if len(m.Config.Pad) > 0 {
-		pad = m.Config.Pad[0]
-	} else if len(m.Config.EOS) > 0 {
-		pad = m.Config.EOS[0]
-	}
-	tr, err := finetune.New(m, exs, pad, cfg)
+	tr, err := finetune.New(m, exs, m.Config.PadID(), cfg)
 	if err != nil {
 		return err
 	}
@@ -191,7 +185,7 @@ func runFinetune(args []string, out, errw io.Writer) error {
 		if !ok || name == "" || file == "" {
 			return fmt.Errorf("--probe %q: want NAME=FILE.jsonl", pr)
 		}
-		h, err := probeHook(name, file, f.probeSites, tmpl, tok, f, m, pad)
+		h, err := probeHook(name, file, f.probeSites, tmpl, tok, f, m, m.Config.PadID())
 		if err != nil {
 			return err
 		}
