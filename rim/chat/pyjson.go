@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/rimlab/rim/rim/chat/jinja"
 	"io"
 	"math"
 	"strconv"
@@ -51,7 +52,7 @@ func pyWriteValue(dec *json.Decoder, sb *strings.Builder) error {
 				if !ok {
 					return fmt.Errorf("object key is not a string")
 				}
-				pyWriteString(sb, key)
+				jinja.WriteJSONString(sb, key)
 				sb.WriteString(": ")
 				if err := pyWriteValue(dec, sb); err != nil {
 					return err
@@ -79,7 +80,7 @@ func pyWriteValue(dec *json.Decoder, sb *strings.Builder) error {
 			return fmt.Errorf("unexpected %q", v)
 		}
 	case string:
-		pyWriteString(sb, v)
+		jinja.WriteJSONString(sb, v)
 	case json.Number:
 		sb.WriteString(pyNumber(string(v)))
 	case bool:
@@ -92,36 +93,6 @@ func pyWriteValue(dec *json.Decoder, sb *strings.Builder) error {
 		sb.WriteString("null")
 	}
 	return nil
-}
-
-// pyWriteString writes s as json.dumps(ensure_ascii=False) does.
-func pyWriteString(sb *strings.Builder, s string) {
-	sb.WriteByte('"')
-	for _, r := range s {
-		switch r {
-		case '"':
-			sb.WriteString(`\"`)
-		case '\\':
-			sb.WriteString(`\\`)
-		case '\n':
-			sb.WriteString(`\n`)
-		case '\r':
-			sb.WriteString(`\r`)
-		case '\t':
-			sb.WriteString(`\t`)
-		case '\b':
-			sb.WriteString(`\b`)
-		case '\f':
-			sb.WriteString(`\f`)
-		default:
-			if r < 0x20 {
-				fmt.Fprintf(sb, `\u%04x`, r)
-			} else {
-				sb.WriteRune(r)
-			}
-		}
-	}
-	sb.WriteByte('"')
 }
 
 // pyNumber prints a JSON number as Python would after json.loads: integers

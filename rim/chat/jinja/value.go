@@ -281,7 +281,7 @@ func writeJSON(sb *strings.Builder, v any, indent, depth int, sortKeys bool) err
 			sb.WriteString(floatRepr(x))
 		}
 	case string:
-		writeJSONString(sb, x)
+		WriteJSONString(sb, x)
 	case []any:
 		if len(x) == 0 {
 			sb.WriteString("[]")
@@ -315,7 +315,7 @@ func writeJSON(sb *strings.Builder, v any, indent, depth int, sortKeys bool) err
 				sb.WriteString(sep)
 			}
 			nl(depth + 1)
-			writeJSONString(sb, k)
+			WriteJSONString(sb, k)
 			sb.WriteString(": ")
 			if err := writeJSON(sb, x.m[k], indent, depth+1, sortKeys); err != nil {
 				return err
@@ -329,7 +329,10 @@ func writeJSON(sb *strings.Builder, v any, indent, depth int, sortKeys bool) err
 	return nil
 }
 
-func writeJSONString(sb *strings.Builder, s string) {
+// WriteJSONString writes s as a JSON string the way Python's
+// json.dumps(ensure_ascii=False) (and Jinja's tojson) does: only quotes,
+// backslashes and control characters are escaped.
+func WriteJSONString(sb *strings.Builder, s string) {
 	sb.WriteByte('"')
 	for _, r := range s {
 		switch r {
