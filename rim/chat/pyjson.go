@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/rimlab/rim/rim/chat/jinja"
 	"io"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/rimlab/rim/rim/chat/jinja"
 )
 
 // pyToJSON re-serialises a JSON value the way transformers' tojson filter
