@@ -46,6 +46,9 @@ func ParseInterventions(data []byte) ([]ScopedIntervention, error) {
 	if err := hook.DecodeStrict(data, &ivs); err != nil {
 		return nil, err
 	}
+	if err := hook.RequireScale(data); err != nil {
+		return nil, err
+	}
 	return ivs, nil
 }
 

@@ -49,10 +49,39 @@ type Intervention struct {
 	Patch  []float32 `json:"patch,omitempty"`
 }
 
-// String is the JSON form (for printing next to results).
+// String is the JSON form (for printing next to results). For the kinds
+// whose meaning depends on Scale (add, scale) the scale is always printed,
+// even when it is 0.
 func (iv Intervention) String() string {
 	b, _ := json.Marshal(iv)
+	if (iv.Kind == KindAdd || iv.Kind == KindScale) && iv.Scale == 0 {
+		var m map[string]any
+		if json.Unmarshal(b, &m) == nil {
+			m["scale"] = 0
+			b, _ = json.Marshal(m)
+		}
+	}
 	return string(b)
+}
+
+// RequireScale checks a JSON list of interventions (or of objects embedding
+// one) for "add" and "scale" entries without a "scale" field: Go's zero
+// value would silently make a steering vector a no-op or zero the site.
+func RequireScale(data []byte) error {
+	var ivs []struct {
+		Site  string   `json:"site"`
+		Kind  Kind     `json:"kind"`
+		Scale *float64 `json:"scale"`
+	}
+	if err := json.Unmarshal(data, &ivs); err != nil {
+		return nil // the strict decoder reports malformed input
+	}
+	for i, iv := range ivs {
+		if (iv.Kind == KindAdd || iv.Kind == KindScale) && iv.Scale == nil {
+			return fmt.Errorf("intervention %d (%s at %s): \"scale\" is required (x' = x + scale·vector for add, x' = scale·x for scale)", i, iv.Kind, iv.Site)
+		}
+	}
+	return nil
 }
 
 // ZeroHeads zero-ablates query heads of layer L at hook_z (before o_proj):
@@ -139,6 +168,9 @@ func (iv Intervention) Clone(site Site) Intervention {
 func ParseInterventions(data []byte) ([]Intervention, error) {
 	var ivs []Intervention
 	if err := DecodeStrict(data, &ivs); err != nil {
+		return nil, err
+	}
+	if err := RequireScale(data); err != nil {
 		return nil, err
 	}
 	for i, iv := range ivs {
