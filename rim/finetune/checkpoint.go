@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -36,8 +37,12 @@ type RunInfo struct {
 	Config      Config `json:"config"`
 	Model       string `json:"model"`        // model directory (informational)
 	ModelConfig string `json:"model_config"` // sha256 of its config.json
-	Data        string `json:"data"`         // sha256 of the examples (ids and labels)
-	NumExamples int    `json:"num_examples"`
+	// ModelWeights is WeightsFingerprint of the model directory: a cheap
+	// identity of the base weights. Run files written before it existed
+	// lack it ("") and are accepted on resume without this check.
+	ModelWeights string `json:"model_weights,omitempty"`
+	Data         string `json:"data"` // sha256 of the examples (ids and labels)
+	NumExamples  int    `json:"num_examples"`
 }
 
 // Fingerprint hashes examples (ids and labels, in order).
@@ -62,8 +67,67 @@ func (t *Trainer) Info() (RunInfo, error) {
 		return RunInfo{}, fmt.Errorf("finetune: %w", err)
 	}
 	sum := sha256.Sum256(raw)
-	return RunInfo{Config: t.Cfg, Model: t.Model.Dir, ModelConfig: hex.EncodeToString(sum[:]),
+	wf, err := WeightsFingerprint(t.Model.Dir)
+	if err != nil {
+		return RunInfo{}, err
+	}
+	return RunInfo{Config: t.Cfg, Model: t.Model.Dir, ModelConfig: hex.EncodeToString(sum[:]), ModelWeights: wf,
 		Data: Fingerprint(t.Data), NumExamples: len(t.Data)}, nil
+}
+
+// WeightsFingerprint is a sha256 over every *.safetensors file of a model
+// directory (sorted by name): its base name, size and JSON header (names,
+// dtypes, shapes, offsets, metadata). It reads only the headers, so it is
+// cheap for large models; it tells base models apart whose config.json is
+// identical, though not two checkpoints differing only in tensor values of
+// the same size (those need a full hash, too slow to run on every start).
+func WeightsFingerprint(dir string) (string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.safetensors"))
+	if err != nil {
+		return "", fmt.Errorf("finetune: %w", err)
+	}
+	if len(files) == 0 {
+		return "", fmt.Errorf("finetune: model dir %s holds no *.safetensors file", dir)
+	}
+	sort.Strings(files)
+	h := sha256.New()
+	for _, p := range files {
+		if err := hashHeader(h, p); err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// hashHeader writes name, size and the length-prefixed JSON header of one
+// safetensors file into h. It reads the header by hand (8-byte little-endian
+// length, then the JSON) because rim/safetensors.Open maps and validates the
+// whole file, more than a fingerprint needs.
+func hashHeader(h io.Writer, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("finetune: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("finetune: %w", err)
+	}
+	var b [8]byte
+	if _, err := io.ReadFull(f, b[:]); err != nil {
+		return fmt.Errorf("finetune: %s: reading safetensors header length: %w", path, err)
+	}
+	n := binary.LittleEndian.Uint64(b[:])
+	if n > uint64(st.Size())-8 || n > 1<<30 {
+		return fmt.Errorf("finetune: %s: safetensors header length %d exceeds the file size %d", path, n, st.Size())
+	}
+	hdr := make([]byte, n)
+	if _, err := io.ReadFull(f, hdr); err != nil {
+		return fmt.Errorf("finetune: %s: reading safetensors header: %w", path, err)
+	}
+	fmt.Fprintf(h, "%s\x00%d\x00%d\x00", filepath.Base(path), st.Size(), n)
+	h.Write(hdr)
+	return nil
 }
 
 // Prepare makes dir ready for this trainer's run and, with resume, restores
@@ -122,6 +186,8 @@ func diffRun(a, b RunInfo) string {
 	switch {
 	case a.ModelConfig != b.ModelConfig:
 		return "model config.json differs: " + a.Model + " vs " + b.Model
+	case a.ModelWeights != "" && a.ModelWeights != b.ModelWeights:
+		return fmt.Sprintf("model weights differ (safetensors headers or sizes): run was made with %s, now %s", a.Model, b.Model)
 	case a.Data != b.Data || a.NumExamples != b.NumExamples:
 		return fmt.Sprintf("data differs: %d vs %d examples, fingerprint %.12s vs %.12s", a.NumExamples, b.NumExamples, a.Data, b.Data)
 	}
