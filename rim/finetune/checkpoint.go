@@ -191,8 +191,9 @@ func diffRun(a, b RunInfo) string {
 	case a.Data != b.Data || a.NumExamples != b.NumExamples:
 		return fmt.Sprintf("data differs: %d vs %d examples, fingerprint %.12s vs %.12s", a.NumExamples, b.NumExamples, a.Data, b.Data)
 	}
-	ja, _ := json.Marshal(a.Config)
-	jb, _ := json.Marshal(b.Config)
+	ca, cb := runIdentity(a.Config), runIdentity(b.Config)
+	ja, _ := json.Marshal(ca)
+	jb, _ := json.Marshal(cb)
 	if string(ja) != string(jb) {
 		var ma, mb map[string]any
 		json.Unmarshal(ja, &ma)
@@ -209,6 +210,18 @@ func diffRun(a, b RunInfo) string {
 		}
 	}
 	return ""
+}
+
+// runIdentity is c without what does not identify a run's arithmetic: the
+// LoRA base name (the model path as typed; the model's identity is the
+// config.json sha and weights fingerprint) and, in full fine-tuning, the
+// unused LoRA settings.
+func runIdentity(c Config) Config {
+	c.LoRA.BaseName = ""
+	if c.Mode == "full" {
+		c.LoRA = lora.Config{}
+	}
+	return c
 }
 
 // clearRun removes rim's files from a run directory (nothing else).

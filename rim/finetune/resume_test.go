@@ -77,3 +77,44 @@ func TestResumeChecksWeights(t *testing.T) {
 		t.Errorf("old run.json without model_weights: %v", err)
 	}
 }
+
+// TestResumeIgnoresBaseNameAndUnusedLoRA: the model path as typed (LoRA
+// BaseName) and, in full mode, the LoRA settings do not identify a run.
+func TestResumeIgnoresBaseNameAndUnusedLoRA(t *testing.T) {
+	dir := fixtureDir(t, "llama")
+	m := load(t, dir)
+	data := tinyData(4, 512)
+	prep := func(out string, cfg Config, resume bool) error {
+		tr, err := New(m, data, 0, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = tr.Prepare(out, resume, false)
+		return err
+	}
+	out := t.TempDir()
+	cfg := loraCfg()
+	cfg.LoRA.BaseName = dir
+	if err := prep(out, cfg, false); err != nil {
+		t.Fatal(err)
+	}
+	cfg.LoRA.BaseName = dir + "/./"
+	if err := prep(out, cfg, true); err != nil {
+		t.Errorf("same model spelled differently: %v", err)
+	}
+	cfg.LoRA.R++
+	if err := prep(out, cfg, true); err == nil || !strings.Contains(err.Error(), "config differs: lora") {
+		t.Errorf("lora rank changed in lora mode: %v", err)
+	}
+
+	full := t.TempDir()
+	fc := loraCfg()
+	fc.Mode = "full"
+	if err := prep(full, fc, false); err != nil {
+		t.Fatal(err)
+	}
+	fc.LoRA.R, fc.LoRA.Targets, fc.LoRA.BaseName = fc.LoRA.R+3, []string{"attn.q"}, "elsewhere"
+	if err := prep(full, fc, true); err != nil {
+		t.Errorf("full mode with other (unused) lora settings: %v", err)
+	}
+}
