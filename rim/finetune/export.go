@@ -77,3 +77,62 @@ func (t *Trainer) exportInto(dir string) error {
 	}
 	return nil
 }
+
+// CheckExport is run before training so that an unusable --export dir fails
+// at once, not after hours of training. A missing dir is fine. An existing
+// one is refused, except with overwrite when it lies inside the run
+// directory out and holds only what ExportMerged writes (model.safetensors
+// plus the copied config/tokenizer files): then remove is true and the
+// caller deletes it together with the overwritten run (RemoveExport).
+func CheckExport(dir, out string, overwrite bool) (remove bool, err error) {
+	if _, err := os.Lstat(dir); os.IsNotExist(err) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("finetune: export: %w", err)
+	}
+	refuse := fmt.Errorf("finetune: export dir %s already exists; remove it or pick another --export", dir)
+	if !overwrite || !inside(dir, out) || !isRimExport(dir) {
+		return false, refuse
+	}
+	return true, nil
+}
+
+// RemoveExport deletes an export dir that CheckExport allowed to remove.
+func RemoveExport(dir string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("finetune: export: %w", err)
+	}
+	return nil
+}
+
+// inside reports whether dir is strictly below out.
+func inside(dir, out string) bool {
+	ad, err1 := filepath.Abs(dir)
+	ao, err2 := filepath.Abs(out)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(ao, ad)
+	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// isRimExport reports whether dir holds only plain files ExportMerged writes,
+// model.safetensors among them.
+func isRimExport(dir string) bool {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	known := map[string]bool{WeightsFile: true}
+	for _, f := range exportCopies {
+		known[f] = true
+	}
+	seen := false
+	for _, e := range ents {
+		if !e.Type().IsRegular() || !known[e.Name()] {
+			return false
+		}
+		seen = seen || e.Name() == WeightsFile
+	}
+	return seen
+}

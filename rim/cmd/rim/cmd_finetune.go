@@ -139,6 +139,12 @@ func runFinetune(args []string, out, errw io.Writer) error {
 	if err != nil {
 		return err
 	}
+	removeExport := false
+	if f.export != "" {
+		if removeExport, err = finetune.CheckExport(f.export, f.out, f.overwrite); err != nil {
+			return err
+		}
+	}
 	recs, err := sft.ReadJSONL(f.data)
 	if err != nil {
 		return err
@@ -194,6 +200,11 @@ func runFinetune(args []string, out, errw io.Writer) error {
 	from, err := tr.Prepare(f.out, f.resume, f.overwrite)
 	if err != nil {
 		return err
+	}
+	if removeExport { // an old rim export inside the overwritten run
+		if err := finetune.RemoveExport(f.export); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(out, "backend: %s\nmodel: %s (%s), mode %s, %d steps (%d per epoch, warmup %d)\n",
 		backend.Describe(b), f.modelDir, m.Config.ModelType, cfg.Mode, tr.State.TotalSteps, tr.State.StepsEpoch, tr.State.WarmupSteps)
