@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -241,6 +242,29 @@ func clearRun(dir string) error {
 	return nil
 }
 
+// checkFinite reports the first trainable parameter holding a NaN or Inf:
+// such weights must never become the "latest" resume point.
+func (t *Trainer) checkFinite() error {
+	for i, p := range t.params {
+		bad := -1
+		err := tensors.ConstFlatData[float32](p, func(flat []float32) {
+			for j, x := range flat {
+				if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+					bad = j
+					return
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+		if bad >= 0 {
+			return fmt.Errorf("parameter %s is not finite (element %d)", t.tNames[i], bad)
+		}
+	}
+	return nil
+}
+
 // writeWeights writes the trainable weights into dir: the PEFT adapter
 // (LoRA) or model.safetensors + config.json (full).
 func (t *Trainer) writeWeights(dir string) error {
@@ -264,6 +288,9 @@ func (t *Trainer) writeWeights(dir string) error {
 // step run inside it. Older checkpoints beyond Cfg.Keep are removed.
 func (t *Trainer) Save(dir string) (string, error) {
 	name := fmt.Sprintf("checkpoint-%d", t.State.Step)
+	if err := t.checkFinite(); err != nil {
+		return "", fmt.Errorf("finetune: step %d: checkpoint %s not written (previous checkpoint kept): %w", t.State.Step, name, err)
+	}
 	tmp, err := os.MkdirTemp(dir, ".tmp-"+name+"-")
 	if err != nil {
 		return "", fmt.Errorf("finetune: checkpoint: %w", err)

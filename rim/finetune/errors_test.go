@@ -28,6 +28,7 @@ func TestConfigErrors(t *testing.T) {
 		{func(c *Config) { c.WarmupRatio = 2 }, "warmup ratio 2"},
 		{func(c *Config) { c.Update = "gpu" }, `update "gpu"`},
 		{func(c *Config) { c.Concurrent = -1 }, "concurrent -1"},
+		{func(c *Config) { c.AdamW.Eps = 0 }, "eps 0 must be > 0"},
 	} {
 		cfg := Paper()
 		c.edit(&cfg)

@@ -21,7 +21,8 @@ func TorchDefaults() AdamW {
 	return AdamW{LR: 1e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.01}
 }
 
-// Validate reports the first hyper-parameter torch would also reject.
+// Validate reports the first invalid hyper-parameter: those torch rejects,
+// plus eps 0 (see below) and infinities.
 func (a AdamW) Validate() error {
 	switch {
 	case !(a.LR > 0) || math.IsInf(a.LR, 0):
@@ -30,9 +31,11 @@ func (a AdamW) Validate() error {
 		return fmt.Errorf("optim: adamw: beta1 %g must be in [0, 1)", a.Beta1)
 	case !(a.Beta2 >= 0 && a.Beta2 < 1):
 		return fmt.Errorf("optim: adamw: beta2 %g must be in [0, 1)", a.Beta2)
-	case !(a.Eps >= 0):
-		return fmt.Errorf("optim: adamw: eps %g must be >= 0", a.Eps)
-	case !(a.WeightDecay >= 0):
+	case !(a.Eps > 0) || math.IsInf(a.Eps, 0):
+		// torch accepts eps 0, but then a parameter whose gradient has
+		// always been 0 updates by 0/0 = NaN; rim refuses it.
+		return fmt.Errorf("optim: adamw: eps %g must be > 0 (eps 0 divides 0 by 0 for parameters with zero gradient)", a.Eps)
+	case !(a.WeightDecay >= 0) || math.IsInf(a.WeightDecay, 0):
 		return fmt.Errorf("optim: adamw: weight decay %g must be >= 0", a.WeightDecay)
 	}
 	return nil

@@ -163,3 +163,24 @@ func TestClipGradNorm(t *testing.T) {
 		t.Fatal("want max norm error")
 	}
 }
+
+// TestValidateMessages: each invalid hyper-parameter is named.
+func TestValidateMessages(t *testing.T) {
+	for _, c := range []struct {
+		edit func(*AdamW)
+		want string
+	}{
+		{func(a *AdamW) { a.Eps = 0 }, "eps 0 must be > 0"},
+		{func(a *AdamW) { a.Eps = math.Inf(1) }, "eps +Inf must be > 0"},
+		{func(a *AdamW) { a.Beta1 = 1 }, "beta1 1 must be in [0, 1)"},
+		{func(a *AdamW) { a.Beta2 = -0.5 }, "beta2 -0.5 must be in [0, 1)"},
+		{func(a *AdamW) { a.WeightDecay = -0.1 }, "weight decay -0.1 must be >= 0"},
+		{func(a *AdamW) { a.WeightDecay = math.NaN() }, "weight decay NaN must be >= 0"},
+	} {
+		a := TorchDefaults()
+		c.edit(&a)
+		if err := a.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want %q", err, c.want)
+		}
+	}
+}
