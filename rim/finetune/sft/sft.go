@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 
 	"github.com/rimlab/rim/rim/chat"
 )
@@ -53,38 +54,52 @@ type Record struct {
 }
 
 // ReadJSONL parses a JSONL file of Records. Blank lines are skipped; a line
-// that is not valid JSON, or that has neither messages nor input_ids, is an
-// error naming its line.
+// that is not valid JSON, that has neither messages nor input_ids, or that
+// carries a field rim does not know (at the top level or in a message, e.g.
+// "reasoning" for "reasoning_content", which would otherwise train on an
+// empty think block) is an error naming file:line and the field.
 func ReadJSONL(path string) ([]Record, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("sft: %w", err)
 	}
 	defer f.Close()
-	recs, err := readJSONL(f)
+	recs, err := readJSONL(f, path)
 	if err != nil {
-		return nil, fmt.Errorf("sft: %s: %w", path, err)
+		return nil, fmt.Errorf("sft: %w", err)
 	}
 	return recs, nil
 }
 
-func readJSONL(r io.Reader) ([]Record, error) {
+// messageKeys are the keys a message may carry: those chat.Message reads
+// plus tool_call_id and name, which it passes on to the template.
+var messageKeys = map[string]bool{"role": true, "content": true, "reasoning_content": true, "tool_calls": true, "tool_call_id": true, "name": true}
+
+// readJSONL reads Records; errors start with "name:line:" ("line N:" when
+// name is empty).
+func readJSONL(r io.Reader, name string) ([]Record, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<30)
 	var recs []Record
 	line := 0
+	where := func() string {
+		if name == "" {
+			return fmt.Sprintf("line %d", line)
+		}
+		return fmt.Sprintf("%s:%d", name, line)
+	}
 	for sc.Scan() {
 		line++
 		b := bytes.TrimSpace(sc.Bytes())
 		if len(b) == 0 {
 			continue
 		}
-		var rec Record
-		if err := json.Unmarshal(b, &rec); err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
+		rec, err := decodeRecord(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", where(), err)
 		}
 		if len(rec.Messages) == 0 && len(rec.InputIDs) == 0 {
-			return nil, fmt.Errorf("line %d: neither \"messages\" nor \"input_ids\"", line)
+			return nil, fmt.Errorf("%s: neither \"messages\" nor \"input_ids\"", where())
 		}
 		recs = append(recs, rec)
 	}
@@ -95,4 +110,44 @@ func readJSONL(r io.Reader) ([]Record, error) {
 		return nil, fmt.Errorf("empty dataset")
 	}
 	return recs, nil
+}
+
+// decodeRecord decodes one line strictly: unknown top-level fields and
+// unknown message keys are errors. Messages are checked by hand because
+// chat.Message has its own UnmarshalJSON (keeping the raw JSON for the
+// template), which DisallowUnknownFields does not reach.
+func decodeRecord(b []byte) (Record, error) {
+	var top struct {
+		Messages []json.RawMessage `json:"messages"`
+		InputIDs []int             `json:"input_ids"`
+		Labels   []int             `json:"labels"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&top); err != nil {
+		return Record{}, err // names the field: json: unknown field "x"
+	}
+	rec := Record{InputIDs: top.InputIDs, Labels: top.Labels}
+	for i, raw := range top.Messages {
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &keys); err != nil {
+			return Record{}, fmt.Errorf("message %d: %w", i+1, err)
+		}
+		var unknown []string
+		for k := range keys {
+			if !messageKeys[k] {
+				unknown = append(unknown, k)
+			}
+		}
+		if len(unknown) > 0 {
+			sort.Strings(unknown)
+			return Record{}, fmt.Errorf("message %d: unknown field %q (known: role, content, reasoning_content, tool_calls, tool_call_id, name)", i+1, unknown[0])
+		}
+		var m chat.Message
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return Record{}, fmt.Errorf("message %d: %w", i+1, err)
+		}
+		rec.Messages = append(rec.Messages, m)
+	}
+	return rec, nil
 }

@@ -28,7 +28,7 @@ func qwen3(t *testing.T) (*chat.Template, *tokenize.Tokenizer) {
 
 func parse(t *testing.T, s string) []Record {
 	t.Helper()
-	recs, err := readJSONL(strings.NewReader(s))
+	recs, err := readJSONL(strings.NewReader(s), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,11 +158,13 @@ func TestBadInput(t *testing.T) {
 		{`{"input_ids":[1,2]}` + "\n" + `{"messages":[{"role":"assistant","content":"x"},{"role":"user","content":"hi"}]}`, "record 2: conversation must end with an assistant turn"},
 		{`{"input_ids":[1,2],"labels":[1]}`, "1 labels for 2 input_ids"},
 		{`{"input_ids":[1,2],"labels":[-100,-100]}`, "no trained token"},
-		{`{"foo":1}`, "line 1: neither"},
+		{`{}`, "line 1: neither"},
+		{`{"foo":1}`, `line 1: json: unknown field "foo"`},
+		{`{"input_ids":[1]}` + "\n" + `{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a","reasoning":"r"}]}`, `line 2: message 2: unknown field "reasoning"`},
 		{`{"input_ids":[1,2]}` + "\n" + `not json`, "line 2:"},
 	}
 	for _, c := range cases {
-		recs, err := readJSONL(strings.NewReader(c.data))
+		recs, err := readJSONL(strings.NewReader(c.data), "")
 		if err == nil {
 			_, _, err = Build(recs, tmpl, chat.Wrap(tok), Options{})
 		}
@@ -245,5 +247,24 @@ func TestLlama3Masking(t *testing.T) {
 	}
 	if _, _, err := Build(recs, tmpl, chat.Wrap(tok), Options{ExcludeThink: true}); err == nil || !strings.Contains(err.Error(), "needs a template with think regions") {
 		t.Fatalf("exclude think on llama3: %v", err)
+	}
+}
+
+// TestReadJSONLStrict: the repo's data files load; an unknown message field
+// is an error naming file:line and the field.
+func TestReadJSONLStrict(t *testing.T) {
+	for _, f := range []string{"conversations.jsonl", "tiny.jsonl"} {
+		recs, err := ReadJSONL(testpaths.TestData(t, "finetune", f))
+		if err != nil || len(recs) == 0 {
+			t.Fatalf("%s: %d records, %v", f, len(recs), err)
+		}
+		if f == "conversations.jsonl" && (recs[0].Messages[1].ReasoningContent == nil || *recs[0].Messages[1].ReasoningContent == "") {
+			t.Errorf("reasoning_content lost: %+v", recs[0].Messages[1])
+		}
+	}
+	p := filepath.Join(t.TempDir(), "d.jsonl")
+	os.WriteFile(p, []byte(`{"input_ids":[1,2]}`+"\n\n"+`{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a","reasoning":"r"}]}`+"\n"), 0o644)
+	if _, err := ReadJSONL(p); err == nil || !strings.Contains(err.Error(), p+":3: message 2: unknown field \"reasoning\"") {
+		t.Errorf("got %v", err)
 	}
 }
