@@ -120,7 +120,9 @@ func (t *Trainer) Capture(in model.Input, sites ...hook.Site) (map[hook.Site]*te
 
 // ProbeHook captures sites on a fixed probe batch and writes them to
 // <Dir>/probes/<name>.safetensors (F32; integer sites converted), tensor
-// names = the site names.
+// names = the site names ([n, seq, ...]), plus ProbeIDs and ProbeMask
+// (I64 [n, seq]): the batch is right-padded, so rows' real lengths are the
+// mask's row sums and padded positions must be ignored.
 func ProbeHook(name string, every int, in model.Input, sites ...hook.Site) Hook {
 	return Hook{Name: name, Every: every, Run: func(c *HookContext) error {
 		caps, err := c.T.Capture(in, sites...)
@@ -142,12 +144,41 @@ func ProbeHook(name string, every int, in model.Input, sites ...hook.Site) Hook 
 			ts = append(ts, safetensors.F32(s.String(), dims, flat))
 			finalize(x)
 		}
+		ids, mask := probeBatch(in)
+		ts = append(ts, ids, mask)
 		dir := filepath.Join(c.Dir, "probes")
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
 		return safetensors.Write(filepath.Join(dir, name+".safetensors"), ts, map[string]string{"step": fmt.Sprint(c.Step)})
 	}}
+}
+
+// Names of the probe batch's tokens and attention mask in a probe file.
+const (
+	ProbeIDs  = "input_ids"
+	ProbeMask = "attention_mask"
+)
+
+// probeBatch returns the probe batch's ids and attention mask (all ones
+// when in has none) as I64 [n, seq] tensors.
+func probeBatch(in model.Input) (ids, mask safetensors.Tensor) {
+	n, seq := len(in.InputIDs), 0
+	if n > 0 {
+		seq = len(in.InputIDs[0])
+	}
+	fi, fm := make([]int64, 0, n*seq), make([]int64, 0, n*seq)
+	for r, row := range in.InputIDs {
+		for j, id := range row {
+			fi = append(fi, int64(id))
+			m := int64(1)
+			if in.AttentionMask != nil {
+				m = int64(in.AttentionMask[r][j])
+			}
+			fm = append(fm, m)
+		}
+	}
+	return safetensors.I64(ProbeIDs, []int{n, seq}, fi), safetensors.I64(ProbeMask, []int{n, seq}, fm)
 }
 
 // ProbeInput right-pads examples into a probe batch (ids and attention

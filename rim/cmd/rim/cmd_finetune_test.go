@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,13 +150,21 @@ func TestFinetuneProbes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []string{"blocks.0.hook_resid_post", "blocks.0.mlp.hook_post", "blocks.1.mlp.hook_post"}
+		want := []string{"attention_mask", "blocks.0.hook_resid_post", "blocks.0.mlp.hook_post", "blocks.1.mlp.hook_post", "input_ids"}
 		if got := f.Names(); strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("%s: tensors %v", ck, got)
 		}
 		info, _ := f.Info("blocks.1.mlp.hook_post")
 		if len(info.Shape) != 3 || info.Shape[0] != 2 || info.Shape[1] != 5 {
 			t.Errorf("%s: shape %v, want [2 5 dMLP]", ck, info.Shape)
+		}
+		mask, ms, err := f.Int64("attention_mask")
+		if err != nil || fmt.Sprint(ms, mask) != "[2 5] [1 1 1 1 1 1 1 1 0 0]" {
+			t.Errorf("%s: attention_mask %v %v %v", ck, ms, mask, err)
+		}
+		ids, is, err := f.Int64("input_ids")
+		if err != nil || fmt.Sprint(is, ids[:8]) != "[2 5] [5 6 7 8 9 10 11 12]" {
+			t.Errorf("%s: input_ids %v %v %v", ck, is, ids, err)
 		}
 		f.Close()
 	}
