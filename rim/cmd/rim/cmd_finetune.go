@@ -40,6 +40,7 @@ type finetuneFlags struct {
 	gradCkpt                                             bool
 	modelDir, data, out, export                          string
 	probes                                               probeFlags
+	set                                                  map[string]bool // flags given on the command line
 	probeSites                                           string
 }
 
@@ -98,6 +99,30 @@ func newFinetuneFlags(errw io.Writer) *finetuneFlags {
 	return f
 }
 
+// check rejects flag combinations that make no sense, before any work.
+func (f *finetuneFlags) check() error {
+	f.set = map[string]bool{}
+	f.fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	switch {
+	case f.resume && f.overwrite:
+		return fmt.Errorf("--resume and --overwrite exclude each other (continue the run in %s, or replace it)", f.out)
+	case f.set["probe-sites"] && len(f.probes) == 0:
+		return fmt.Errorf("--probe-sites needs at least one --probe NAME=FILE.jsonl")
+	}
+	names := map[string]bool{}
+	for _, pr := range f.probes {
+		name, file, ok := strings.Cut(pr, "=")
+		if !ok || name == "" || file == "" {
+			return fmt.Errorf("--probe %q: want NAME=FILE.jsonl", pr)
+		}
+		if names[name] {
+			return fmt.Errorf("--probe %s: name given twice (each probe writes probes/%s.safetensors)", name, name)
+		}
+		names[name] = true
+	}
+	return nil
+}
+
 func (f *finetuneFlags) config() (finetune.Config, error) {
 	if f.preset != "paper" {
 		return finetune.Config{}, fmt.Errorf("unknown preset %q (known: paper)", f.preset)
@@ -107,7 +132,10 @@ func (f *finetuneFlags) config() (finetune.Config, error) {
 	c.AdamW.LR, c.AdamW.WeightDecay, c.AdamW.Beta1, c.AdamW.Beta2, c.AdamW.Eps = f.lr, f.wd, f.beta1, f.beta2, f.eps
 	c.Epochs, c.MaxSteps, c.BatchSize, c.MicroBatch, c.MaxGradNorm = f.epochs, f.maxSteps, f.batch, f.micro, f.clip
 	if c.MicroBatch > c.BatchSize {
-		c.MicroBatch = c.BatchSize
+		if f.set["micro-batch"] {
+			return finetune.Config{}, fmt.Errorf("--micro-batch %d is larger than --batch %d", c.MicroBatch, c.BatchSize)
+		}
+		c.MicroBatch = c.BatchSize // the preset's default micro batch, with a smaller --batch
 	}
 	c.LoRA.R, c.LoRA.Alpha, c.LoRA.RSLoRA, c.LoRA.Dropout = f.r, f.alpha, f.rslora, f.drop
 	c.LoRA.Targets = lora.ParseTargets(f.targets)
@@ -134,6 +162,9 @@ func runFinetune(args []string, out, errw io.Writer) error {
 	if f.modelDir == "" || f.data == "" || f.out == "" || f.fs.NArg() != 0 {
 		f.fs.Usage()
 		return errUsage
+	}
+	if err := f.check(); err != nil {
+		return err
 	}
 	cfg, err := f.config()
 	if err != nil {

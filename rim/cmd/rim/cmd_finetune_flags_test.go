@@ -41,3 +41,44 @@ func TestFinetuneExportChecks(t *testing.T) {
 		t.Fatalf("foreign export dir: exit %d %s", code, errb.String())
 	}
 }
+
+// TestFinetuneFlagChecks: contradictory or dangling flags are errors before
+// any work (no run directory is created).
+func TestFinetuneFlagChecks(t *testing.T) {
+	dir := t.TempDir()
+	probe := filepath.Join(dir, "p.jsonl")
+	os.WriteFile(probe, []byte(`{"input_ids":[5,6,7]}`+"\n"), 0o644)
+	for i, c := range []struct {
+		extra []string
+		want  string
+	}{
+		{[]string{"--probe-sites", "blocks.0.mlp.hook_post"}, "--probe-sites needs at least one --probe"},
+		{[]string{"--probe", "a=" + probe, "--probe", "a=" + probe}, "--probe a: name given twice"},
+		{[]string{"--resume", "--overwrite"}, "--resume and --overwrite exclude each other"},
+		{[]string{"--micro-batch", "8"}, "--micro-batch 8 is larger than --batch 4"},
+		{[]string{"--targets", "moe.*"}, `target "moe.*": not in rim's vocabulary`},
+	} {
+		out := filepath.Join(dir, "run", string(rune('a'+i)))
+		var errb bytes.Buffer
+		if code := run(finetuneArgs(t, out, c.extra...), &errb); code != 1 || !strings.Contains(errb.String(), c.want) {
+			t.Errorf("%v: exit %d %q, want %q", c.extra, code, errb.String(), c.want)
+		}
+		if i < 4 {
+			if _, err := os.Stat(out); !os.IsNotExist(err) {
+				t.Errorf("%v: run dir created", c.extra)
+			}
+		}
+	}
+	// The preset's micro batch (8) with a smaller --batch and no --micro-batch is fine.
+	args := finetuneArgs(t, filepath.Join(dir, "ok"), "--max-steps", "1")
+	for i, a := range args {
+		if a == "--micro-batch" {
+			args = append(args[:i:i], args[i+2:]...)
+			break
+		}
+	}
+	var errb bytes.Buffer
+	if code := run(args, &errb); code != 0 {
+		t.Fatalf("default micro batch with --batch 4: exit %d %s", code, errb.String())
+	}
+}

@@ -151,7 +151,7 @@ func (p pattern) matches(m Module) bool {
 // matches nothing although the model has modules of its family (e.g.
 // "blocks.40.attn.q" on a 36-layer model, "moe.experts.9.up" with 8 experts);
 // no module selected at all. A target of a family the model lacks entirely
-// ("moe.*" on a dense model, "mlp.*" on an all-MoE model) is skipped, so one
+// ("moe.experts.*.*" on a dense model, "mlp.*" on an all-MoE model) is skipped, so one
 // target list (the paper preset) serves dense and MoE models.
 func Resolve(modules []Module, targets []string) ([]Module, error) {
 	if len(targets) == 0 {
