@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/rimlab/rim/rim/analysis/neurons"
 )
@@ -79,6 +80,7 @@ func Neurons(o NeuronsOptions, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	maxDiff := math.Inf(-1) // the largest counterfactual − original change seen
 	for k := range np {
 		diff := make([][]float64, nl)
 		for l := range diff {
@@ -86,6 +88,7 @@ func Neurons(o NeuronsOptions, stdout io.Writer) error {
 			base := (k*nl + l) * w
 			for j := range w {
 				diff[l][j] = float64(cf.data[base+j]) - float64(orig.data[base+j])
+				maxDiff = math.Max(maxDiff, diff[l][j])
 			}
 		}
 		if err := ctr.Add(diff); err != nil {
@@ -118,6 +121,12 @@ func Neurons(o NeuronsOptions, stdout io.Writer) error {
 	if rep.Neurons == nil {
 		rep.Neurons = []neurons.Neuron{}
 		rep.Note = "the set is empty: lower --q (frequency threshold) or raise --m"
+	} else if maxDiff <= 0 {
+		// §4.1.1 selects neurons whose activation *rises* under the
+		// counterfactual; with no rise anywhere the Top-m is decided by the
+		// least decrease or by ties, not by a safety signal.
+		rep.Note = fmt.Sprintf("no activation rises under the counterfactual (largest difference %s): the selection reflects ties or the smallest decreases, not a safety signal", fmtNum(maxDiff))
+		fmt.Fprintf(stdout, "note: %s\n", rep.Note)
 	}
 	for _, s := range rep.Sizes {
 		fmt.Fprintf(stdout, "q=%s min_pairs=%d size=%d\n", fmtNum(s.Q), s.MinPairs, s.Size)
