@@ -111,47 +111,7 @@ func pyNumber(lit string) string {
 		}
 		return lit
 	}
-	return pyFloatRepr(f)
-}
-
-// pyFloatRepr is Python's repr(float): shortest round-trip digits, fixed
-// notation for decimal exponents in [-4, 16), scientific otherwise.
-func pyFloatRepr(f float64) string {
-	if f == 0 {
-		if math.Signbit(f) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64) // -d.ddde±XX
-	sign := ""
-	if e[0] == '-' {
-		sign, e = "-", e[1:]
-	}
-	mant, expS, _ := strings.Cut(e, "e")
-	exp, _ := strconv.Atoi(expS)
-	digits := strings.Replace(mant, ".", "", 1)
-	if exp >= -4 && exp < 16 {
-		var s string
-		switch {
-		case exp < 0:
-			s = "0." + strings.Repeat("0", -exp-1) + digits
-		case exp+1 >= len(digits):
-			s = digits + strings.Repeat("0", exp+1-len(digits)) + ".0"
-		default:
-			s = digits[:exp+1] + "." + digits[exp+1:]
-		}
-		return sign + s
-	}
-	m := digits[:1]
-	if len(digits) > 1 {
-		m += "." + digits[1:]
-	}
-	es := "+"
-	if exp < 0 {
-		es, exp = "-", -exp
-	}
-	return fmt.Sprintf("%s%se%s%02d", sign, m, es, exp)
+	return jinja.FloatRepr(f)
 }
 
 func jsonUnmarshalString(raw json.RawMessage, s *string) error {

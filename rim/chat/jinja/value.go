@@ -150,7 +150,7 @@ func str(v any) string {
 	case int64:
 		return strconv.FormatInt(x, 10)
 	case float64:
-		return floatRepr(x)
+		return FloatRepr(x)
 	case string:
 		return x
 	case []any, *Dict:
@@ -192,7 +192,7 @@ func repr(v any) string {
 }
 
 // floatRepr is Python's repr(float).
-func floatRepr(f float64) string {
+func FloatRepr(f float64) string {
 	switch {
 	case math.IsInf(f, 1):
 		return "inf"
@@ -278,7 +278,7 @@ func writeJSON(sb *strings.Builder, v any, indent, depth int, sortKeys bool) err
 		case math.IsInf(x, -1):
 			sb.WriteString("-Infinity")
 		default:
-			sb.WriteString(floatRepr(x))
+			sb.WriteString(FloatRepr(x))
 		}
 	case string:
 		WriteJSONString(sb, x)
