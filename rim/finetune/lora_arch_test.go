@@ -2,7 +2,6 @@ package finetune
 
 import (
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -16,17 +15,9 @@ import (
 // equals the unmerged LoRA forward. This checks that each resolved module
 // name is one the engine's forward actually routes through its Linear.
 func TestLoRAEveryArchitecture(t *testing.T) {
-	root := testpaths.Shared(t, "fixtures", "hf-tiny")
-	ents, err := os.ReadDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		if !e.IsDir() {
-			continue
-		}
-		t.Run(e.Name(), func(t *testing.T) {
-			m := load(t, filepath.Join(root, e.Name()))
+	for _, dir := range testpaths.HFTiny(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			m := load(t, dir)
 			cfg := loraCfg()
 			cfg.LoRA.Targets = []string{"attn.*", "mlp.*", "moe.experts.*.*", "moe.router"}
 			tr, err := New(m, tinyData(4, 512), 0, cfg)

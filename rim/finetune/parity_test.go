@@ -2,7 +2,7 @@ package finetune
 
 import (
 	"math"
-	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rimlab/rim/rim/finetune/sft"
@@ -17,17 +17,8 @@ import (
 // the updated parameters with train.param_after_adamw.* (README tolerances:
 // loss 1e-5; parameters 1e-6 where |grad| > 1e-6, else lr).
 func TestFixtureTrainingParity(t *testing.T) {
-	root := testpaths.Shared(t, "fixtures", "hf-tiny")
-	ents, err := os.ReadDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		if !e.IsDir() {
-			continue
-		}
-		t.Run(e.Name(), func(t *testing.T) {
-			dir := fixtureDir(t, e.Name())
+	for _, dir := range testpaths.HFTiny(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
 			fx := readFixtureTrain(t, dir)
 			m := load(t, dir)
 			for _, update := range []string{"host", "graph"} {

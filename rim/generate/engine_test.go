@@ -3,7 +3,6 @@ package generate
 import (
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,23 +50,7 @@ func cloneRows(l [][]float32) [][]float32 {
 	return out
 }
 
-func fixtureDirs(t *testing.T) []string {
-	root := testpaths.Shared(t, "fixtures", "hf-tiny")
-	ents, err := os.ReadDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dirs []string
-	for _, e := range ents {
-		if e.IsDir() {
-			dirs = append(dirs, filepath.Join(root, e.Name()))
-		}
-	}
-	if len(dirs) == 0 {
-		t.Fatalf("no fixtures in %s", root)
-	}
-	return dirs
-}
+func fixtureDirs(t *testing.T) []string { return testpaths.HFTiny(t) }
 
 func ints(t *testing.T, f *safetensors.File, name string) ([]int, []int) {
 	t.Helper()

@@ -23,19 +23,10 @@ type fixtureTrain struct {
 // from the original weights and train.grad.* with a fresh optimiser, within
 // the README's tolerances (1e-6 where |grad| > 1e-6, else lr).
 func TestFixtureAdamW(t *testing.T) {
-	root := testpaths.Shared(t, "fixtures", "hf-tiny")
-	dirs, err := os.ReadDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := 0
-	for _, d := range dirs {
-		if !d.IsDir() {
-			continue
-		}
+	for _, dir := range testpaths.HFTiny(t) {
 		n++
-		dir := filepath.Join(root, d.Name())
-		t.Run(d.Name(), func(t *testing.T) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
 			raw, err := os.ReadFile(filepath.Join(dir, "reference.json"))
 			if err != nil {
 				t.Fatal(err)

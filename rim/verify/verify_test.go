@@ -13,17 +13,8 @@ import (
 
 // TestFixtures runs the full parity check on every public hf-tiny fixture.
 func TestFixtures(t *testing.T) {
-	root := testpaths.Shared(t, "fixtures", "hf-tiny")
-	ents, err := os.ReadDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		if !e.IsDir() {
-			continue
-		}
-		dir := filepath.Join(root, e.Name())
-		t.Run(e.Name(), func(t *testing.T) {
+	for _, dir := range testpaths.HFTiny(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
 			var sb strings.Builder
 			rep, err := Run(dir, &sb, Options{})
 			t.Log("\n" + sb.String())

@@ -49,3 +49,24 @@ func TestData(t testing.TB, elem ...string) string {
 	t.Helper()
 	return filepath.Join(append([]string{Root(t), "testdata"}, elem...)...)
 }
+
+// HFTiny returns the directories of every shared/fixtures/hf-tiny model
+// (sorted), failing the test if there are none.
+func HFTiny(t testing.TB) []string {
+	t.Helper()
+	root := Shared(t, "fixtures", "hf-tiny")
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatalf("testpaths: %v", err)
+	}
+	var dirs []string
+	for _, e := range ents {
+		if e.IsDir() {
+			dirs = append(dirs, filepath.Join(root, e.Name()))
+		}
+	}
+	if len(dirs) == 0 {
+		t.Fatalf("testpaths: no fixture directories in %s", root)
+	}
+	return dirs
+}
