@@ -9,7 +9,7 @@
 # Versions are pinned here and checked against go.mod / tools/go.mod / go-xla
 # by docker/lint_test.go (run by `go test ./...` and .ci/run).
 ARG VARIANT=cpu
-ARG GO_VERSION=1.26.8
+ARG GO_VERSION=1.27.3
 ARG PJRT_CPU_VERSION=v0.114.0
 ARG JAX_CUDA_VERSION=0.7.2
 
@@ -39,6 +39,7 @@ ARG GO_VERSION
 ENV DEBIAN_FRONTEND=noninteractive \
     GOMLX_NO_AUTO_INSTALL=1 \
     GOEXPERIMENT=simd \
+    GOTOOLCHAIN=go1.27.3 \
     TF_CPP_MIN_LOG_LEVEL=2 \
     RIM_ROOT=/opt/rim \
     PATH=/root/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin

@@ -221,3 +221,33 @@ func goModCacheDir(t *testing.T, modAtVersion string) string {
 	}
 	return d
 }
+
+// TestToolchainPinnedEverywhere checks that every place that runs the go command sets the
+// toolchain go.mod names (GOTOOLCHAIN=go<version>): machines start on their own Go and,
+// with GOTOOLCHAIN=local, ignore go.mod's go line, so each script has to ask for it.
+func TestToolchainPinnedEverywhere(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "go" + modVersion(t, filepath.Join(root, "go.mod"), "go")
+	if got := "go" + modVersion(t, filepath.Join(root, "tools", "go.mod"), "go"); got != want {
+		t.Errorf("tools/go.mod says %s, go.mod says %s", got, want)
+	}
+	re := regexp.MustCompile(`GOTOOLCHAIN=(go[0-9.]+)`)
+	for _, f := range []string{".ci/run", "kernel/install.sh", "Dockerfile", "README.md"} {
+		src, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := re.FindAllSubmatch(src, -1)
+		if len(m) == 0 {
+			t.Errorf("%s does not set GOTOOLCHAIN (want GOTOOLCHAIN=%s)", f, want)
+		}
+		for _, x := range m {
+			if string(x[1]) != want {
+				t.Errorf("%s sets GOTOOLCHAIN=%s, go.mod says %s", f, x[1], want)
+			}
+		}
+	}
+}

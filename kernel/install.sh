@@ -11,10 +11,13 @@
 #   GOMLX_BACKEND   backend written into the kernel (default: go; e.g. xla:cpu, xla:cuda)
 #   JUPYTER_DATA_DIR  Jupyter's data dir (the kernel goes to $JUPYTER_DATA_DIR/kernels/rim)
 #
-# The kernel's environment: GOEXPERIMENT=simd, GOMLX_BACKEND, GOMLX_NO_AUTO_INSTALL=1,
+# The kernel's environment: GOEXPERIMENT=simd, GOTOOLCHAIN, GOMLX_BACKEND, GOMLX_NO_AUTO_INSTALL=1,
 # RIM_ROOT (this checkout, used by the first cell of every notebook), PATH with
 # go and goimports, and quiet logs (GoNB: fatal only; XLA: TF_CPP_MIN_LOG_LEVEL=2).
 set -euo pipefail
+# rim's Go toolchain (go.mod's go line; docker/lint_test.go checks they agree). The go command
+# fetches it through the module proxy on first use; GoNB compiles every cell with it too.
+export GOTOOLCHAIN=go1.27.3
 
 say() { printf 'rim kernel: %s\n' "$*"; }
 die() { printf 'rim kernel: error: %s\n' "$*" >&2; exit 1; }
@@ -87,7 +90,7 @@ trap 'rm -rf "$SPEC"' EXIT
 KDIR="$(jupyter --data-dir)/kernels/rim"
 cp "$RIM_ROOT/kernel/rim-kernel.sh" "$SPEC/"
 /usr/bin/python3 - "$SPEC/kernel.json" "$KDIR/rim-kernel.sh" "$TOOLS_BIN/gonb" "$RIM_ROOT" "$BACKEND" "$KPATH" <<'PY'
-import json, sys
+import json, os, sys
 out, launcher, gonb, root, backend, path = sys.argv[1:]
 spec = {
     "argv": ["/bin/bash", launcher, gonb, "--kernel", "{connection_file}",
@@ -98,6 +101,7 @@ spec = {
     "env": {
         "RIM_ROOT": root,
         "GOEXPERIMENT": "simd",
+        "GOTOOLCHAIN": os.environ["GOTOOLCHAIN"],
         "GOMLX_BACKEND": backend,
         "GOMLX_NO_AUTO_INSTALL": "1",
         "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -111,5 +115,5 @@ jupyter kernelspec install --user --replace --name rim "$SPEC" >/tmp/rim-kernels
 	{ cat /tmp/rim-kernelspec.log >&2; die "jupyter kernelspec install failed"; }
 [[ -f "$KDIR/kernel.json" && -x "$KDIR/rim-kernel.sh" ]] || die "kernel spec not found in $KDIR after install"
 say "kernel: installed \"Go (rim)\" in $KDIR"
-say "kernel: RIM_ROOT=$RIM_ROOT (or the rim checkout holding the notebook) GOMLX_BACKEND=$BACKEND GOEXPERIMENT=simd GOMLX_NO_AUTO_INSTALL=1"
+say "kernel: RIM_ROOT=$RIM_ROOT (or the rim checkout holding the notebook) GOMLX_BACKEND=$BACKEND GOEXPERIMENT=simd GOTOOLCHAIN=$GOTOOLCHAIN GOMLX_NO_AUTO_INSTALL=1"
 say "done: open notebooks/00_tour.ipynb with the \"Go (rim)\" kernel, or run kernel/runnb.py"
