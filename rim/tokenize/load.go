@@ -75,7 +75,7 @@ func Parse(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 		return nil, err
 	}
 	t := &Tokenizer{}
-	if err := t.buildModel(&f.Model); err != nil {
+	if err := t.buildModel(&f.Model, len(f.AddedTokens)); err != nil {
 		return nil, err
 	}
 	var err error
@@ -103,7 +103,11 @@ func Parse(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 	return t, nil
 }
 
-func (t *Tokenizer) buildModel(m *modelJSON) error {
+// buildModel checks the model section and builds the BPE tables. Vocab ids
+// must lie in [0, len(vocab)+nAdded): ids are dense in real files, and a hole
+// can only be filled by an added token, so a larger id is a corrupt file (and
+// would otherwise size idToToken by an id read from the file).
+func (t *Tokenizer) buildModel(m *modelJSON, nAdded int) error {
 	if m.Type != "BPE" && m.Type != "" {
 		return fmt.Errorf("model type %q is not supported (only BPE)", m.Type)
 	}
@@ -120,14 +124,19 @@ func (t *Tokenizer) buildModel(m *modelJSON) error {
 		return errors.New("model: empty vocab")
 	}
 	b := &bpe{vocab: m.Vocab, byteFallback: m.ByteFallback, fuseUnk: m.FuseUnk, ignoreMerges: m.IgnoreMerges, unk: -1}
+	limit := int64(len(m.Vocab)) + int64(nAdded)
 	maxID := int32(-1)
-	for _, id := range m.Vocab {
+	for s, id := range m.Vocab {
 		if id < 0 {
-			return fmt.Errorf("model: negative id %d in vocab", id)
+			return fmt.Errorf("model: negative id %d in vocab (token %q)", id, s)
+		}
+		if int64(id) >= limit {
+			return fmt.Errorf("model: vocab id %d (token %q) is out of range: the vocab has %d entries and %d added tokens",
+				id, s, len(m.Vocab), nAdded)
 		}
 		maxID = max(maxID, id)
 	}
-	t.idToToken = make([]string, maxID+1)
+	t.idToToken = make([]string, int(maxID)+1)
 	for s, id := range m.Vocab {
 		t.idToToken[id] = s
 	}
