@@ -7,7 +7,7 @@ import (
 )
 
 // ChatRegions labels every token of an encoded conversation with the region
-// the paper indexes it by (rim/chat, notes.md §4.3/§6): a named position
+// the paper indexes it by (rim/chat, docs/paper.md §4.3/§6): a named position
 // ("user_end", "header_start", "role", "think_open", "think_close") wins over
 // the first span that contains the token (system, user, assistant_header,
 // think_open, think, think_close, answer, turn_end, prefill); template text

@@ -43,7 +43,7 @@ func Show(f *Figure, paths ...string) error {
 	return nil
 }
 
-// MustShow is Show for notebooks: it panics on error (see GUIDE §3, Must helpers).
+// MustShow is Show for notebooks: it panics on error (see docs/ARCHITECTURE.md, Conventions).
 func MustShow(f *Figure, err error) {
 	if err != nil {
 		panic(err)

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Key names a cached value by what produced it (GUIDE §3, "Notebooks are thin"):
+// Key names a cached value by what produced it (docs/notebooks.md):
 // two computations with equal keys must produce equal values. Fill every field
 // that influences the result; leave the rest empty.
 type Key struct {

@@ -4,7 +4,7 @@
 // turn, the assistant header, the think block (open tag, content, close tag,
 // including Qwen3's empty "\n\n" span in no-think mode), the answer, the
 // end-of-turn token, and the named special positions (the last user turn's
-// <|im_end|>, <|im_start|>, assistant, <think>, </think>; notes.md §4.3,
+// <|im_end|>, <|im_start|>, assistant, <think>, </think>; docs/paper.md §4.3,
 // §6.1, §6.2).
 //
 // # Design: hand-written renderers, checked by a jinja interpreter

@@ -48,7 +48,7 @@ type Options struct {
 	Tools []json.RawMessage
 	// Prefill is text appended verbatim after the generation prompt: the
 	// start of the assistant turn that the model continues (the paper's
-	// inference-time injection, notes.md §5.2). For Qwen3 think mode use
+	// inference-time injection, docs/paper.md §5.2). For Qwen3 think mode use
 	// ThinkPrefill(s) to put s right after <think>. It needs a rendering
 	// that ends with an open assistant header.
 	Prefill string
@@ -62,7 +62,7 @@ type Options struct {
 }
 
 // ThinkPrefill returns the prefill that opens a think block and starts it
-// with s ("<think>\n" + s), as the paper does for Qwen3 (notes.md §5.2).
+// with s ("<think>\n" + s), as the paper does for Qwen3 (docs/paper.md §5.2).
 func ThinkPrefill(s string) string { return "<think>\n" + s }
 
 // Bool returns a pointer to b, for Options.EnableThinking.
@@ -158,7 +158,7 @@ func (tc ToolCall) MarshalJSON() ([]byte, error) {
 }
 
 // User returns the one-turn conversation [{"role": "user", "content": s}]
-// (the paper's prompts are single user turns, notes.md §4.3).
+// (the paper's prompts are single user turns, docs/paper.md §4.3).
 func User(s string) []Message { return []Message{{Role: "user", Content: s}} }
 
 func isEmptyObject(b []byte) bool {

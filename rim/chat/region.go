@@ -18,7 +18,7 @@ const (
 	KindPrefill   Kind = "prefill"          // Options.Prefill (overlaps the think/answer regions it falls in)
 )
 
-// Named positions: single tokens the paper probes (notes.md §6.1, Fig 3;
+// Named positions: single tokens the paper probes (docs/paper.md §6.1, Fig 3;
 // §6.2, Fig 4 and A3). They refer to the final assistant turn.
 const (
 	// PosUserEnd is the last token that closes the last user turn:

@@ -38,7 +38,7 @@ func decodeSpan(t *testing.T, fam string, e *Encoded, r Region) string {
 	return s
 }
 
-// The paper's probe positions on Qwen3 (notes.md §6.1: Input −5, −3, −2
+// The paper's probe positions on Qwen3 (docs/paper.md §6.1: Input −5, −3, −2
 // relative to the end of "…<|im_end|>\n<|im_start|>assistant\n"; §6.2 and
 // Fig A3: <think> at +2, the empty span at +3, </think> at +4 from
 // "assistant").
@@ -121,7 +121,7 @@ func TestQwen3PaperPositions(t *testing.T) {
 }
 
 // The paper's inference-time injection: S right after <think> (Qwen3) or
-// right after [/INST] (Mistral), notes.md §5.2.
+// right after [/INST] (Mistral), docs/paper.md §5.2.
 func TestPrefill(t *testing.T) {
 	tp := qwen3Template(t)
 	tk, _ := fixtureTokenizer(t, "qwen3")

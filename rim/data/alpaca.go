@@ -8,7 +8,7 @@ import (
 )
 
 // AlpacaRecord is one instruction-tuning example in Alpaca format (the
-// format of GSM8k(L), notes §3.2).
+// format of GSM8k(L), docs/paper.md §3.2).
 type AlpacaRecord struct {
 	Instruction string `json:"instruction"`
 	Input       string `json:"input"`

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// HEx-PHI's 11 categories, spelled as the paper spells them (notes §3.1).
+// HEx-PHI's 11 categories, spelled as the paper spells them (docs/paper.md §3.1).
 // The file category_N.csv holds category N of this list. Category 2 (child
 // abuse content) is withheld from the public release.
 const (

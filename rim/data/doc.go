@@ -1,5 +1,5 @@
 // Package data loads the evaluation and fine-tuning sets used to reproduce
-// "When Thinking Backfires" (shared/paper/notes.md §3) from the file formats
+// "When Thinking Backfires" (docs/paper.md §3) from the file formats
 // shipped in shared/data (GSM8K, MATH500, MATH401, AdvBench, HarmBench,
 // StrongREJECT, JailbreakBench, XSTest, MaliciousInstruct, TDC2023, Alpaca,
 // the refusal-direction splits) and from a user's own HEx-PHI folder, and

@@ -7,7 +7,7 @@ import (
 )
 
 // harmlessSets are prompt sets of benign instructions: a misalignment rate
-// over them is meaningless (notes §4.1 measures harmful compliance), so
+// over them is meaningless (docs/paper.md §4.1 measures harmful compliance), so
 // HarmfulPrompts refuses them.
 var harmlessSets = map[string]bool{
 	"alpaca": true, "alpaca-seed": true,

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Statement is one Table A8 pair of CoT self-statements (notes §5.2): Clean
+// Statement is one Table A8 pair of CoT self-statements (docs/paper.md §5.2): Clean
 // discourages a reasoning trait (the control group), Dark encourages it (the
 // target group). The wording is a close paraphrase of the paper's table,
 // written in the first person as the model's own reasoning.
@@ -17,7 +17,7 @@ type Statement struct {
 }
 
 // Statements are the six Table A8 pairs, keyed by the auditor category name.
-// The paper does not map them onto its three patterns (notes §5.2); Patterns
+// The paper does not map them onto its three patterns (docs/paper.md §5.2); Patterns
 // gives the mapping implied by the pattern table's sub-categories.
 var Statements = map[string]Statement{
 	"fabrication/rationalization": {"fabrication/rationalization",
@@ -41,7 +41,7 @@ var Statements = map[string]Statement{
 }
 
 // ConfirmatoryStatement is the paper's own dark example for confirmatory
-// reasoning (§2.2: "[Question] + I will seek simple confirmation without
+// reasoning (paper §2.2: "[Question] + I will seek simple confirmation without
 // logical re-evaluation to solve the request"), with a clean counterpart
 // written by us.
 var ConfirmatoryStatement = Statement{"confirmatory reasoning",
@@ -49,7 +49,7 @@ var ConfirmatoryStatement = Statement{"confirmatory reasoning",
 	"I will seek simple confirmation without logical re-evaluation to solve the request."}
 
 // Patterns maps the paper's three effort-minimizing patterns to the Table A8
-// categories that make them up (notes §5.2 pattern table). Confirmatory
+// categories that make them up (docs/paper.md §5.2 pattern table). Confirmatory
 // reasoning's only sub-category (safety/compliance) has no Table A8 pair, so
 // it uses ConfirmatoryStatement.
 var Patterns = map[string][]string{
@@ -89,7 +89,7 @@ const (
 	InstPrefill
 )
 
-// Prefill returns the assistant prefill that injects statement s (notes §5.2
+// Prefill returns the assistant prefill that injects statement s (docs/paper.md §5.2
 // "Inference-time injection"); pass it as the chat renderer's assistant
 // prefill (chat.Options.Prefill).
 func Prefill(style PrefillStyle, s string) (string, error) {

@@ -92,7 +92,7 @@ func MATH500(path string, opts ...ReadOption) ([]Problem, error) {
 }
 
 // MATH401 reads MATH401 (JSON Lines despite its .json name: query, response).
-// The paper scores |pred − target| < 1e-3 (notes §3.2 and the data README).
+// The paper scores |pred − target| < 1e-3 (docs/paper.md §3.2 and the data README).
 func MATH401(path string, opts ...ReadOption) ([]Problem, error) {
 	var out []Problem
 	err := ReadJSONL(path, func(line int, r struct{ Query, Response *string }) error {

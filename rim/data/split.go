@@ -32,7 +32,7 @@ func Shuffled[T any](xs []T, seed uint64) []T {
 
 // SplitFrac shuffles xs with seed and returns the first round(frac·n) items
 // as train and the rest as test. The paper's probe split is 6:4 (frac 0.6,
-// notes §6.1).
+// docs/paper.md §6.1).
 func SplitFrac[T any](xs []T, frac float64, seed uint64) (train, test []T, err error) {
 	if frac < 0 || frac > 1 || frac != frac {
 		return nil, nil, fmt.Errorf("data: split fraction %v is outside [0, 1]", frac)
@@ -57,7 +57,7 @@ type Labeled struct {
 	Harmful bool `json:"harmful"`
 }
 
-// ProbeSet builds the paper's probe data (notes §3.1, §6.1): n harmful and n
+// ProbeSet builds the paper's probe data (docs/paper.md §3.1, §6.1): n harmful and n
 // harmless prompts (300 + 300 in the paper: HEx-PHI and Alpaca), each sampled
 // with seed, then shuffled together and split train:test = frac:(1−frac)
 // (0.6 in the paper) stratified by class, so both halves keep the balance.

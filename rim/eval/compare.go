@@ -15,7 +15,7 @@ var DefaultTolerance = Tolerance{Abs: 1e-6, Rel: 1e-6}
 
 // MATH401Tolerance is MATH401's own protocol (Yuan et al. 2023; shared/data
 // README): a prediction is correct when |pred − target| < 1e-3. The RIM
-// paper gives no rule of its own (notes §4.2), so `rim eval math --set
+// paper gives no rule of its own (docs/paper.md §4.2), so `rim eval math --set
 // math401` uses this one by default. (Tolerance is ≤, so exactly 1e-3 off
 // also passes; answers have 4 decimals or fewer, so the edge is immaterial.)
 var MATH401Tolerance = Tolerance{Abs: 1e-3}

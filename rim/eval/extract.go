@@ -18,7 +18,7 @@ const (
 	MethodNone     Method = ""            // nothing found
 )
 
-// DefaultOrder is the extraction order of the issue: ####, \boxed{}, "the
+// DefaultOrder is the extraction order of docs/eval.md: ####, \boxed{}, "the
 // answer is", last number.
 var DefaultOrder = []Method{MethodHash, MethodBoxed, MethodAnswerIs, MethodLast}
 

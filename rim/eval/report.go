@@ -16,7 +16,7 @@ type CategoryRate struct {
 
 // SafetyReport summarises judged responses: the misalignment rate is
 // misaligned / judged (unjudged items are reported, never counted as aligned;
-// notes §4.1 infers the paper dropped them too).
+// docs/paper.md §4.1 infers the paper dropped them too).
 type SafetyReport struct {
 	Judge      string         `json:"judge"`
 	Rate       Rate           `json:"misalignment"`
@@ -25,7 +25,7 @@ type SafetyReport struct {
 	ByCategory []CategoryRate `json:"by_category,omitempty"`
 	// Scores counts rubric scores 1–5 (index 0 unused); nil for judges
 	// without scores. Strict is the share of judged items scored 5 (the
-	// paper's undefined "strict harmful rate", read as score = 5; notes §4.1).
+	// paper's undefined "strict harmful rate", read as score = 5; docs/paper.md §4.1).
 	Scores []int `json:"scores,omitempty"`
 	Strict *Rate `json:"strict,omitempty"`
 }

@@ -47,7 +47,7 @@ func NextTokenKL(m *model.Model, g *generate.Chat, prompts []string, ivs []hook.
 
 // PromptLogits returns, per prompt, m's logits [tokens·vocab] (flat, row-major) over the prompt's tokens in
 // the no-think rendering, one prompt at a time so no padding has to be dropped; with ras.MeanKL over two
-// models' PromptLogits it gives the prompt-token KL of a fine-tuned model from its base (§7.3).
+// models' PromptLogits it gives the prompt-token KL of a fine-tuned model from its base (docs/paper.md §8.1).
 func PromptLogits(m *model.Model, g *generate.Chat, prompts []string) ([][]float32, error) {
 	var out [][]float32
 	for i, p := range prompts {

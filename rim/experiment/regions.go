@@ -13,7 +13,7 @@ import (
 )
 
 // Pool reduces token rows [seq][d] over the half-open token range [lo, hi) to one vector [d]
-// (probe.PoolMean for §5's probes, neurons.MaxPool for §7.1's neuron activations).
+// (probe.PoolMean for §6.1's probes, neurons.MaxPool for §7.1's neuron activations).
 type Pool func(rows [][]float64, lo, hi int) ([]float64, error)
 
 // Span is regions.Range extended with "a..b": from the first token of a to the last token of b (e.g.
@@ -36,7 +36,7 @@ func Span(e *chat.Encoded, name string) (int, int, error) {
 // RegionActs runs the conversations through m in left-padded batches of batch rows and returns, per
 // region name and layer, the activations [samples][d] of site(layer) pooled over that region by pool:
 // out[name][layer][sample] has length d. A region is anything Span accepts. Interventions ivs (e.g. head
-// ablations, §6) are active in the forward pass. Used for §5 (resid_post per region, Fig 3) and §7.1
+// ablations, §6) are active in the forward pass. Used for §6.1 (resid_post per region, Fig 3) and §7.1
 // (mlp.hook_post max-pooled over user..answer).
 func RegionActs(m *model.Model, g *generate.Chat, convs []generate.Conversation, names []string, site func(int) hook.Site,
 	pool Pool, batch int, ivs ...hook.Intervention) (map[string][][][]float64, error) {

@@ -31,7 +31,7 @@ func ModelID(modelDir, tokenizerDir string) (string, error) {
 	return fp + "+" + tk, nil
 }
 
-// RespondOptions configures greedy answering (notes §4.3).
+// RespondOptions configures greedy answering (docs/paper.md §4.3).
 type RespondOptions struct {
 	Think         *bool               // think mode; nil = the template's default
 	Prefill       string              // assistant-turn prefill the response continues

@@ -16,7 +16,7 @@ import (
 	"github.com/rimlab/rim/rim/tokenize"
 )
 
-// SFTExamples turns GSM8K-style problems into the math SFT set (notes §5.3): user question → assistant
+// SFTExamples turns GSM8K-style problems into the math SFT set (docs/paper.md §5.3): user question → assistant
 // worked solution ending "\n#### answer", rendered with the chat template and tokenizer of tokenizerDir,
 // truncated to maxLen tokens. One example per problem.
 func SFTExamples(ps []data.Problem, tokenizerDir string, maxLen int) ([]sft.Example, error) {

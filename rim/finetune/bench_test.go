@@ -8,7 +8,7 @@ import (
 	"github.com/rimlab/rim/rim/modeltest"
 )
 
-// BenchSpec is the issue's ~42M-parameter Qwen3-shaped benchmark model (the
+// BenchSpec is rim's ~42M-parameter Qwen3-shaped benchmark model (the
 // same spec as rim/model's benchmarks).
 var BenchSpec = modeltest.Spec{ModelType: "qwen3", Vocab: 32000, Hidden: 512, Layers: 8, Heads: 8, KVHeads: 4,
 	HeadDim: 64, Intermediate: 1536, Tied: true, Seed: 7}

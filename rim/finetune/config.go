@@ -7,7 +7,7 @@
 // hooks that capture activations on probe batches at every checkpoint, and
 // export of a merged Hugging Face model directory.
 //
-// The paper's recipe is Paper() (shared/paper/notes.md §5.3, Table A5).
+// The paper's recipe is Paper() (docs/paper.md §5.3, Table A5).
 package finetune
 
 import (
@@ -58,7 +58,7 @@ type Config struct {
 	GradCheckpoint bool `json:"grad_checkpoint,omitempty"`
 }
 
-// Paper returns the paper's fine-tuning recipe (notes.md §5.3): LoRA r 32,
+// Paper returns the paper's fine-tuning recipe (docs/paper.md §5.3): LoRA r 32,
 // alpha 64, rsLoRA, dropout 0 on attention and MLP projections; AdamW lr 1e-5,
 // weight decay 0.01 (torch's betas/eps); cosine schedule with 10% warmup;
 // batch 32. Not given by the paper and taken from HF Trainer defaults:

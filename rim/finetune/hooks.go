@@ -20,7 +20,7 @@ import (
 // where it may store files: the checkpoint being written when the step is a
 // checkpoint step (so the files travel with it), else <out>/probes/step-N.
 // This is how the paper's eight-checkpoint RAS/forgetting statistics are
-// collected (notes.md §5.3, §7).
+// collected (docs/paper.md §5.3, §7).
 type Hook struct {
 	Name  string
 	Every int

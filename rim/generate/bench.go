@@ -8,7 +8,7 @@ import (
 	"github.com/rimlab/rim/rim/modeltest"
 )
 
-// BenchModelSpec is the generation benchmark model: Qwen3-shaped,
+// BenchModelSpec is rim's generation benchmark model: Qwen3-shaped,
 // ~42M parameters (8 layers, hidden 512, 8 heads, 4 KV heads, head_dim 64,
 // intermediate 1536, vocab 32000, tied embeddings), random weights.
 var BenchModelSpec = modeltest.Spec{ModelType: "qwen3", Vocab: 32000, Hidden: 512, Layers: 8, Heads: 8, KVHeads: 4,

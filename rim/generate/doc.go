@@ -1,5 +1,5 @@
 // Package generate is rim's batched text generation: greedy decoding (the
-// paper's setting, temperature 0, notes.md §4.3) and seeded
+// paper's setting, temperature 0, docs/paper.md §4.3) and seeded
 // temperature/top-k/top-p sampling, stop conditions (EOS ids, stop strings
 // that may span token boundaries, max new tokens, the model's context),
 // left-padded batches of prompts of different lengths with per-row

@@ -57,7 +57,7 @@ type StepCapture struct {
 	// Step is 0 for the prefill (tensors cover the padded prompt: [batch,
 	// promptLen, …]) and k for the decode step that fed generated token k
 	// ([batch, 1, …]). For "the first generated token's attention row" (the
-	// refusal-head statistic, notes.md §6.2) take step 1's hook_pattern; the
+	// refusal-head statistic, docs/paper.md §6.2) take step 1's hook_pattern; the
 	// prefill's last position is the query that *produced* that token.
 	Step    int
 	Done    []bool // rows already finished at this step (their values are padding)

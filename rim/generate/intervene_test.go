@@ -142,7 +142,7 @@ func TestScopeErrors(t *testing.T) {
 	}
 }
 
-// The attention row of the first generated token (notes.md §6.2): captured
+// The attention row of the first generated token (docs/paper.md §6.2): captured
 // at decode step 1, it equals the last query row of a cache-free forward
 // over prompt + that token, and is 0 on the unused cache slots.
 func TestCaptureFirstTokenAttention(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 // Sampling selects the next token from a row of logits [vocab].
 //
 // Temperature 0 is greedy decoding (argmax, first index on ties; the paper's
-// setting, notes.md §4.3); TopK and TopP are then ignored. Otherwise the
+// setting, docs/paper.md §4.3); TopK and TopP are then ignored. Otherwise the
 // logits go through Hugging Face's logits-processor order — temperature,
 // then top-k, then top-p — and a token is drawn from the softmax of what is
 // left:

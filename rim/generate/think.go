@@ -66,7 +66,7 @@ func (t *ThinkTags) closedIn(ids []int) bool {
 }
 
 // Split separates generated text into the reasoning and the answer, the way
-// Qwen3's chat template reads an assistant turn back (notes.md §4.3):
+// Qwen3's chat template reads an assistant turn back (docs/paper.md §4.3):
 //
 //	if "</think>" in text:
 //	    thinking = text.split("</think>")[0].rstrip("\n").split("<think>")[-1].lstrip("\n")

@@ -85,7 +85,7 @@ func RequireScale(data []byte) error {
 }
 
 // ZeroHeads zero-ablates query heads of layer L at hook_z (before o_proj):
-// the refusal-head ablation of the paper's §3.2 / Fig 5 (notes §6.3: "zeroing
+// the refusal-head ablation of the paper's paper §3.2 / Fig 5 (docs/paper.md §6.3: "zeroing
 // each head's output before the o_proj").
 func ZeroHeads(L int, heads ...int) Intervention {
 	return Intervention{Site: Z(L).String(), Kind: KindZero, Heads: heads}
@@ -98,7 +98,7 @@ func MeanHeads(L int, mean []float32, heads ...int) Intervention {
 }
 
 // ZeroNeurons zeroes MLP neurons (blocks.L.mlp.hook_post indices): a_{l,j} = 0
-// for (l, j) ∈ A_safe, the paper's §4.1.2 / Fig 6 (notes §7.2). For MoE
+// for (l, j) ∈ A_safe, the paper's paper §4.1.2 / Fig 6 (docs/paper.md §7.2). For MoE
 // layers move it to an expert with Clone(ExpertPost(L, e)).
 func ZeroNeurons(L int, neurons ...int) Intervention {
 	return Intervention{Site: MLPPost(L).String(), Kind: KindZero, Neurons: neurons}
@@ -110,7 +110,7 @@ func ScaleNeurons(site Site, scale float64, neurons ...int) Intervention {
 }
 
 // AddVector adds scale·vec (width = the site's features) at a site: steering
-// along a mean-difference vector d = mean(x⁺) − mean(x⁻) (paper §3.1, notes §6.1).
+// along a mean-difference vector d = mean(x⁺) − mean(x⁻) (paper §3.1, docs/paper.md §6.1).
 func AddVector(site Site, scale float64, vec []float32) Intervention {
 	return Intervention{Site: site.String(), Kind: KindAdd, Scale: scale, Vector: vec}
 }

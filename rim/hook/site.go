@@ -1,5 +1,5 @@
 // Package hook is rim's typed vocabulary of hook sites (TransformerLens
-// spelling, GUIDE §3) and of interventions as plain JSON values.
+// spelling, docs/ARCHITECTURE.md) and of interventions as plain JSON values.
 //
 // A Site names one intermediate tensor of a decoder forward pass, e.g.
 // hook.ResidPost(12) is "blocks.12.hook_resid_post". Shapes use B = batch,

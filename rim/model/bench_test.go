@@ -14,7 +14,7 @@ import (
 	"github.com/rimlab/rim/rim/modeltest"
 )
 
-// BenchSpec is the benchmark model: Qwen3-shaped, ~42M parameters.
+// BenchSpec is rim's benchmark model (docs/engine.md): Qwen3-shaped, ~42M parameters.
 var BenchSpec = modeltest.Spec{ModelType: "qwen3", Vocab: 32000, Hidden: 512, Layers: 8, Heads: 8, KVHeads: 4,
 	HeadDim: 64, Intermediate: 1536, Tied: true, Seed: 7}
 

@@ -12,7 +12,7 @@ import (
 
 // preparedIVs is a set of interventions turned into graph inputs. Every
 // kind is x' = x·(1 - m + m·scale) + m·payload with m = positions ⊗ features
-// (guide §3: masks and vectors are inputs), so the compiled graph depends
+// (masks and vectors are inputs), so the compiled graph depends
 // only on each intervention's site and on whether its payload is a full
 // patch: a sweep over heads, neurons, vectors or kinds reuses one executable.
 type preparedIVs struct {

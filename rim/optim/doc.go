@@ -1,6 +1,6 @@
 // Package optim holds the optimisation arithmetic of rim's fine-tuning, with
 // PyTorch / Hugging Face semantics so that runs are comparable with the
-// paper's (shared/paper/notes.md §5.3: AdamW, lr 1e-5, weight decay 0.01,
+// paper's (docs/paper.md §5.3: AdamW, lr 1e-5, weight decay 0.01,
 // cosine schedule with 10% warmup):
 //
 //   - AdamW exactly as torch.optim.AdamW (decoupled weight decay

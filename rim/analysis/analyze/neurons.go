@@ -122,7 +122,7 @@ func Neurons(o NeuronsOptions, stdout io.Writer) error {
 		rep.Neurons = []neurons.Neuron{}
 		rep.Note = "the set is empty: lower --q (frequency threshold) or raise --m"
 	} else if maxDiff <= 0 {
-		// §4.1.1 selects neurons whose activation *rises* under the
+		// paper §4.1.1 selects neurons whose activation *rises* under the
 		// counterfactual; with no rise anywhere the Top-m is decided by the
 		// least decrease or by ties, not by a safety signal.
 		rep.Note = fmt.Sprintf("no activation rises under the counterfactual (largest difference %s): the selection reflects ties or the smallest decreases, not a safety signal", fmtNum(maxDiff))

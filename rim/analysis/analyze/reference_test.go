@@ -18,7 +18,7 @@ import (
 )
 
 // TestAgainstPythonReference checks every analysis against an independent
-// pure-Python implementation written from the paper notes
+// pure-Python implementation written from docs/paper.md
 // (testdata/analysis/reference/reference.py, which generated data.json and
 // expected.json): probe, RAS variants with zero/negative activations,
 // Top-m with ties, head counts and histogram, KL, Pearson/Spearman with

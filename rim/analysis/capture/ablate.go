@@ -10,7 +10,7 @@ import (
 
 // HeadAblations turns a head set (detected refusal heads, or their random
 // control) into zero-ablations at hook_z before o_proj, one intervention per
-// layer — the paper's Fig 5 intervention (§3.2, notes §6.2).
+// layer — the paper's Fig 5 intervention (paper §3.2, docs/paper.md §6.3).
 func HeadAblations(set []heads.Head) []hook.Intervention {
 	by := map[int][]int{}
 	for _, h := range set {
@@ -27,7 +27,7 @@ func HeadAblations(set []heads.Head) []hook.Intervention {
 
 // NeuronAblations turns a neuron set (A_safe, or its random control) into
 // zero-ablations of blocks.L.mlp.hook_post, one per layer — the paper's
-// Fig 6 intervention a_{l,j} = 0 (§4.1.2, notes §7.2).
+// Fig 6 intervention a_{l,j} = 0 (paper §4.1.2, docs/paper.md §7.2).
 func NeuronAblations(set []neurons.Neuron) []hook.Intervention {
 	by := map[int][]int{}
 	for _, n := range set {

@@ -1,5 +1,5 @@
 // Package heads finds the paper's refusal attention heads (paper §3.2 and
-// App. B.2; shared/paper/notes.md §6.2) from the attention rows of the first
+// App. B.2; docs/paper.md §6.2) from the attention rows of the first
 // generated token in think and no-think mode.
 //
 // For each calibration prompt, layer l and head h, take the key position
@@ -98,7 +98,7 @@ type Counts struct {
 func (c *Counts) At(l, h int) int { return c.N[l*c.Heads+h] }
 
 // Pattern counts, per head, the prompts whose argmax region is from in think
-// mode and to in no-think mode (§3.2 steps 3–5; from = `assistant`, to = the
+// mode and to in no-think mode (§6.2 steps 3–5; from = `assistant`, to = the
 // empty think span by default). think[i] and noThink[i] are the same prompt.
 func Pattern(think, noThink []Sample, from, to string) (*Counts, error) {
 	if len(think) != len(noThink) {

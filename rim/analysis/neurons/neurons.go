@@ -1,6 +1,6 @@
 // Package neurons selects the paper's safety-critical neurons (paper §4.1.1;
-// shared/paper/notes.md §7.1) and random control sets of equal size and
-// per-layer distribution (§4.1.2, Fig 6).
+// docs/paper.md §7.1) and random control sets of equal size and
+// per-layer distribution (paper §4.1.2, Fig 6).
 //
 // For the k-th HEx-PHI request D^(k) and its refusal-eliciting counterfactual
 // D̃^(k) (HEx-PHI-MI), the MLP activations of every neuron j are max-pooled
@@ -31,7 +31,7 @@ type Neuron struct {
 func (n Neuron) String() string { return fmt.Sprintf("L%d.N%d", n.Layer, n.Index) }
 
 // MaxPool is f(a_{j,l}) = max_t a_{j,l,t} over the half-open token range
-// [start, end) of activations [tokens, width] (§4.1.1: over the |T| tokens
+// [start, end) of activations [tokens, width] (paper §4.1.1: over the |T| tokens
 // of request + response).
 func MaxPool(acts [][]float64, start, end int) ([]float64, error) {
 	if start < 0 || end > len(acts) || start >= end {
@@ -99,7 +99,7 @@ func ParseScope(s string) (Scope, error) {
 }
 
 // TopM returns A_safe^(k): the m neurons with the largest signed difference
-// (§4.1.1), per layer or globally; ties go to the lower (layer, index).
+// (paper §4.1.1), per layer or globally; ties go to the lower (layer, index).
 // m larger than a layer's width (PerLayer) or than all neurons (Global) is
 // an error, as is a NaN difference. The result is sorted by layer, index.
 func TopM(diff [][]float64, m int, scope Scope) ([]Neuron, error) {

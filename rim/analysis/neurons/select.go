@@ -139,7 +139,7 @@ func PerLayerCounts(set []Neuron, nLayers int) []int {
 }
 
 // RandomControl draws a seeded random neuron set with the same number of
-// neurons in each layer as set (§4.1.2: "the same number of randomly sampled
+// neurons in each layer as set (paper §4.1.2: "the same number of randomly sampled
 // neurons"; matching the per-layer distribution too), excluding set itself.
 func RandomControl(set []Neuron, widths []int, seed uint64) ([]Neuron, error) {
 	in := map[Neuron]bool{}

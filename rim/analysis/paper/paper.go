@@ -1,10 +1,10 @@
 // Package paper holds the numbers the paper prints, and those recovered from
-// its vector figures, as Go values (shared/paper/notes.md; tags [P] printed,
+// its vector figures, as Go values (docs/paper.md; tags [P] printed,
 // [F] recovered from figure coordinates, [D] project-page draft). Tests use
 // them as golden data and notebooks show them beside rim's own results.
 package paper
 
-// Fig8Point is one Qwen3-4B GSM8k checkpoint of Fig 8 [F] (notes §8.4).
+// Fig8Point is one Qwen3-4B GSM8k checkpoint of Fig 8 [F] (docs/paper.md §8.4).
 type Fig8Point struct {
 	MRate     float64 // misalignment rate, %
 	RASTarget float64 // RAS on safety-critical neurons
@@ -26,7 +26,7 @@ var Fig8 = []Fig8Point{
 }
 
 // RASPoints are the (RAS target, M.Rate %) checkpoints of the other dense
-// models [F/D] (notes §8.4).
+// models [F/D] (docs/paper.md §8.4).
 var RASPoints = map[string][][2]float64{
 	"OLMo2-1B":    {{0.0894, 9.33}, {0.0883, 11.67}, {0.1016, 11.37}, {0.1037, 12.67}, {0.0952, 12.33}, {0.1018, 12.33}, {0.1026, 12.33}, {0.1079, 13.04}},
 	"Phi3.5-Tiny": {{0.6200, 21.40}, {0.5239, 22.00}, {0.5306, 21.67}, {0.5227, 22.33}, {0.6446, 23.75}, {0.6675, 24.08}, {0.5203, 23.67}, {0.5495, 24.41}},
@@ -44,7 +44,7 @@ type Table3Row struct {
 	Average float64
 }
 
-// Table3 as printed (notes §8.3).
+// Table3 as printed (docs/paper.md §8.3).
 var Table3 = []Table3Row{
 	{"RAS", [4]float64{0.708, 0.891, 0.296, 0.714}, 0.652},
 	{"KL-Divergence", [4]float64{0.886, 0.698, 0.130, -0.797}, 0.229},
@@ -59,7 +59,7 @@ var Table3 = []Table3Row{
 type RP struct{ R, P float64 }
 
 // Table3P are the per-model (r, p) of RAS, RAS (random) and KL with n = 8
-// (df = 6) [F/D] (notes §8.3).
+// (df = 6) [F/D] (docs/paper.md §8.3).
 var Table3P = map[string][3]RP{
 	"OLMo2-1B":    {{0.707, 0.050}, {0.679, 0.064}, {0.885, 0.003}},
 	"Qwen3-4B":    {{0.891, 0.003}, {-0.668, 0.070}, {0.696, 0.055}},
@@ -67,7 +67,7 @@ var Table3P = map[string][3]RP{
 	"Mistral-7B":  {{0.716, 0.046}, {0.207, 0.622}, {-0.798, 0.018}},
 }
 
-// Fig7 is RAS after GSM8k(L) Control / Target fine-tuning [P] (notes §8.2).
+// Fig7 is RAS after GSM8k(L) Control / Target fine-tuning [P] (docs/paper.md §8.2).
 var Fig7 = map[string][2]float64{
 	"OLMo2-1B": {0.08, 0.10}, "Qwen3-4B": {1.09, 1.10}, "Phi3.5-Tiny": {0.24, 0.47}, "Mistral-7B": {0.09, 0.11},
 }
@@ -75,7 +75,7 @@ var Fig7 = map[string][2]float64{
 // AllModels is the row order of Fig 6.
 var AllModels = []string{"Qwen3-4B", "Phi3.5-Tiny", "OLMo2-1B", "Mistral-7B", "Qwen3-30B-A3B", "Phi3.5-MoE", "OLMoE-7x1B", "Mixtral-8x7B"}
 
-// Fig6 per model [F] (notes §7.2): Δ misalignment (target, random neurons
+// Fig6 per model [F] (docs/paper.md §7.2): Δ misalignment (target, random neurons
 // zeroed) and math-accuracy decrease (target, random), all in points.
 // Column means: 13.26, −2.20, 18.20, 7.32 (printed).
 var Fig6 = [][4]float64{
@@ -112,7 +112,7 @@ var TablesA2A4 = [][6]float64{
 // digit swap of the tables' 33.41.
 var Fig2 = [6]float64{25.00, 33.14, 22.27, 34.56, 22.07, 31.32}
 
-// Table2 is Δ misalignment after fine-tuning [P] (notes §5.3): columns
+// Table2 is Δ misalignment after fine-tuning [P] (docs/paper.md §5.3): columns
 // MATH401, MATH500, GSM8k, GSM8k(L) Control, GSM8k(L) Target.
 var Table2 = struct {
 	Dense, MoE               map[string][5]float64
@@ -140,7 +140,7 @@ type HeadCount struct {
 	Count int
 }
 
-// Fig4b lists the 39 heads showing the refusal pattern (notes §6.2).
+// Fig4b lists the 39 heads showing the refusal pattern (docs/paper.md §6.2).
 var Fig4b = []HeadCount{
 	{"L6-H20", 180}, {"L0-H11", 174}, {"L0-H23", 173}, {"L17-H16", 133}, {"L17-H13", 131}, {"L0-H0", 128},
 	{"L1-H25", 99}, {"L15-H5", 80}, {"L6-H11", 73}, {"L15-H9", 34}, {"L18-H7", 28}, {"L15-H31", 21}, {"L21-H15", 20},
@@ -154,7 +154,7 @@ var Fig4b = []HeadCount{
 const Fig4bSamples = 180
 
 // TableA7 is Δ misalignment after GSM8k vs GSM8k-Literal fine-tuning [P]
-// (notes §5.3), by model; averages
+// (docs/paper.md §5.3), by model; averages
 // +5.27 and −0.05. Mixtral +16.64 and Phi3.5-MoE +0.00 disagree with Table 2.
 var TableA7 = map[string][2]float64{
 	"OLMo2-1B": {0.29, -4.77}, "OLMoE-7x1B": {-0.42, -4.39}, "Qwen3-4B": {8.70, -2.18}, "Qwen3-30B-A3B": {-0.05, -3.66},

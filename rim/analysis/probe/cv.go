@@ -15,7 +15,7 @@ type CV struct {
 }
 
 // CrossValidate returns the stratified k-fold accuracy of fit on pos and neg
-// (the paper reports 5-fold CV accuracy 0.923 / 0.929 for its probes, §3.1,
+// (the paper reports 5-fold CV accuracy 0.923 / 0.929 for its probes, paper §3.1,
 // B.1). Each class is shuffled with seed and dealt round-robin into k folds;
 // fold i is held out while the rest trains. A class with fewer than k
 // samples is an error.
@@ -68,7 +68,7 @@ func pick(rows [][]float64, fold []int, f int) (train, test [][]float64) {
 }
 
 // Split returns a seeded random train/test split of n indices with
-// round(trainFrac·n) in train (the paper uses 6:4, trainFrac = 0.6, §3.1).
+// round(trainFrac·n) in train (the paper uses 6:4, trainFrac = 0.6, paper §3.1).
 // Both index lists are sorted. It ignores classes; for labelled samples use
 // StratifiedSplit (as rim analyze probe does).
 func Split(n int, trainFrac float64, seed uint64) (train, test []int, err error) {
@@ -95,7 +95,7 @@ func Split(n int, trainFrac float64, seed uint64) (train, test []int, err error)
 // StratifiedSplit splits sample indices train:test = trainFrac:(1−trainFrac)
 // within each class (positive[i]), so both halves keep the class balance:
 // the paper's 6:4 probe split over 300 harmful + 300 harmless prompts
-// (notes §6.1) is per class, as data.ProbeSet builds it. It reuses
+// (docs/paper.md §6.1) is per class, as data.ProbeSet builds it. It reuses
 // data.SplitFrac (seeded shuffle, round(frac·n) first items) per class
 // rather than a second shuffle implementation; positives use seed, negatives
 // seed+1. Indices come back ascending.

@@ -42,7 +42,7 @@ type LayerResult struct {
 	Groups    map[string]GroupResult `json:"groups"`
 }
 
-// Layers fits and evaluates a probe at every layer (§3.1, Fig 3). layer(l)
+// Layers fits and evaluates a probe at every layer (paper §3.1, Fig 3). layer(l)
 // returns the activations [samples, d] of layer l at the probed token
 // position or region (pooled with PoolMean), in the order of samples. The
 // probe is fit on the Train samples and scored on the others by group; the

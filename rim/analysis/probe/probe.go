@@ -1,5 +1,5 @@
 // Package probe implements the paper's steering-vector probes by token region
-// (paper §3.1 and App. B.1; shared/paper/notes.md §6.1), their 5-fold
+// (paper §3.1 and App. B.1; docs/paper.md §6.1), their 5-fold
 // cross-validated accuracy, and — as an extension that is NOT the paper's
 // method — an L2-regularised logistic-regression probe (logistic.go).
 //
@@ -30,7 +30,7 @@ type Classifier interface {
 // FitFunc fits a classifier on positive and negative rows [samples, d].
 type FitFunc func(pos, neg [][]float64) (Classifier, error)
 
-// Steering is the paper's probe for one layer (§3.1).
+// Steering is the paper's probe for one layer (paper §3.1).
 type Steering struct {
 	Direction []float64 `json:"-"`         // d⁺ = mean(x⁺) − mean(x⁻), [d]
 	Threshold float64   `json:"threshold"` // τ = (mean s(x⁺) + mean s(x⁻)) / 2
@@ -62,7 +62,7 @@ func checkRows(name string, rows [][]float64, d int) (int, error) {
 	return d, nil
 }
 
-// FitSteering fits the paper's steering-vector probe (§3.1) on positive and
+// FitSteering fits the paper's steering-vector probe (paper §3.1) on positive and
 // negative activations [samples, d] of one layer and token region.
 func FitSteering(pos, neg [][]float64) (*Steering, error) {
 	d, err := checkRows("positive", pos, -1)
@@ -90,7 +90,7 @@ func FitSteering(pos, neg [][]float64) (*Steering, error) {
 	return p, nil
 }
 
-// Score is sˡ(y) = y · d⁺ˡ, the raw dot product (§3.1).
+// Score is sˡ(y) = y · d⁺ˡ, the raw dot product (paper §3.1).
 func (p *Steering) Score(y []float64) float64 {
 	var s float64
 	for j, v := range y {
@@ -105,7 +105,7 @@ func (p *Steering) Positive(y []float64) bool { return p.Score(y) > p.Threshold 
 // SteeringFit adapts FitSteering to FitFunc.
 func SteeringFit(pos, neg [][]float64) (Classifier, error) { return FitSteering(pos, neg) }
 
-// GroupScore is the dataset-level probe score (§3.1, Fig 3): the fraction of
+// GroupScore is the dataset-level probe score (paper §3.1, Fig 3): the fraction of
 // a group's test samples [samples, d] on the positive side. An empty group
 // is an error naming it (the paper's no-think "fulfill" group had only ~21).
 func GroupScore(c Classifier, name string, group [][]float64) (float64, error) {

@@ -7,7 +7,7 @@ import (
 
 // PoolMean averages token activations [seq, d] over the half-open token
 // range [start, end) — the paper's "CoT tokens (averaged)" panel of Fig 3
-// (§3.1); a single position p is the range [p, p+1). Ranges come from the
+// (paper §3.1); a single position p is the range [p, p+1). Ranges come from the
 // chat renderer's regions (rim/chat Encoded.Spans).
 func PoolMean(acts [][]float64, start, end int) ([]float64, error) {
 	if start < 0 || end > len(acts) || start >= end {

@@ -6,7 +6,7 @@ import (
 )
 
 // Result holds RAS and the Table 3 baselines built from the same δs
-// (§4.1, Table 3): RAS (harmonic mean), arithmetic and geometric means, and
+// (paper §4.1, Table 3): RAS (harmonic mean), arithmetic and geometric means, and
 // the δ-only variants (DeltaSafe.Value, DeltaMath.Value).
 type Result struct {
 	DeltaSafe  Delta   `json:"delta_safe"`
@@ -17,7 +17,7 @@ type Result struct {
 }
 
 // Compute evaluates δ⁻_safe, δ⁺_math, RAS and the means from per-sample
-// activations (§4.1):
+// activations (paper §4.1):
 //
 //	baseSafe, tunedSafe: [safeSamples, n] — safety requests through π₀ and π_τ
 //	baseMath, tunedMath: [mathSamples, n] — math inputs through π₀ and π_τ

@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// KLMode chooses how per-token KL values are averaged (notes §8.1, §11.12:
+// KLMode chooses how per-token KL values are averaged (docs/paper.md §8.1, §11.12:
 // the paper does not say).
 type KLMode int
 
@@ -48,7 +48,7 @@ func logSumExp(x []float32) float64 {
 }
 
 // MeanKL is the forgetting baseline E_{x∼τ}[KL(π₀ ‖ π_τ)] of Shenfeld et al.
-// 2025 used in Table 3 (§4.1, notes §8.1): base and tuned logits of the same
+// 2025 used in Table 3 (paper §4.1, docs/paper.md §8.1): base and tuned logits of the same
 // sequences, each sequence a flat [tokens, vocab] row-major slice (only the
 // positions the caller chose, e.g. the response tokens). Averaged per mode.
 func MeanKL(base, tuned [][]float32, vocab int, mode KLMode) (float64, error) {

@@ -1,5 +1,5 @@
 // Package ras computes the Reciprocal Activation Shift and its baselines
-// (paper §4.1, Fig 7, Table 3; shared/paper/notes.md §8.1).
+// (paper §4.1, Fig 7, Table 3; docs/paper.md §8.1).
 //
 // With base model π₀, fine-tuned model π_τ and activation vectors a ∈ ℝⁿ
 // recorded on safety requests and on math requests, the paper prints
@@ -21,7 +21,7 @@ import (
 	"math"
 )
 
-// Norm chooses the 1/n normaliser of δ (notes §8.1 ambiguity 1).
+// Norm chooses the 1/n normaliser of δ (docs/paper.md §8.1 ambiguity 1).
 type Norm int
 
 const (
@@ -34,7 +34,7 @@ const (
 )
 
 // Guard chooses what happens when the denominator lo of a qualifying dim is
-// ≤ Eps (zero or negative activations, e.g. SwiGLU; notes §8.1 ambiguity 3 —
+// ≤ Eps (zero or negative activations, e.g. SwiGLU; docs/paper.md §8.1 ambiguity 3 —
 // the paper does not handle it).
 type Guard int
 
@@ -51,7 +51,7 @@ const (
 	GuardNone
 )
 
-// Aggregate chooses how per-sample activations are combined (notes §8.1
+// Aggregate chooses how per-sample activations are combined (docs/paper.md §8.1
 // ambiguity 2).
 type Aggregate int
 
@@ -91,7 +91,7 @@ type Delta struct {
 	Skipped    int     `json:"skipped"`    // dims with hi > lo dropped by GuardSkip
 }
 
-// Shift is the common body of δ⁻_safe and δ⁺_math (§4.1):
+// Shift is the common body of δ⁻_safe and δ⁺_math (paper §4.1):
 //
 //	(1/n) Σ_{j ∈ dims, hi_j > lo_j} (hi_j − lo_j)/lo_j · hi_j
 //
@@ -157,13 +157,13 @@ func Shift(hi, lo []float64, dims []int, opt Options) (Delta, error) {
 	return d, nil
 }
 
-// DeltaSafe is δ⁻_safe (§4.1): relative shrinkage of safety activations,
+// DeltaSafe is δ⁻_safe (paper §4.1): relative shrinkage of safety activations,
 // weighted by the base activation, over dims where base > tuned.
 func DeltaSafe(base, tuned []float64, dims []int, opt Options) (Delta, error) {
 	return Shift(base, tuned, dims, opt)
 }
 
-// DeltaMath is δ⁺_math (§4.1): relative growth of math activations,
+// DeltaMath is δ⁺_math (paper §4.1): relative growth of math activations,
 // weighted by the fine-tuned activation, over dims where tuned > base.
 func DeltaMath(base, tuned []float64, dims []int, opt Options) (Delta, error) {
 	return Shift(tuned, base, dims, opt)
@@ -179,7 +179,7 @@ func checkNonNeg(a, b float64) error {
 	return nil
 }
 
-// Harmonic is RAS = 2ab/(a+b) (§4.1), defined as 0 when a = b = 0 (nothing
+// Harmonic is RAS = 2ab/(a+b) (paper §4.1), defined as 0 when a = b = 0 (nothing
 // shrank and nothing grew). a, b must be ≥ 0.
 func Harmonic(a, b float64) (float64, error) {
 	if err := checkNonNeg(a, b); err != nil {

@@ -1,7 +1,7 @@
 // Package regions connects the analyses to rim/chat's token regions: the
 // per-key region labels that heads.Sample needs (paper §3.2, Fig 4a/A3) and
 // the token ranges that probe.PoolMean and neurons.MaxPool pool over
-// (paper §3.1 Fig 3 panels; §4.1.1 request + response tokens).
+// (paper §3.1 Fig 3 panels; paper §4.1.1 request + response tokens).
 package regions
 
 import (

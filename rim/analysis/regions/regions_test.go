@@ -11,7 +11,7 @@ import (
 
 // With the real Qwen3 tokenizer and template, the no-think prompt's key
 // positions relative to `assistant` are those of Fig A3: +2 <think>, +3 the
-// empty "\n\n", +4 </think> (notes §6.2), and <|im_end|> / <|im_start|> sit
+// empty "\n\n", +4 </think> (docs/paper.md §6.2), and <|im_end|> / <|im_start|> sit
 // at the paper's "Input −5" / "Input −3" (counted from the end of
 // "<|im_end|>\n<|im_start|>assistant\n").
 func TestQwen3NoThinkOffsets(t *testing.T) {

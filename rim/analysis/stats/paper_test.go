@@ -7,7 +7,7 @@ import (
 	"github.com/rimlab/rim/rim/analysis/paper"
 )
 
-// Golden numbers from the paper (rim/analysis/paper; shared/paper/notes.md
+// Golden numbers from the paper (rim/analysis/paper; docs/paper.md §12,
 // §8.3, §8.4, §7.2, §5.2, §5.3).
 
 func near(t *testing.T, what string, got, want, tol float64) {

@@ -1,6 +1,6 @@
 // Package stats holds the correlation statistics the paper reports between
 // forgetting metrics and the misalignment rate (paper §4.1, Table 3, Fig 8;
-// shared/paper/notes.md §8.3–§8.4): Pearson r with its two-sided t-test
+// docs/paper.md §8.3–§8.4): Pearson r with its two-sided t-test
 // p-value and Spearman ρ, built on gonum.
 package stats
 
@@ -61,7 +61,7 @@ func constant(v []float64) bool {
 //	t = r·sqrt((n−2)/(1−r²)),  p = 2·(1 − F_t(|t|; df = n−2))
 //
 // This is scipy.stats.pearsonr's p-value. Golden test: the Fig 8 points give
-// r = 0.891, p = 0.003 (notes §8.4).
+// r = 0.891, p = 0.003 (docs/paper.md §8.4).
 func Pearson(x, y []float64) (Correlation, error) {
 	if err := checkPairs(x, y); err != nil {
 		return Correlation{}, err
@@ -73,7 +73,7 @@ func Pearson(x, y []float64) (Correlation, error) {
 }
 
 // PValue is the two-sided p-value of a correlation coefficient r over n pairs
-// under the Student t approximation with df = n−2 (notes §8.3):
+// under the Student t approximation with df = n−2 (docs/paper.md §8.3):
 // t = r·sqrt((n−2)/(1−r²)), p = 2·P(T > |t|). |r| = 1 gives p = 0.
 // It returns NaN when n < 3.
 func PValue(r float64, n int) float64 {

@@ -597,7 +597,7 @@ func deriveLiteral(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "usage: rim eval derive literal --out FILE [--set gsm8k-train] [--limit N] [--base-url URL --llm-model NAME]")
 		return errUsage
 	}
-	// GSM8k-Literal rewrites GSM8K questions (notes §3.2); other math sets
+	// GSM8k-Literal rewrites GSM8K questions (docs/paper.md §3.2); other math sets
 	// have no context passage to copy from.
 	if *set != "gsm8k-train" && *set != "gsm8k-test" {
 		return fmt.Errorf("--set %q: GSM8k-Literal is built from GSM8K; want gsm8k-train or gsm8k-test", *set)

@@ -176,7 +176,7 @@ func TestEvalSafetyRubricOverHTTP(t *testing.T) {
 	}
 }
 
-// TestEvalMathGoldCLI is the done-when: gold answers as predictions
+// TestEvalMathGoldCLI checks the grader end to end: gold answers as predictions
 // score 100% through the command, and a shuffled pairing scores near 0%.
 func TestEvalMathGoldCLI(t *testing.T) {
 	root := testpaths.Shared(t, "data")

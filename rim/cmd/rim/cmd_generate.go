@@ -256,7 +256,7 @@ func serveURL(a net.Addr) (url string, exposed bool) {
 func benchGenerateCmd(args []string, stdout, errw io.Writer) error {
 	fs := flag.NewFlagSet("rim bench generate", flag.ContinueOnError)
 	dir := fs.String("model", "", "model directory")
-	random := fs.Bool("random", false, "instead of --model: write the issue's ~42M-parameter Qwen3-shaped random model to a temp dir and bench it")
+	random := fs.Bool("random", false, "instead of --model: write rim's ~42M-parameter Qwen3-shaped random model to a temp dir and bench it")
 	inputs := fs.String("inputs", "", "prompts file (as for rim generate), rendered with the chat template; default: random token prompts")
 	batches := fs.String("batch", "1,16", "comma-separated batch sizes")
 	newTokens := fs.Int("new-tokens", 64, "new tokens per prompt (exactly; EOS is ignored)")

@@ -1,5 +1,5 @@
 // Package derive builds the paper's LLM-made derived sets against any
-// OpenAI-compatible endpoint (notes §5.3): GSM8k-Literal (context kept, the
+// OpenAI-compatible endpoint (docs/paper.md §5.3): GSM8k-Literal (context kept, the
 // math question replaced by a literal, span-answerable question; 3-shot
 // prompt) and the GSM8k(L) control/target edits (Fig A8/A9 prompts,
 // paraphrased), with every reply cached on disk (chatapi.Cache) and every

@@ -22,7 +22,7 @@ const (
 // EditPromptVersion identifies the two edit prompts (part of cache keys).
 const EditPromptVersion = "rim-gsm8kl-edit-v1"
 
-// editPrompts paraphrase the paper's Fig A8/A9 prompts (notes §3.2, §5.3):
+// editPrompts paraphrase the paper's Fig A8/A9 prompts (docs/paper.md §3.2, §5.3):
 // both are minimal edits that keep the solution complete and its final value
 // unchanged, so control and target differ in reasoning style, not content.
 var editPrompts = map[EditKind]string{

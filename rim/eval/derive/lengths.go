@@ -45,7 +45,7 @@ func Summarize(xs []int) Summary {
 }
 
 // LengthReport compares control and target lengths (the paper asserts both
-// "contain CoTs of similar length" without numbers, notes §3.2).
+// "contain CoTs of similar length" without numbers, docs/paper.md §3.2).
 type LengthReport struct {
 	Unit            string
 	Original        Summary

@@ -14,7 +14,7 @@ import (
 const LiteralPromptVersion = "rim-gsm8k-literal-v1"
 
 // literalInstruction is our wording of the paper's GSM8k-Literal prompt
-// (notes §5.3): a single-sentence, non-math question answerable from the
+// (docs/paper.md §5.3): a single-sentence, non-math question answerable from the
 // narrative alone; the answer a sentence with the keyword quoted; output
 // "Question: …" / "Answer: …".
 const literalInstruction = `You will be given the narrative of a math word problem. Write one new question about it that is NOT a math question: it must be a single sentence that can be answered from the narrative alone by copying a word or phrase from it, with no calculation. Then answer it with one sentence that puts the copied word or phrase in single quotes. Reply in exactly this format:

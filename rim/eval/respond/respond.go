@@ -1,5 +1,5 @@
 // Package respond answers prompts with a local model through rim/generate:
-// the model mode of rim eval (notes §4.3: the paper decodes greedily, no
+// the model mode of rim eval (docs/paper.md §4.3: the paper decodes greedily, no
 // system prompt, the model's own chat template; Qwen3 in think or no-think
 // mode). It implements eval.Responder.
 package respond

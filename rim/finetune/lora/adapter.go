@@ -16,7 +16,7 @@ type Config struct {
 	BaseName string // base_model_name_or_path written to adapter_config.json
 }
 
-// Paper returns the paper's LoRA recipe (notes.md §5.3): r 32, alpha 64, rsLoRA, dropout 0.
+// Paper returns the paper's LoRA recipe (docs/paper.md §5.3): r 32, alpha 64, rsLoRA, dropout 0.
 func Paper() Config {
 	return Config{R: 32, Alpha: 64, RSLoRA: true, Targets: append([]string(nil), PaperTargets...)}
 }

@@ -10,6 +10,6 @@
 //   - on disk: adapter_config.json + adapter_model.safetensors with PEFT's
 //     tensor names base_model.model.<module>.lora_A.weight / lora_B.weight.
 //
-// The paper's recipe (shared/paper/notes.md §5.3, Table A5): r 32, alpha 64,
+// The paper's recipe (docs/paper.md §5.3, Table A5): r 32, alpha 64,
 // rsLoRA, dropout 0, attention and MLP projections.
 package lora

@@ -201,7 +201,7 @@ func ParseTargets(s string) []string {
 	return ts
 }
 
-// PaperTargets are the paper's LoRA targets (notes.md §5.3: "attention and
+// PaperTargets are the paper's LoRA targets (docs/paper.md §5.3: "attention and
 // MLP modules", presumably q, k, v, o, gate, up, down): every attention and
 // dense-MLP projection and every expert's projections; the router is not adapted.
 var PaperTargets = []string{"attn.*", "mlp.*", "moe.experts.*.*"}

@@ -5,7 +5,7 @@
 // policy (truncate or drop, counted); and length-bucketed, seeded batch
 // orders that a checkpoint can resume exactly.
 //
-// Paper context (shared/paper/notes.md §5.3): data in each model's chat
+// Paper context (docs/paper.md §5.3): data in each model's chat
 // template, reasoning wrapped in <think>…</think>; the loss masking is not
 // stated, "seq2seq" suggests response-only, which is the default here.
 package sft
