@@ -132,7 +132,7 @@ func TestAgainstPythonReference(t *testing.T) {
 			if err == nil {
 				t.Errorf("%s: python has a negative δ (%v) but rim computed RAS %g", key, want, r.RAS)
 			}
-			d, derr := ras.DeltaSafe(ras.MeanRows(data.RAS.BaseSafe), ras.MeanRows(data.RAS.TunedSafe), nil, o)
+			d, derr := ras.DeltaSafe(stats.MeanRows(data.RAS.BaseSafe), stats.MeanRows(data.RAS.TunedSafe), nil, o)
 			if agg == "mean" && derr == nil {
 				near(key+" δ⁻_safe", d.Value, want["delta_safe"], 1e-12)
 			}

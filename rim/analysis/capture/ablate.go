@@ -1,7 +1,8 @@
 package capture
 
 import (
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/rimlab/rim/rim/analysis/heads"
 	"github.com/rimlab/rim/rim/analysis/neurons"
@@ -12,41 +13,29 @@ import (
 // control) into zero-ablations at hook_z before o_proj, one intervention per
 // layer — the paper's Fig 5 intervention (paper §3.2, docs/paper.md §6.3).
 func HeadAblations(set []heads.Head) []hook.Intervention {
-	by := map[int][]int{}
-	for _, h := range set {
-		by[h.Layer] = append(by[h.Layer], h.Head)
-	}
-	var out []hook.Intervention
-	for _, l := range sortedKeys(by) {
-		hs := by[l]
-		sort.Ints(hs)
-		out = append(out, hook.ZeroHeads(l, hs...))
-	}
-	return out
+	return perLayer(set, func(h heads.Head) (int, int) { return h.Layer, h.Head }, hook.ZeroHeads)
 }
 
 // NeuronAblations turns a neuron set (A_safe, or its random control) into
 // zero-ablations of blocks.L.mlp.hook_post, one per layer — the paper's
 // Fig 6 intervention a_{l,j} = 0 (paper §4.1.2, docs/paper.md §7.2).
 func NeuronAblations(set []neurons.Neuron) []hook.Intervention {
-	by := map[int][]int{}
-	for _, n := range set {
-		by[n.Layer] = append(by[n.Layer], n.Index)
-	}
-	var out []hook.Intervention
-	for _, l := range sortedKeys(by) {
-		js := by[l]
-		sort.Ints(js)
-		out = append(out, hook.ZeroNeurons(l, js...))
-	}
-	return out
+	return perLayer(set, func(n neurons.Neuron) (int, int) { return n.Layer, n.Index }, hook.ZeroNeurons)
 }
 
-func sortedKeys(m map[int][]int) []int {
-	ks := make([]int, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
+// perLayer groups set by layer (key gives an element's layer and index) and
+// makes one intervention per layer with the sorted indices, layers ascending.
+func perLayer[T any](set []T, key func(T) (layer, index int), zero func(layer int, indices ...int) hook.Intervention) []hook.Intervention {
+	by := map[int][]int{}
+	for _, e := range set {
+		l, i := key(e)
+		by[l] = append(by[l], i)
 	}
-	sort.Ints(ks)
-	return ks
+	var out []hook.Intervention
+	for _, l := range slices.Sorted(maps.Keys(by)) {
+		is := by[l]
+		slices.Sort(is)
+		out = append(out, zero(l, is...))
+	}
+	return out
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/rimlab/rim/rim/analysis/stats"
 )
 
 // Logistic is an L2-regularised logistic-regression probe.
@@ -41,7 +43,7 @@ func FitLogistic(pos, neg [][]float64, lambda float64) (*Logistic, error) {
 		return nil, fmt.Errorf("probe: logistic: lambda %v must be > 0", lambda)
 	}
 	all := append(append([][]float64{}, pos...), neg...)
-	mean := meanRows(all)
+	mean := stats.MeanRows(all)
 	std := make([]float64, d)
 	for _, r := range all {
 		for j, v := range r {

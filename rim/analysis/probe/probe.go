@@ -19,6 +19,8 @@ package probe
 import (
 	"fmt"
 	"math"
+
+	"github.com/rimlab/rim/rim/analysis/stats"
 )
 
 // Classifier is a fitted binary probe: Positive reports whether x falls on
@@ -72,7 +74,7 @@ func FitSteering(pos, neg [][]float64) (*Steering, error) {
 	if _, err := checkRows("negative", neg, d); err != nil {
 		return nil, err
 	}
-	mp, mn := meanRows(pos), meanRows(neg)
+	mp, mn := stats.MeanRows(pos), stats.MeanRows(neg)
 	dir := make([]float64, d)
 	for j := range dir {
 		dir[j] = mp[j] - mn[j]
@@ -136,17 +138,4 @@ func Accuracy(c Classifier, pos, neg [][]float64) float64 {
 		}
 	}
 	return float64(ok) / float64(len(pos)+len(neg))
-}
-
-func meanRows(rows [][]float64) []float64 {
-	out := make([]float64, len(rows[0]))
-	for _, r := range rows {
-		for j, v := range r {
-			out[j] += v
-		}
-	}
-	for j := range out {
-		out[j] /= float64(len(rows))
-	}
-	return out
 }

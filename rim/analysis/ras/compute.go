@@ -3,6 +3,8 @@ package ras
 import (
 	"fmt"
 	"math"
+
+	"github.com/rimlab/rim/rim/analysis/stats"
 )
 
 // Result holds RAS and the Table 3 baselines built from the same δs
@@ -43,10 +45,10 @@ func Compute(baseSafe, tunedSafe, baseMath, tunedMath [][]float64, dims []int, o
 	var r Result
 	switch opt.Aggregate {
 	case MeanFirst:
-		if r.DeltaSafe, err = DeltaSafe(MeanRows(baseSafe), MeanRows(tunedSafe), dims, opt); err != nil {
+		if r.DeltaSafe, err = DeltaSafe(stats.MeanRows(baseSafe), stats.MeanRows(tunedSafe), dims, opt); err != nil {
 			return Result{}, fmt.Errorf("safe: %w", err)
 		}
-		if r.DeltaMath, err = DeltaMath(MeanRows(baseMath), MeanRows(tunedMath), dims, opt); err != nil {
+		if r.DeltaMath, err = DeltaMath(stats.MeanRows(baseMath), stats.MeanRows(tunedMath), dims, opt); err != nil {
 			return Result{}, fmt.Errorf("math: %w", err)
 		}
 	case PerSample:
@@ -112,21 +114,4 @@ func checkSets(sets map[string][][]float64) (int, error) {
 		return 0, fmt.Errorf("ras: activations have 0 dims")
 	}
 	return n, nil
-}
-
-// MeanRows averages rows [samples, n] over samples → [n].
-func MeanRows(rows [][]float64) []float64 {
-	if len(rows) == 0 {
-		return nil
-	}
-	out := make([]float64, len(rows[0]))
-	for _, r := range rows {
-		for j, v := range r {
-			out[j] += v
-		}
-	}
-	for j := range out {
-		out[j] /= float64(len(rows))
-	}
-	return out
 }

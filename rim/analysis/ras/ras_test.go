@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/rimlab/rim/rim/analysis/stats"
 )
 
 func near(t *testing.T, what string, got, want, tol float64) {
@@ -92,9 +94,9 @@ func TestProperties(t *testing.T) {
 			t.Fatal(err)
 		}
 		var mbs, mbm float64
-		for j, v := range MeanRows(bs) {
+		for j, v := range stats.MeanRows(bs) {
 			mbs += v
-			mbm += MeanRows(bm)[j]
+			mbm += stats.MeanRows(bm)[j]
 		}
 		mbs /= float64(n)
 		mbm /= float64(n)

@@ -138,3 +138,22 @@ func Mean(v []float64) (float64, error) {
 	}
 	return stat.Mean(v, nil), nil
 }
+
+// MeanRows averages rows [samples, n] over samples → [n] (nil for no rows).
+// It is the shared column mean of the probes (class means) and RAS (sample
+// aggregation); rows must have equal lengths (callers check).
+func MeanRows(rows [][]float64) []float64 {
+	if len(rows) == 0 {
+		return nil
+	}
+	out := make([]float64, len(rows[0]))
+	for _, r := range rows {
+		for j, v := range r {
+			out[j] += v
+		}
+	}
+	for j := range out {
+		out[j] /= float64(len(rows))
+	}
+	return out
+}
