@@ -166,12 +166,10 @@ func (t *Template) renderGeneric(msgs []Message, opt Options) (*Rendered, error)
 	n := len(msgs)
 	final := -1
 	hs := -1 // start of the generation prompt
-	if opt.AddGenerationPrompt {
-		if without, err := t.execJinja(msgs, opt, false); err == nil && len(without) < len(text) && strings.HasPrefix(text, without) {
-			final, hs = n, len(without)
-		}
-	} else if msgs[n-1].Role == "assistant" {
-		final = n - 1
+	if !opt.AddGenerationPrompt {
+		final = finalTurn(msgs, false)
+	} else if without, err := t.execJinja(msgs, opt, false); err == nil && len(without) < len(text) && strings.HasPrefix(text, without) {
+		final, hs = n, len(without)
 	}
 	if err := checkPrefill(opt, final, n); err != nil {
 		return nil, err

@@ -7,8 +7,8 @@ package chat
 // string is accepted, as the template accepts it.
 func (t *Template) renderLlama3(msgs []Message, opt Options) (*Rendered, error) {
 	n := len(msgs)
-	b := newBuilder(n)
-	if err := checkPrefill(opt, n, n); err != nil {
+	b, err := startBuilder(opt, n, n)
+	if err != nil {
 		return nil, err
 	}
 	for i, m := range msgs {
@@ -61,10 +61,10 @@ func (t *Template) renderLlama2(msgs []Message, opt Options) (*Rendered, error) 
 		}
 	}
 	final := lastUserAsstFinal(msgs[off:], off, n)
-	if err := checkPrefill(opt, final, n); err != nil {
+	b, err := startBuilder(opt, final, n)
+	if err != nil {
 		return nil, err
 	}
-	b := newBuilder(final)
 	for j, m := range msgs[off:] {
 		i := j + off
 		switch m.Role {
@@ -108,10 +108,10 @@ func (t *Template) renderMistral(msgs []Message, opt Options) (*Rendered, error)
 		}
 	}
 	final := lastUserAsstFinal(msgs, 0, n)
-	if err := checkPrefill(opt, final, n); err != nil {
+	b, err := startBuilder(opt, final, n)
+	if err != nil {
 		return nil, err
 	}
-	b := newBuilder(final)
 	b.lit(t.BOS)
 	for i, m := range msgs {
 		if m.Role == "user" {
@@ -194,10 +194,10 @@ func (t *Template) renderMistralSystem(msgs []Message, opt Options) (*Rendered, 
 		}
 	}
 	final := lastUserAsstFinal(loop, off, n)
-	if err := checkPrefill(opt, final, n); err != nil {
+	b, err := startBuilder(opt, final, n)
+	if err != nil {
 		return nil, err
 	}
-	b := newBuilder(final)
 	b.lit(t.BOS)
 	for j, m := range loop {
 		i := j + off

@@ -25,16 +25,10 @@ const (
 // skips them.
 func (t *Template) renderQwen3(msgs []Message, opt Options) (*Rendered, error) {
 	n := len(msgs)
-	final := -1
-	if opt.AddGenerationPrompt {
-		final = n
-	} else if msgs[n-1].Role == "assistant" {
-		final = n - 1
-	}
-	if err := checkPrefill(opt, final, n); err != nil {
+	b, err := startBuilder(opt, finalTurn(msgs, opt.AddGenerationPrompt), n)
+	if err != nil {
 		return nil, err
 	}
-	b := newBuilder(final)
 	if len(opt.Tools) > 0 {
 		b.lit("<|im_start|>system\n")
 		if msgs[0].Role == "system" {

@@ -401,3 +401,27 @@ func checkPrefill(opt Options, final, n int) error {
 	}
 	return nil
 }
+
+// finalTurn is the turn a rendering ends in, for templates that open a new
+// assistant turn exactly when add_generation_prompt is set: len(msgs) then,
+// else the last message when it is an assistant turn, else -1.
+func finalTurn(msgs []Message, addGenerationPrompt bool) int {
+	n := len(msgs)
+	switch {
+	case addGenerationPrompt:
+		return n
+	case msgs[n-1].Role == "assistant":
+		return n - 1
+	}
+	return -1
+}
+
+// startBuilder is the common opening of the hand-written renderers: it
+// checks the prefill against the final turn (checkPrefill) and returns a
+// builder that ends in that turn.
+func startBuilder(opt Options, final, n int) (*builder, error) {
+	if err := checkPrefill(opt, final, n); err != nil {
+		return nil, err
+	}
+	return newBuilder(final), nil
+}

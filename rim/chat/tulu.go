@@ -6,16 +6,10 @@ package chat
 // add_generation_prompt, else eos_token (Phi-3.5). Other roles are skipped.
 func (t *Template) renderPhi3(msgs []Message, opt Options) (*Rendered, error) {
 	n := len(msgs)
-	final := -1
-	if opt.AddGenerationPrompt {
-		final = n
-	} else if msgs[n-1].Role == "assistant" {
-		final = n - 1
-	}
-	if err := checkPrefill(opt, final, n); err != nil {
+	b, err := startBuilder(opt, finalTurn(msgs, opt.AddGenerationPrompt), n)
+	if err != nil {
 		return nil, err
 	}
-	b := newBuilder(final)
 	for i, m := range msgs {
 		switch {
 		case m.Role == "system" && (!t.sysNonEmpty || m.Content != ""):
@@ -52,16 +46,10 @@ func (t *Template) renderPhi3(msgs []Message, opt Options) (*Rendered, error) {
 // Other roles are skipped.
 func (t *Template) renderTulu(msgs []Message, opt Options) (*Rendered, error) {
 	n := len(msgs)
-	final := -1
-	if opt.AddGenerationPrompt {
-		final = n
-	} else if msgs[n-1].Role == "assistant" {
-		final = n - 1
-	}
-	if err := checkPrefill(opt, final, n); err != nil {
+	b, err := startBuilder(opt, finalTurn(msgs, opt.AddGenerationPrompt), n)
+	if err != nil {
 		return nil, err
 	}
-	b := newBuilder(final)
 	switch {
 	case t.tuluBOS:
 		b.lit(t.BOS)
