@@ -211,6 +211,7 @@ var strMethods = map[string]method{
 		}
 		var parts []string
 		if len(a) == 0 || a[0] == nil {
+			checkItems("split()", countFields(s))
 			parts = strings.FieldsFunc(s, pyIsSpace)
 			if maxsplit >= 0 && int64(len(parts)) > maxsplit+1 {
 				// rare: keep Python's exact behaviour for the common case only
@@ -224,6 +225,7 @@ var strMethods = map[string]method{
 			if sep == "" {
 				return nil, fmt.Errorf("jinja: empty separator")
 			}
+			checkItems("split()", int64(strings.Count(s, sep))+1)
 			parts = strings.SplitN(s, sep, int(maxsplit)+int(b2i(maxsplit >= 0)))
 			if maxsplit < 0 {
 				parts = strings.Split(s, sep)
@@ -244,11 +246,17 @@ var strMethods = map[string]method{
 		if err != nil {
 			return nil, err
 		}
-		n := -1
+		n := int64(-1)
 		if len(a) > 2 {
-			n = int(toInt(a[2]))
+			n = toInt(a[2])
 		}
-		return strings.Replace(r.(string), old, nw, n), nil
+		s := r.(string)
+		hits := int64(strings.Count(s, old)) // an empty old matches around every rune
+		if n >= 0 {
+			hits = min(hits, n)
+		}
+		checkLen("replace()", int64(len(s))+hits*(int64(len(nw))-int64(len(old))))
+		return strings.Replace(s, old, nw, int(max(n, -1))), nil
 	},
 	"find": func(r any, a []any, _ map[string]any) (any, error) {
 		sub, err := strArg(a, 0, "find")
@@ -259,7 +267,7 @@ var strMethods = map[string]method{
 		if i < 0 {
 			return int64(-1), nil
 		}
-		return int64(len([]rune(r.(string)[:i]))), nil
+		return runeCount(r.(string)[:i]), nil
 	},
 	"count": func(r any, a []any, _ map[string]any) (any, error) {
 		sub, err := strArg(a, 0, "count")
@@ -284,12 +292,36 @@ var strMethods = map[string]method{
 			}
 			parts[i] = s
 		}
-		return strings.Join(parts, r.(string)), nil
+		return joinChecked(parts, r.(string)), nil
 	},
 	"isdigit": func(r any, _ []any, _ map[string]any) (any, error) {
 		s := r.(string)
 		return s != "" && strings.IndexFunc(s, func(c rune) bool { return !unicode.IsDigit(c) }) < 0, nil
 	},
+}
+
+// joinChecked is strings.Join after checking the result's size.
+func joinChecked(parts []string, sep string) string {
+	n := int64(len(sep)) * int64(max(len(parts)-1, 0))
+	for _, p := range parts {
+		n += int64(len(p))
+	}
+	checkLen("join", n)
+	return strings.Join(parts, sep)
+}
+
+// countFields is len(strings.FieldsFunc(s, pyIsSpace)) without building them.
+func countFields(s string) int64 {
+	var n int64
+	in := false
+	for _, r := range s {
+		sp := pyIsSpace(r)
+		if !sp && !in {
+			n++
+		}
+		in = !sp
+	}
+	return n
 }
 
 func affix(s string, a []any, f func(string, string) bool) (any, error) {
@@ -390,9 +422,10 @@ func init() {
 			return stripChars(str(v), a, true, true)
 		},
 		"tojson": func(_ *env, v any, a []any, kw map[string]any) (any, error) {
-			indent := int(toInt(argOr(a, kw, 0, "indent", int64(0))))
+			indent := toInt(argOr(a, kw, 0, "indent", int64(0)))
+			checkLen("tojson indent", indent)
 			sortKeys := truth(argOr(nil, kw, 0, "sort_keys", false))
-			return toJSON(v, indent, sortKeys)
+			return toJSON(v, int(indent), sortKeys)
 		},
 		"length": filterLength,
 		"count":  filterLength,
@@ -466,8 +499,9 @@ func init() {
 					}
 				}
 				parts[i] = str(it)
+				checkLen("join", int64(len(parts[i])))
 			}
-			return strings.Join(parts, sep), nil
+			return joinChecked(parts, sep), nil
 		},
 		"items": func(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 			if d, ok := v.(*Dict); ok {
@@ -537,7 +571,7 @@ func init() {
 func filterLength(_ *env, v any, _ []any, _ map[string]any) (any, error) {
 	switch x := v.(type) {
 	case string:
-		return int64(len([]rune(x))), nil
+		return runeCount(x), nil
 	case []any:
 		return int64(len(x)), nil
 	case *Dict:

@@ -27,8 +27,11 @@
 //
 // Not supported, and refused with an error naming the statement: macros,
 // call and filter blocks, includes and inheritance, block set, recursive
-// loops. A rendering is limited to 64 MiB of output and 10 million loop
-// iterations.
+// loops. A rendering is limited (limits.go) to 64 MiB of output, 10 million
+// loop iterations, 64 MiB for any string it builds and 2^20 items for any
+// list, 2^30 units of string and list work in all (bytes or items built or
+// read), and 256 levels of nesting in the source and in values; past a limit
+// Render returns an error naming it.
 //
 // It exists because no Go Jinja port at hand renders these templates
 // correctly (see rim/chat's package comment for the measurement); it is

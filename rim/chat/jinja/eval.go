@@ -20,17 +20,11 @@ func (e *UndefinedError) Error() string { return e.What + " is undefined" }
 var errBreak = errors.New("break")
 var errContinue = errors.New("continue")
 
-// maxOutput bounds the rendered size, so that a hostile template cannot
-// exhaust memory.
-const maxOutput = 64 << 20
-
-// maxSteps bounds the loop iterations of one rendering.
-const maxSteps = 10_000_000
-
 type env struct {
 	frames []map[string]any
 	out    strings.Builder
 	steps  int
+	work   int64 // see maxWork
 }
 
 func (e *env) lookup(name string) any {
@@ -51,6 +45,10 @@ func (t *Template) Render(vars map[string]any) (out string, err error) {
 	e := &env{frames: []map[string]any{vars, {}}}
 	defer func() {
 		if r := recover(); r != nil {
+			if le, ok := r.(*limitError); ok {
+				out, err = "", le
+				return
+			}
 			err = fmt.Errorf("jinja: internal error: %v", r)
 		}
 	}()
@@ -138,6 +136,7 @@ func (e *env) execFor(n *forNode) error {
 	if err != nil {
 		return err
 	}
+	e.charge(items)
 	frame := map[string]any{}
 	e.frames = append(e.frames, frame)
 	defer func() { e.frames = e.frames[:len(e.frames)-1] }()
@@ -249,6 +248,7 @@ func iterate(v any) ([]any, error) {
 		}
 		return out, nil
 	case string:
+		checkItems("iterating a string", runeCount(x))
 		var out []any
 		for _, r := range x {
 			out = append(out, string(r))
@@ -309,6 +309,9 @@ func (e *env) eval(x expr) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if s, ok := obj.(string); ok {
+			e.charge(s) // indexing walks the runes
+		}
 		return getItem(obj, idx)
 	case *sliceExpr:
 		obj, err := e.eval(x.obj)
@@ -324,7 +327,9 @@ func (e *env) eval(x expr) (any, error) {
 				return nil, err
 			}
 		}
-		return slice(obj, b[0], b[1], b[2])
+		v, err := slice(obj, b[0], b[1], b[2])
+		e.charge(obj, v)
+		return v, err
 	case *callExpr:
 		fn, err := e.eval(x.fn)
 		if err != nil {
@@ -334,7 +339,11 @@ func (e *env) eval(x expr) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return call(fn, args, kw)
+		e.charge(fn)
+		e.charge(args...)
+		v, err := call(fn, args, kw)
+		e.charge(v)
+		return v, err
 	case *filterExpr:
 		v, err := e.eval(x.e)
 		if err != nil {
@@ -348,7 +357,11 @@ func (e *env) eval(x expr) (any, error) {
 		if !ok {
 			return nil, fmt.Errorf("jinja: unknown filter %q", x.name)
 		}
-		return f(e, v, args, kw)
+		e.charge(v)
+		e.charge(args...)
+		r, err := f(e, v, args, kw)
+		e.charge(r)
+		return r, err
 	case *testExpr:
 		v, err := e.eval(x.e)
 		if err != nil {
@@ -421,7 +434,10 @@ func (e *env) eval(x expr) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return binop(x.op, l, r)
+		e.charge(l, r)
+		v, err := binop(x.op, l, r)
+		e.charge(v)
+		return v, err
 	}
 	return nil, fmt.Errorf("jinja: unknown expression %T", x)
 }
@@ -480,7 +496,9 @@ func binop(op string, l, r any) (any, error) {
 	}
 	switch op {
 	case "~":
-		return str(l) + str(r), nil
+		a, b := str(l), str(r)
+		checkLen("~", int64(len(a))+int64(len(b)))
+		return a + b, nil
 	case "==":
 		return equal(l, r), nil
 	case "!=":
@@ -509,16 +527,19 @@ func binop(op string, l, r any) (any, error) {
 		switch a := l.(type) {
 		case string:
 			if b, ok := r.(string); ok {
+				checkLen("+", int64(len(a))+int64(len(b)))
 				return a + b, nil
 			}
 		case []any:
 			if b, ok := r.([]any); ok {
+				checkItems("+", int64(len(a))+int64(len(b)))
 				return append(append([]any{}, a...), b...), nil
 			}
 		}
 	case "*":
 		if s, ok := l.(string); ok {
 			if n, _, isF, ok := num(r); ok && !isF {
+				checkLen("string * int", repeatLen(s, n))
 				return strings.Repeat(s, int(max(n, 0))), nil
 			}
 		}
@@ -571,18 +592,29 @@ func binop(op string, l, r any) (any, error) {
 		return li - q*ri, nil
 	case "**":
 		if !isF && ri >= 0 {
-			p := int64(1)
-			for k := int64(0); k < ri; k++ {
-				p *= li
-			}
-			return p, nil
+			return ipow(li, ri), nil
 		}
 		return math.Pow(lf, rf), nil
 	}
 	return nil, fmt.Errorf("jinja: unsupported operator %s", op)
 }
 
-func equal(a, b any) bool {
+// ipow is b**n for n >= 0 by squaring (n may be huge), wrapping at 64 bits.
+func ipow(b, n int64) int64 {
+	p := int64(1)
+	for ; n > 0; n >>= 1 {
+		if n&1 == 1 {
+			p *= b
+		}
+		b *= b
+	}
+	return p
+}
+
+func equal(a, b any) bool { return equalAt(a, b, 0) }
+
+func equalAt(a, b any, depth int) bool {
+	checkDepth(depth)
 	if _, ok := a.(Undefined); ok {
 		_, ok2 := b.(Undefined)
 		return ok2
@@ -607,7 +639,7 @@ func equal(a, b any) bool {
 			return false
 		}
 		for i := range x {
-			if !equal(x[i], y[i]) {
+			if !equalAt(x[i], y[i], depth+1) {
 				return false
 			}
 		}
@@ -619,7 +651,7 @@ func equal(a, b any) bool {
 		}
 		for _, k := range x.keys {
 			yv, ok := y.m[k]
-			if !ok || !equal(x.m[k], yv) {
+			if !ok || !equalAt(x.m[k], yv, depth+1) {
 				return false
 			}
 		}
@@ -733,14 +765,19 @@ func getItem(obj any, idx any) (any, error) {
 		}
 	case string:
 		if i, _, isF, ok := num(idx); ok && !isF {
-			r := []rune(o)
+			n := runeCount(o)
 			if i < 0 {
-				i += int64(len(r))
+				i += n
 			}
-			if i < 0 || i >= int64(len(r)) {
+			if i < 0 || i >= n {
 				return Undefined{"string index"}, nil
 			}
-			return string(r[i]), nil
+			for _, r := range o {
+				if i == 0 {
+					return string(r), nil
+				}
+				i--
+			}
 		}
 	}
 	if s, ok := idx.(string); ok {

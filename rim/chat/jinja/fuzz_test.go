@@ -14,6 +14,11 @@ func FuzzParseRender(f *testing.F) {
 	f.Add("{% set ns = namespace(a=1) %}{% set ns.a = ns.a + 1 %}{{ ns.a }}", "")
 	f.Add("{{ 'a' * 3 }}{{ [1,2][::-1] }}{{ {'a': none} | tojson(indent=2) }}", "")
 	f.Add("plain text only\n", "")
+	for _, h := range hostileTemplates { // each used to exhaust memory, time or the stack
+		f.Add(h.src, "")
+	}
+	f.Add("{{ 3 ** 10000000000000 }}", "")
+	f.Add("{{ "+strings.Repeat("(", 5000)+"1"+strings.Repeat(")", 5000)+" }}", "")
 	f.Fuzz(func(t *testing.T, src, content string) {
 		tp, err := Parse(src)
 		if err != nil {

@@ -82,8 +82,9 @@ type (
 
 // parser walks the template pieces.
 type parser struct {
-	ps []piece
-	i  int
+	ps    []piece
+	i     int
+	depth int // nesting of block statements, bounded by maxNesting
 }
 
 // Template is a parsed chat template.
@@ -119,6 +120,10 @@ func Parse(src string) (t *Template, err error) {
 // block parses nodes until a statement whose keyword is in stops (returned
 // with its tokens positioned after the keyword) or the end.
 func (p *parser) block(stops ...string) ([]node, string, error) {
+	if p.depth++; p.depth > maxNesting {
+		return nil, "", fmt.Errorf("statements nested deeper than %d levels", maxNesting)
+	}
+	defer func() { p.depth-- }()
 	var out []node
 	for p.i < len(p.ps) {
 		pc := p.ps[p.i]
@@ -301,9 +306,19 @@ func (p *parser) statement(kw string, ep *exprParser, pos int) (node, error) {
 // or, and, not, comparison, ~, + -, * / // %, **, unary, then postfix
 // (attribute, item, slice, call) with filters and tests.
 type exprParser struct {
-	ts []token
-	i  int
+	ts    []token
+	i     int
+	depth int // recursion of parseNot/parseUnary, bounded by maxNesting
 }
+
+// enter counts one level of expression nesting; the caller defers leave.
+func (ep *exprParser) enter() error {
+	if ep.depth++; ep.depth > maxNesting {
+		return fmt.Errorf("byte %d: expression nested deeper than %d levels", ep.peek().pos, maxNesting)
+	}
+	return nil
+}
+func (ep *exprParser) leave() { ep.depth-- }
 
 func (ep *exprParser) peek() token { return ep.ts[ep.i] }
 func (ep *exprParser) next() token {
@@ -383,6 +398,10 @@ func (ep *exprParser) parseAnd() (expr, error) {
 }
 
 func (ep *exprParser) parseNot() (expr, error) {
+	if err := ep.enter(); err != nil {
+		return nil, err
+	}
+	defer ep.leave()
 	if ep.acceptName("not") {
 		x, err := ep.parseNot()
 		return &unExpr{"not", x}, err
@@ -470,6 +489,10 @@ func (ep *exprParser) parsePow() (expr, error) {
 }
 
 func (ep *exprParser) parseUnary() (expr, error) {
+	if err := ep.enter(); err != nil {
+		return nil, err
+	}
+	defer ep.leave()
 	if t := ep.peek(); t.kind == tOp && (t.s == "-" || t.s == "+") {
 		ep.i++
 		x, err := ep.parseUnary()

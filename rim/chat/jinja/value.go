@@ -161,8 +161,12 @@ func str(v any) string {
 	return fmt.Sprint(v)
 }
 
-// repr is Python's repr() for the value kinds templates meet.
-func repr(v any) string {
+// repr is Python's repr() for the value kinds templates meet. Past
+// maxNesting or maxValue it panics with a limitError (see limits.go).
+func repr(v any) string { return reprAt(v, 0) }
+
+func reprAt(v any, depth int) string {
+	checkDepth(depth)
 	switch x := v.(type) {
 	case string:
 		q := "'"
@@ -177,14 +181,20 @@ func repr(v any) string {
 		return q + s + q
 	case []any:
 		parts := make([]string, len(x))
+		n := int64(2)
 		for i, e := range x {
-			parts[i] = repr(e)
+			parts[i] = reprAt(e, depth+1)
+			n += int64(len(parts[i])) + 2
+			checkLen("repr", n)
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	case *Dict:
 		parts := make([]string, len(x.keys))
+		n := int64(2)
 		for i, k := range x.keys {
-			parts[i] = repr(k) + ": " + repr(x.m[k])
+			parts[i] = repr(k) + ": " + reprAt(x.m[k], depth+1)
+			n += int64(len(parts[i])) + 2
+			checkLen("repr", n)
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	}
@@ -248,8 +258,11 @@ func toJSON(v any, indent int, sortKeys bool) (string, error) {
 }
 
 func writeJSON(sb *strings.Builder, v any, indent, depth int, sortKeys bool) error {
+	checkDepth(depth)
+	checkLen("tojson", int64(sb.Len()))
 	nl := func(d int) {
 		if indent > 0 {
+			checkLen("tojson", int64(sb.Len())+int64(indent)*int64(d))
 			sb.WriteByte('\n')
 			sb.WriteString(strings.Repeat(" ", indent*d))
 		}
