@@ -204,11 +204,7 @@ func runFinetune(args []string, out, errw io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "data: %s: %s\n", f.data, st)
-	b, err := backend.Default() // plain "go" already schedules ops sequentially (rim/backend)
-	if err != nil {
-		return err
-	}
-	m, err := model.Load(f.modelDir, model.Options{Backend: b})
+	m, err := model.Load(f.modelDir, model.Options{}) // nil Backend: backend.Default() (plain "go" runs ops sequentially, rim/backend)
 	if err != nil {
 		return err
 	}
@@ -238,7 +234,7 @@ func runFinetune(args []string, out, errw io.Writer) error {
 		}
 	}
 	fmt.Fprintf(out, "backend: %s\nmodel: %s (%s), mode %s, %d steps (%d per epoch, warmup %d)\n",
-		backend.Describe(b), f.modelDir, m.Config.ModelType, cfg.Mode, tr.State.TotalSteps, tr.State.StepsEpoch, tr.State.WarmupSteps)
+		backend.Describe(m.Backend()), f.modelDir, m.Config.ModelType, cfg.Mode, tr.State.TotalSteps, tr.State.StepsEpoch, tr.State.WarmupSteps)
 	if from != "" {
 		fmt.Fprintf(out, "resumed from %s at step %d\n", from, tr.State.Step)
 	}
@@ -341,11 +337,7 @@ func benchTrain(args []string, out, errw io.Writer) error {
 		fmt.Fprintf(errw, "--lora-r must be >= 1 and --concurrent >= 0 (got %d, %d)\n", *r, *conc)
 		return errUsage
 	}
-	b, err := backend.Default() // plain "go" already schedules ops sequentially (rim/backend)
-	if err != nil {
-		return err
-	}
-	m, err := model.Load(*dir, model.Options{Backend: b})
+	m, err := model.Load(*dir, model.Options{}) // nil Backend: backend.Default() (plain "go" runs ops sequentially, rim/backend)
 	if err != nil {
 		return err
 	}
@@ -365,7 +357,7 @@ func benchTrain(args []string, out, errw io.Writer) error {
 		}
 		ids = bi.BatchInputIDs
 	}
-	fmt.Fprintf(out, "backend: %s\nmodel: %s (%s, %d layers, hidden %d)\n", backend.Describe(b), *dir, m.Config.ModelType, m.Config.NumLayers, m.Config.Hidden)
+	fmt.Fprintf(out, "backend: %s\nmodel: %s (%s, %d layers, hidden %d)\n", backend.Describe(m.Backend()), *dir, m.Config.ModelType, m.Config.NumLayers, m.Config.Hidden)
 	modes := []string{*mode}
 	if *mode == "both" {
 		modes = []string{"full", "lora"}

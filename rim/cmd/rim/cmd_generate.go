@@ -80,11 +80,7 @@ func loadChat(dir string) (*generate.Chat, *generate.ModelStepper, error) {
 	if dir == "" {
 		return nil, nil, fmt.Errorf("--model DIR is required")
 	}
-	b, err := backend.Default()
-	if err != nil {
-		return nil, nil, err
-	}
-	return generate.Load(dir, model.Options{Backend: b})
+	return generate.Load(dir, model.Options{})
 }
 
 // generateCmd implements rim generate.
@@ -292,11 +288,7 @@ func benchGenerateCmd(args []string, stdout, errw io.Writer) error {
 		}
 		sizes = append(sizes, n)
 	}
-	b, err := backend.Default()
-	if err != nil {
-		return err
-	}
-	m, err := model.Load(*dir, model.Options{Backend: b})
+	m, err := model.Load(*dir, model.Options{})
 	if err != nil {
 		return err
 	}
@@ -325,7 +317,7 @@ func benchGenerateCmd(args []string, stdout, errw io.Writer) error {
 	}
 	c := m.Config
 	fmt.Fprintf(stdout, "model %s: %s, %d layers, hidden %d, %d heads (%d kv), vocab %d; backend %s\n",
-		*dir, c.ModelType, c.NumLayers, c.Hidden, c.NumHeads, c.NumKVHeads, c.Vocab, backend.Describe(b))
+		*dir, c.ModelType, c.NumLayers, c.Hidden, c.NumHeads, c.NumKVHeads, c.Vocab, backend.Describe(m.Backend()))
 	for _, n := range sizes {
 		prompts := generate.BenchPrompts(n, *promptLen, 0, c.Vocab, 1)
 		if pool != nil {

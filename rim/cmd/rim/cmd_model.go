@@ -99,11 +99,7 @@ func benchForward(args []string, out, errw io.Writer) error {
 	case *matmul < 0:
 		return badFlag(errw, "--matmul must be >= 0 (0 = skip)")
 	}
-	b, err := backend.Default()
-	if err != nil {
-		return err
-	}
-	m, err := model.Load(*dir, model.Options{Backend: b, ComputeDType: cd})
+	m, err := model.Load(*dir, model.Options{ComputeDType: cd})
 	if err != nil {
 		return err
 	}
@@ -140,9 +136,9 @@ func benchForward(args []string, out, errw io.Writer) error {
 	for _, n := range m.ParamNames() {
 		wbytes += int64(m.Param(n).Memory())
 	}
-	fmt.Fprintf(out, "backend: %s\nmodel: %s (%s, %d layers, hidden %d), compute dtype %s, weights %.2f MB\n", backend.Describe(b), *dir, m.Config.ModelType, m.Config.NumLayers, m.Config.Hidden, m.ComputeDType(), float64(wbytes)/1e6)
+	fmt.Fprintf(out, "backend: %s\nmodel: %s (%s, %d layers, hidden %d), compute dtype %s, weights %.2f MB\n", backend.Describe(m.Backend()), *dir, m.Config.ModelType, m.Config.NumLayers, m.Config.Hidden, m.ComputeDType(), float64(wbytes)/1e6)
 	if *matmul > 0 {
-		mm, err := model.BenchMatMul(b, *matmul, 3)
+		mm, err := model.BenchMatMul(m.Backend(), *matmul, 3)
 		if err != nil {
 			return err
 		}
