@@ -56,15 +56,20 @@ func TestChatRegionsOnTinyQwen3(t *testing.T) {
 	}
 }
 
-func TestMust(t *testing.T) {
+func TestOrExit(t *testing.T) {
 	code := -1
 	exit = func(c int) { code = c }
 	defer func() { exit = os.Exit }()
-	if v := Must(3, nil); v != 3 || code != -1 {
-		t.Fatalf("Must(3, nil) = %d, exit %d", v, code)
+	if v := OrExit(3, nil); v != 3 || code != -1 {
+		t.Fatalf("OrExit(3, nil) = %d, exit %d", v, code)
 	}
-	Must(0, errors.New("rim: /no/such/model: no such file or directory"))
+	OrExit(0, errors.New("rim: /no/such/model: no such file or directory"))
 	if code != 1 {
-		t.Fatalf("Must with error: exit code %d, want 1", code)
+		t.Fatalf("OrExit with error: exit code %d, want 1", code)
+	}
+	code = -1
+	ShowOrExit(nil, errors.New("plot: no points"))
+	if code != 1 {
+		t.Fatalf("ShowOrExit with error: exit code %d, want 1", code)
 	}
 }

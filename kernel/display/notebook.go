@@ -43,14 +43,14 @@ func Show(f *Figure, paths ...string) error {
 	return nil
 }
 
-// MustShow is Show for notebooks: it panics on error (see docs/ARCHITECTURE.md, Conventions).
-func MustShow(f *Figure, err error) {
-	if err != nil {
-		panic(err)
+// ShowOrExit shows the figure a plotting call returned (f, err); if err is
+// not nil, or showing fails, it prints the error as one line on stderr and
+// exits with status 1, like OrExit.
+func ShowOrExit(f *Figure, err error) {
+	if err == nil {
+		err = Show(f)
 	}
-	if err := Show(f); err != nil {
-		panic(err)
-	}
+	Check(err)
 }
 
 // ShowTable displays a table as HTML (as aligned text outside a notebook).

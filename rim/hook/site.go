@@ -99,7 +99,8 @@ func parseIndex(s string) (int, error) {
 	return strconv.Atoi(s)
 }
 
-// MustParse is Parse for notebooks; it panics on error.
+// MustParse is Parse that panics on error (Go's MustX convention: for
+// constant site names in code and tests).
 func MustParse(name string) Site {
 	s, err := Parse(name)
 	if err != nil {

@@ -337,7 +337,9 @@ func (m *Model) Close() error {
 	return nil
 }
 
-// MustLoad is Load for notebooks: it panics on error.
+// MustLoad is Load with default Options that panics on error (Go's MustX
+// convention: for tests, examples and package-level values). Notebook cells
+// use display.OrExit(model.Load(dir, opts)), which prints one line instead.
 func MustLoad(dir string) *Model {
 	m, err := Load(dir, Options{})
 	if err != nil {
