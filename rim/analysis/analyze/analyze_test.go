@@ -300,7 +300,7 @@ func TestHeadsAndNeuronsEndToEnd(t *testing.T) {
 	nr := writeFile(t, dir, "nr.json", "["+noReg+","+noReg+","+noReg+"]")
 	js := filepath.Join(dir, "h.json")
 	var out bytes.Buffer
-	if err := Heads(HeadsOptions{Think: tf, NoThink: nf, ThinkRegions: tr, NoThinkRegions: nr, JSON: js}, &out); err != nil {
+	if err := Heads(HeadsOptions{Think: tf, NoThink: nf, ThinkRegions: tr, NoThinkRegions: nr, JSON: js}, &out, &out); err != nil {
 		t.Fatal(err)
 	}
 	if out.String() != "L1-H0 count=3 fraction=1\n" {
@@ -314,15 +314,16 @@ func TestHeadsAndNeuronsEndToEnd(t *testing.T) {
 	if fmt.Sprint(hr.HistNoThink) != "[{-3 9} {2 3}]" {
 		t.Errorf("no-think histogram %v", hr.HistNoThink)
 	}
-	wantErr(t, Heads(HeadsOptions{Think: tf, NoThink: nf, ThinkRegions: writeFile(t, dir, "r2.json", "["+thinkReg+"]"), NoThinkRegions: nr}, &out), "has 1 samples but")
+	wantErr(t, Heads(HeadsOptions{Think: tf, NoThink: nf, ThinkRegions: writeFile(t, dir, "r2.json", "["+thinkReg+"]"), NoThinkRegions: nr}, &out, &out), "has 1 samples but")
 	// Both heads of layer 1 detected (from "user" to "user"): no control
 	// can be drawn, which is reported, not fatal.
 	out.Reset()
-	if err := Heads(HeadsOptions{Think: tf, NoThink: nf, ThinkRegions: tr, NoThinkRegions: nr, From: "user", To: "user", Anchor: "role"}, &out); err != nil {
+	var errb bytes.Buffer
+	if err := Heads(HeadsOptions{Think: tf, NoThink: nf, ThinkRegions: tr, NoThinkRegions: nr, From: "user", To: "user", Anchor: "role"}, &out, &errb); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "note: no random control: heads: layer 0 has 2 target heads but only 0 others") {
-		t.Errorf("control failure: %q", out.String())
+	if !strings.Contains(errb.String(), "note: no random control: heads: layer 0 has 2 target heads but only 0 others") {
+		t.Errorf("control failure: stderr %q", errb.String())
 	}
 
 	// neurons: 6 pairs, 2 layers × 5 neurons; (1,3) always rises most.
@@ -340,7 +341,7 @@ func TestHeadsAndNeuronsEndToEnd(t *testing.T) {
 	cf := write(t, dir, "cf.safetensors", safetensors.F32("acts", []int{6, 2, 5}, c))
 	nj := filepath.Join(dir, "n.json")
 	out.Reset()
-	if err := Neurons(NeuronsOptions{Original: of, Counterfactual: cf, M: 1, Scope: "global", JSON: nj}, &out); err != nil {
+	if err := Neurons(NeuronsOptions{Original: of, Counterfactual: cf, M: 1, Scope: "global", JSON: nj}, &out, &out); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "q=1 min_pairs=6 size=1\n") || !strings.HasSuffix(out.String(), "selected 1 neurons (m=1 scope=global q=1 over 6 pairs)\n") {
@@ -355,9 +356,9 @@ func TestHeadsAndNeuronsEndToEnd(t *testing.T) {
 	if _, err := readNeuronSet(nj, []int{5, 5}); err != nil {
 		t.Errorf("ras cannot read the neurons report: %v", err)
 	}
-	wantErr(t, Neurons(NeuronsOptions{Original: of, Counterfactual: cf, M: 6}, &out), "top-m 6 is larger than layer 0's width 5")
+	wantErr(t, Neurons(NeuronsOptions{Original: of, Counterfactual: cf, M: 6}, &out, &out), "top-m 6 is larger than layer 0's width 5")
 	// Per layer, m = 1, strict: layer 0's top neuron varies → only (1,3) survives... and
 	// an impossible threshold gives an empty set error after writing the sizes.
 	short := write(t, dir, "short.safetensors", safetensors.F32("acts", []int{5, 2, 5}, c[:50]))
-	wantErr(t, Neurons(NeuronsOptions{Original: of, Counterfactual: short, M: 1}, &out), "differ in shape")
+	wantErr(t, Neurons(NeuronsOptions{Original: of, Counterfactual: short, M: 1}, &out, &out), "differ in shape")
 }

@@ -71,8 +71,9 @@ func readHeadSamples(path, tensorName, regionsPath string) ([]heads.Sample, erro
 // Heads counts refusal-pattern heads (paper §3.2, Fig 4b), the argmax
 // histograms relative to the anchor region (Fig A3) and a seeded random
 // control with the detected heads' per-layer counts (Fig 5). It prints the
-// ranked heads, one per line: `L6-H20 count=180 fraction=1`.
-func Heads(o HeadsOptions, w io.Writer) error {
+// ranked heads, one per line: `L6-H20 count=180 fraction=1`, on w; notes
+// (no random control) go to errw.
+func Heads(o HeadsOptions, w, errw io.Writer) error {
 	// Files are written before anything is printed, so that a closed pipe
 	// (rim analyze … | head) cannot lose them.
 	var stdout bytes.Buffer
@@ -114,7 +115,7 @@ func Heads(o HeadsOptions, w io.Writer) error {
 	if rep.RandomControl, err = heads.RandomControl(rep.Detected, c.Layers, c.Heads, o.Seed); err != nil {
 		// Not fatal: the counts are still the result (raise --min-count).
 		rep.ControlError = err.Error()
-		fmt.Fprintf(&stdout, "note: no random control: %v (raise --min-count)\n", err)
+		fmt.Fprintf(errw, "note: no random control: %v (raise --min-count)\n", err)
 	}
 	if rep.HistThink, err = heads.RelativeHistogram(think, o.Anchor); err != nil {
 		return fmt.Errorf("think: %w", err)

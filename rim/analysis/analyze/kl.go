@@ -32,7 +32,7 @@ type KLReport struct {
 // inputs of the fine-tuning task. A sequence whose mask excludes every token
 // is skipped (counted in the report and printed after the kl= line); a mask
 // that excludes everything is an error.
-func KL(o KLOptions, stdout io.Writer) error {
+func KL(o KLOptions, stdout, stderr io.Writer) error {
 	if o.Base == "" || o.Tuned == "" {
 		return fmt.Errorf("--base and --tuned are required")
 	}
@@ -101,7 +101,7 @@ func KL(o KLOptions, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "kl=%s\n", fmtNum(kl))
 	if skipped > 0 {
-		fmt.Fprintf(stdout, "skipped %d fully masked sequences of %d\n", skipped, ns)
+		fmt.Fprintf(stderr, "note: skipped %d fully masked sequences of %d\n", skipped, ns)
 	}
 	mode := "token"
 	if o.Mode == ras.SequenceMean {

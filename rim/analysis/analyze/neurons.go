@@ -43,7 +43,7 @@ type NeuronsReport struct {
 // activations of original and counterfactual requests, prints the set sizes
 // at each threshold and the size of the chosen set, and writes the set with
 // a random control of equal per-layer sizes.
-func Neurons(o NeuronsOptions, stdout io.Writer) error {
+func Neurons(o NeuronsOptions, stdout, stderr io.Writer) error {
 	if o.Original == "" || o.Counterfactual == "" {
 		return fmt.Errorf("--original and --counterfactual are required")
 	}
@@ -116,7 +116,7 @@ func Neurons(o NeuronsOptions, stdout io.Writer) error {
 	rep.PerLayer = neurons.PerLayerCounts(rep.Neurons, nl)
 	if rep.RandomControl, err = neurons.RandomControl(rep.Neurons, widths, o.Seed); err != nil {
 		rep.ControlError = err.Error() // not fatal: the selection is still the result
-		fmt.Fprintf(stdout, "note: no random control: %v\n", err)
+		fmt.Fprintf(stderr, "note: no random control: %v\n", err)
 	}
 	if rep.Neurons == nil {
 		rep.Neurons = []neurons.Neuron{}
@@ -126,7 +126,7 @@ func Neurons(o NeuronsOptions, stdout io.Writer) error {
 		// counterfactual; with no rise anywhere the Top-m is decided by the
 		// least decrease or by ties, not by a safety signal.
 		rep.Note = fmt.Sprintf("no activation rises under the counterfactual (largest difference %s): the selection reflects ties or the smallest decreases, not a safety signal", fmtNum(maxDiff))
-		fmt.Fprintf(stdout, "note: %s\n", rep.Note)
+		fmt.Fprintf(stderr, "note: %s\n", rep.Note)
 	}
 	for _, s := range rep.Sizes {
 		fmt.Fprintf(stdout, "q=%s min_pairs=%d size=%d\n", fmtNum(s.Q), s.MinPairs, s.Size)

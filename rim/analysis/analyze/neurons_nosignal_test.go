@@ -18,12 +18,12 @@ func TestNeuronsNoSignalNote(t *testing.T) {
 		acts[i] = float32(i % 5)
 	}
 	f := write(t, dir, "a.safetensors", safetensors.F32("acts", []int{3, 2, 4}, acts))
-	var out bytes.Buffer
-	if err := Neurons(NeuronsOptions{Original: f, Counterfactual: f, M: 1}, &out); err != nil {
+	var out, errb bytes.Buffer
+	if err := Neurons(NeuronsOptions{Original: f, Counterfactual: f, M: 1}, &out, &errb); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "note: no activation rises under the counterfactual") {
-		t.Fatalf("no warning for identical inputs:\n%s", out.String())
+	if !strings.Contains(errb.String(), "note: no activation rises under the counterfactual") || strings.Contains(out.String(), "note:") {
+		t.Fatalf("no warning on stderr for identical inputs:\nstdout %s\nstderr %s", out.String(), errb.String())
 	}
 	up := append([]float32(nil), acts...)
 	for k := range 3 {
@@ -31,7 +31,7 @@ func TestNeuronsNoSignalNote(t *testing.T) {
 	}
 	g := write(t, dir, "b.safetensors", safetensors.F32("acts", []int{3, 2, 4}, up))
 	out.Reset()
-	if err := Neurons(NeuronsOptions{Original: f, Counterfactual: g, M: 1}, &out); err != nil {
+	if err := Neurons(NeuronsOptions{Original: f, Counterfactual: g, M: 1}, &out, &out); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(out.String(), "no activation rises") {

@@ -102,7 +102,7 @@ func init() {
 		default:
 			return fmt.Errorf("unknown --mode %q (want token or sequence)", *mode)
 		}
-		return analyze.KL(o, analyzeOut)
+		return analyze.KL(o, analyzeOut, analyzeErr)
 	})
 
 	register("analyze probe", "steering-vector probes per layer: group scores and k-fold CV accuracy", func(args []string) error {
@@ -154,7 +154,7 @@ func init() {
 		if err := analyzeFlags(fs, args); err != nil {
 			return err
 		}
-		return analyze.Heads(o, analyzeOut)
+		return analyze.Heads(o, analyzeOut, analyzeErr)
 	})
 
 	register("analyze neurons", "safety-critical neurons: top-m counterfactual differences, intersection over pairs", func(args []string) error {
@@ -186,7 +186,7 @@ func init() {
 			}
 			o.Sizes = append(o.Sizes, q)
 		}
-		return analyze.Neurons(o, analyzeOut)
+		return analyze.Neurons(o, analyzeOut, analyzeErr)
 	})
 }
 

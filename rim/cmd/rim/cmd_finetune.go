@@ -203,7 +203,7 @@ func runFinetune(args []string, out, errw io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "data: %s: %s\n", f.data, st)
+	fmt.Fprintf(errw, "data: %s: %s\n", f.data, st)
 	m, err := model.Load(f.modelDir, model.Options{}) // nil Backend: backend.Default() (plain "go" runs ops sequentially, rim/backend)
 	if err != nil {
 		return err
@@ -233,10 +233,10 @@ func runFinetune(args []string, out, errw io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(out, "backend: %s\nmodel: %s (%s), mode %s, %d steps (%d per epoch, warmup %d)\n",
+	fmt.Fprintf(errw, "backend: %s\nmodel: %s (%s), mode %s, %d steps (%d per epoch, warmup %d)\n",
 		backend.Describe(m.Backend()), f.modelDir, m.Config.ModelType, cfg.Mode, tr.State.TotalSteps, tr.State.StepsEpoch, tr.State.WarmupSteps)
 	if from != "" {
-		fmt.Fprintf(out, "resumed from %s at step %d\n", from, tr.State.Step)
+		fmt.Fprintf(errw, "resumed from %s at step %d\n", from, tr.State.Step)
 	}
 	start, startStep := time.Now(), tr.State.Step
 	tr.OnStep = func(e finetune.Entry) {
