@@ -11,7 +11,7 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rimlab/rim/rim/chat"
@@ -45,9 +45,32 @@ type Options struct {
 	MaxTokens int
 	// Defaults is the sampling of requests that set none (default greedy).
 	Defaults generate.Sampling
+	// WriteTimeout bounds each write of a response (default 30s): a client
+	// that reads nothing for that long has its generation cancelled and its
+	// connection closed, so that it cannot hold the generation slot.
+	WriteTimeout time.Duration
+	// QueueTimeout bounds the wait for the generation slot (default 5 min):
+	// a request still queued then is answered 503 with Retry-After.
+	QueueTimeout time.Duration
+	// BodyTimeout bounds reading the request body (default 30s): a slower
+	// client is answered 408 and its connection closed. Headers are bounded
+	// by ListenAndServe's ReadHeaderTimeout (10s).
+	BodyTimeout time.Duration
 }
 
+// retryAfter is the Retry-After (seconds) of a 503 from a full queue.
+const retryAfter = "10"
+
 func (o *Options) fill() {
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 30 * time.Second
+	}
+	if o.QueueTimeout <= 0 {
+		o.QueueTimeout = 5 * time.Minute
+	}
+	if o.BodyTimeout <= 0 {
+		o.BodyTimeout = 30 * time.Second
+	}
 	if o.MaxRequestBytes <= 0 {
 		o.MaxRequestBytes = 1 << 20
 	}
@@ -60,7 +83,8 @@ func (o *Options) fill() {
 type Server struct {
 	m       Model
 	opt     Options
-	mu      sync.Mutex // one generation at a time
+	slot    chan struct{} // one generation at a time: holding = a value sent
+	queued  atomic.Int64  // requests waiting for the slot (reported by /health)
 	created int64
 	mux     *http.ServeMux
 }
@@ -68,11 +92,11 @@ type Server struct {
 // New returns the handler for m.
 func New(m Model, opt Options) *Server {
 	opt.fill()
-	s := &Server{m: m, opt: opt, created: time.Now().Unix(), mux: http.NewServeMux()}
+	s := &Server{m: m, opt: opt, slot: make(chan struct{}, 1), created: time.Now().Unix(), mux: http.NewServeMux()}
 	s.mux.HandleFunc("/v1/chat/completions", s.chatCompletions)
 	s.mux.HandleFunc("/v1/models", s.models)
 	s.mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]string{"status": "ok"})
+		writeJSON(w, 200, map[string]any{"status": "ok", "busy": len(s.slot) > 0, "queued": s.queued.Load()})
 	})
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{status: 404, Type: "invalid_request_error",
@@ -95,7 +119,9 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string, ready func(net
 	if ready != nil {
 		ready(ln.Addr())
 	}
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	// No ReadTimeout: it would stay armed during a long streamed generation
+	// and cancel it; the body has its own deadline (Options.BodyTimeout).
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	select {
@@ -123,12 +149,20 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request) {
 func (s *Server) parse(w http.ResponseWriter, r *http.Request) (*chatRequest, request, *apiError) {
 	var cr chatRequest
 	body := http.MaxBytesReader(w, r.Body, s.opt.MaxRequestBytes)
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(s.opt.BodyTimeout))
 	data, err := io.ReadAll(body)
+	_ = rc.SetReadDeadline(time.Time{})
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, request{}, &apiError{status: 413, Type: "invalid_request_error",
 				Message: fmt.Sprintf("request body is larger than the server's limit of %d bytes", s.opt.MaxRequestBytes)}
+		}
+		if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+			w.Header().Set("Connection", "close")
+			return nil, request{}, &apiError{status: 408, Type: "invalid_request_error",
+				Message: fmt.Sprintf("request body not received within %v", s.opt.BodyTimeout)}
 		}
 		return nil, request{}, badRequest("", "reading the request body: %v", err)
 	}
@@ -210,8 +244,14 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if aerr := s.acquire(r.Context()); aerr != nil {
+		if aerr.status == 503 {
+			w.Header().Set("Retry-After", retryAfter)
+		}
+		writeError(w, aerr)
+		return
+	}
+	defer func() { <-s.slot }()
 	id := "chatcmpl-" + randomID()
 	base := completion{ID: id, Created: time.Now().Unix(), Model: s.m.ModelName()}
 	if cr.Stream {
@@ -227,7 +267,31 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	fr := string(out.Finish)
 	base.Choices = []choice{{Message: &respMessage{Role: "assistant", Content: out.Answer, ReasoningContent: out.Thinking}, FinishReason: &fr}}
 	base.Usage = usageOf(out)
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.opt.WriteTimeout))
 	writeJSON(w, 200, base)
+}
+
+// acquire waits for the generation slot, at most QueueTimeout (→ 503) and
+// while the client waits (→ 499).
+func (s *Server) acquire(ctx context.Context) *apiError {
+	select {
+	case s.slot <- struct{}{}:
+		return nil
+	default:
+	}
+	s.queued.Add(1)
+	defer s.queued.Add(-1)
+	t := time.NewTimer(s.opt.QueueTimeout)
+	defer t.Stop()
+	select {
+	case s.slot <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return &apiError{status: 499, Type: "cancelled", Message: "request cancelled by the client while queued"}
+	case <-t.C:
+		return withCode(&apiError{status: 503, Type: "server_error",
+			Message: fmt.Sprintf("server busy: still queued behind another generation after %v; retry later", s.opt.QueueTimeout)}, "server_busy")
+	}
 }
 
 // stream answers with server-sent events: a role chunk, content chunks, a
@@ -237,15 +301,37 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 // template error) is a plain JSON error with its status (400
 // context_length_exceeded …), not HTTP 200 and an error event. An error
 // after the first byte is sent as an {"error": …} event.
+//
+// Every write has a deadline (Options.WriteTimeout): when a client stops
+// reading, the write fails, the generation is cancelled and the slot freed.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, req request, base completion, withUsage bool) {
-	fl, _ := w.(http.Flusher)
+	rc := http.NewResponseController(w)
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
 	base.Object = "chat.completion.chunk"
+	var werr error // the first failed write; later writes are skipped
+	write := func(format string, args ...any) {
+		if werr != nil {
+			return
+		}
+		if err := rc.SetWriteDeadline(time.Now().Add(s.opt.WriteTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			werr = err
+		}
+		if werr == nil {
+			_, werr = fmt.Fprintf(w, format, args...)
+		}
+		if werr == nil {
+			if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+				werr = err
+			}
+		}
+		if werr != nil {
+			cancel() // the client is gone or stalled: stop generating
+		}
+	}
 	send := func(v any) {
 		b, _ := json.Marshal(v)
-		fmt.Fprintf(w, "data: %s\n\n", b)
-		if fl != nil {
-			fl.Flush()
-		}
+		write("data: %s\n\n", b)
 	}
 	chunk := func(d delta, finish *string) completion {
 		c := base
@@ -267,14 +353,14 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req request, bas
 		start()
 		send(chunk(delta{Content: d.Answer, ReasoningContent: d.Thinking}, nil))
 	}
-	out, err := s.m.Complete(r.Context(), req.conv, req.opt)
+	out, err := s.m.Complete(ctx, req.conv, req.opt)
 	if err != nil {
 		if !started {
 			writeError(w, modelError(err))
 			return
 		}
 		send(map[string]any{"error": modelError(err)})
-		fmt.Fprint(w, "data: [DONE]\n\n")
+		write("data: [DONE]\n\n")
 		return
 	}
 	start()
@@ -286,10 +372,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req request, bas
 		c.Usage = usageOf(out)
 		send(c)
 	}
-	fmt.Fprint(w, "data: [DONE]\n\n")
-	if fl != nil {
-		fl.Flush()
-	}
+	write("data: [DONE]\n\n")
 }
 
 func usageOf(o generate.Output) *usage {
