@@ -204,7 +204,7 @@ func Build(root string, opt Options) (*Mixture, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mixture: %w", err)
 	}
-	banned := map[string]string{} // normalised prompt → set
+	banned := map[string]string{}       // normalised prompt → set
 	for _, name := range EvalSetNames { // in order: a prompt in several sets is named by the first
 		for _, p := range evals[name] {
 			if k := Normalize(p); banned[k] == "" {
