@@ -135,7 +135,7 @@ func (c *Client) Batch(ctx context.Context, cache *Cache, jobs []Job) ([]Result,
 	}
 	wg.Wait()
 	if fatal == nil && parent.Err() != nil {
-		fatal = fmt.Errorf("chatapi: %s: %w", c.url, parent.Err())
+		fatal = fmt.Errorf("chatapi: %s: %w", c.shown, parent.Err())
 	}
 	return res, fatal
 }

@@ -5,7 +5,9 @@
 // with exponential backoff on 429/5xx/timeouts (honouring Retry-After), fail
 // fast when the endpoint cannot be reached, and a persistent on-disk cache of
 // replies. The API key is sent only in the Authorization header and never
-// appears in errors or logs.
+// appears in errors or logs: reply bodies quoted in errors are redacted, the
+// base URL is shown without its user info and query values, and a redirect
+// is not followed while credentials are set (redact.go).
 //
 // Hand-written instead of an SDK: the pinned module set has no OpenAI client
 // and the protocol subset needed (one POST) is small.
@@ -37,7 +39,13 @@ type Config struct {
 	Backoff     time.Duration // first backoff, doubled each retry; default 1s
 	MaxBackoff  time.Duration // cap on one wait; default 60s
 	Concurrency int           // parallel requests in Batch; default 4
-	HTTPClient  *http.Client  // default: a client without its own timeout
+	HTTPClient  *http.Client  // default: a client without its own timeout; its redirect policy is replaced when credentials are set
+
+	// OnRetry, when set, is called before each backoff wait with the
+	// attempt that failed (1-based), the wait and the (redacted) error, so
+	// that a throttled batch can show progress instead of waiting silently.
+	// It may be called from several goroutines at once.
+	OnRetry func(attempt int, wait time.Duration, err error)
 
 	// For error messages only: the environment prefix FromEnv read (e.g.
 	// "RIM_JUDGE") and the command-line flags that set BaseURL and Model
@@ -101,8 +109,10 @@ type Request struct {
 
 // Client talks to one endpoint.
 type Client struct {
-	cfg Config
-	url string
+	cfg     Config
+	url     string   // where requests go (may carry credentials)
+	shown   string   // url for messages (displayURL)
+	secrets []string // literal secrets to redact (secretsOf)
 }
 
 // New validates cfg and fills in defaults.
@@ -114,7 +124,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("chatapi: no model name (%s)", cfg.missing(cfg.ModelFlag, "MODEL", ""))
 	}
 	if !strings.HasPrefix(cfg.BaseURL, "http://") && !strings.HasPrefix(cfg.BaseURL, "https://") {
-		return nil, fmt.Errorf("chatapi: base URL %q is not http(s)", cfg.BaseURL)
+		return nil, fmt.Errorf("chatapi: base URL %q is not http(s)", displayURL(cfg.BaseURL))
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 120 * time.Second
@@ -136,7 +146,18 @@ func New(cfg Config) (*Client, error) {
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{}
 	}
-	return &Client{cfg: cfg, url: strings.TrimRight(cfg.BaseURL, "/") + "/chat/completions"}, nil
+	c := &Client{cfg: cfg, url: strings.TrimRight(cfg.BaseURL, "/") + "/chat/completions", secrets: secretsOf(cfg)}
+	c.shown = displayURL(c.url)
+	if len(c.secrets) > 0 {
+		// Go forwards Authorization to a redirect on the same host name
+		// (any port): refuse every redirect rather than send the key on.
+		hc := *cfg.HTTPClient
+		hc.CheckRedirect = func(r *http.Request, _ []*http.Request) error {
+			return fmt.Errorf("%w to %s: not following it with credentials (use the final address as the base URL)", errRedirect, displayURL(r.URL.String()))
+		}
+		c.cfg.HTTPClient = &hc
+	}
+	return c, nil
 }
 
 // Model returns the configured model name.
@@ -146,7 +167,10 @@ func (c *Client) Model() string { return c.cfg.Model }
 func (c *Client) Concurrency() int { return c.cfg.Concurrency }
 
 // URL returns the chat-completions URL requests go to.
-func (c *Client) URL() string { return c.url }
+func (c *Client) URL() string { return c.shown }
+
+// errRedirect marks a refused redirect (not retried).
+var errRedirect = errors.New("endpoint redirected")
 
 // ErrUnreachable marks a failure to connect at all (connection refused, no
 // such host): the endpoint is down, so batches stop instead of retrying.
@@ -154,9 +178,9 @@ var ErrUnreachable = errors.New("endpoint unreachable")
 
 // StatusError is a non-2xx reply.
 type StatusError struct {
-	URL  string
+	URL  string // without credentials
 	Code int
-	Body string // first 200 bytes
+	Body string // first 200 bytes, secrets redacted
 	// RetryAfter is the server's Retry-After in seconds, when given.
 	RetryAfter time.Duration
 }
@@ -187,14 +211,18 @@ func (c *Client) Complete(ctx context.Context, req Request) (string, error) {
 				ra = se.RetryAfter
 			}
 			d := min(max(wait, ra), c.cfg.MaxBackoff)
+			if c.cfg.OnRetry != nil {
+				c.cfg.OnRetry(attempt, d, last)
+			}
 			select {
 			case <-ctx.Done():
-				return "", fmt.Errorf("chatapi: %s: %w (last error: %v)", c.url, ctx.Err(), last)
+				return "", fmt.Errorf("chatapi: %s: %w (last error: %v)", c.shown, ctx.Err(), last)
 			case <-time.After(d):
 			}
 			wait *= 2
 		}
 		out, err := c.once(ctx, body)
+		err = c.redactErr(err)
 		if err == nil {
 			return out, nil
 		}
@@ -203,7 +231,7 @@ func (c *Client) Complete(ctx context.Context, req Request) (string, error) {
 			return "", err
 		}
 	}
-	return "", fmt.Errorf("chatapi: %s: giving up after %d attempts: %w", c.url, c.cfg.MaxRetries+1, last)
+	return "", fmt.Errorf("chatapi: %s: giving up after %d attempts: %w", c.shown, c.cfg.MaxRetries+1, last)
 }
 
 func omitZero(n int) any {
@@ -220,7 +248,7 @@ func (c *Client) once(ctx context.Context, body []byte) (string, error) {
 	defer cancel()
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
-		return "", fmt.Errorf("chatapi: %s: %w", c.url, err)
+		return "", fmt.Errorf("chatapi: %s: %w", c.shown, err)
 	}
 	hreq.Header.Set("Content-Type", "application/json")
 	if c.cfg.APIKey != "" {
@@ -229,17 +257,17 @@ func (c *Client) once(ctx context.Context, body []byte) (string, error) {
 	resp, err := c.cfg.HTTPClient.Do(hreq)
 	if err != nil {
 		if isDialError(err) {
-			return "", fmt.Errorf("chatapi: %s: %w: %v", c.url, ErrUnreachable, stripURL(err))
+			return "", fmt.Errorf("chatapi: %s: %w: %v", c.shown, ErrUnreachable, stripURL(err))
 		}
-		return "", fmt.Errorf("chatapi: %s: %w", c.url, stripURL(err))
+		return "", fmt.Errorf("chatapi: %s: %w", c.shown, stripURL(err))
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return "", fmt.Errorf("chatapi: %s: reading reply: %w", c.url, err)
+		return "", fmt.Errorf("chatapi: %s: reading reply: %w", c.shown, err)
 	}
 	if resp.StatusCode/100 != 2 {
-		se := &StatusError{URL: c.url, Code: resp.StatusCode, Body: snippet(raw)}
+		se := &StatusError{URL: c.shown, Code: resp.StatusCode, Body: c.snippet(raw)}
 		if s := resp.Header.Get("Retry-After"); s != "" {
 			if secs, err := strconv.Atoi(s); err == nil && secs >= 0 {
 				se.RetryAfter = time.Duration(secs) * time.Second
@@ -255,16 +283,18 @@ func (c *Client) once(ctx context.Context, body []byte) (string, error) {
 		} `json:"choices"`
 	}
 	if err := json.Unmarshal(raw, &r); err != nil {
-		return "", badBodyError{fmt.Errorf("chatapi: %s: reply is not JSON: %v (%s)", c.url, err, snippet(raw))}
+		return "", badBodyError{fmt.Errorf("chatapi: %s: reply is not JSON: %v (%s)", c.shown, err, c.snippet(raw))}
 	}
 	if len(r.Choices) == 0 || r.Choices[0].Message.Content == nil {
-		return "", badBodyError{fmt.Errorf("chatapi: %s: reply has no choices[0].message.content (%s)", c.url, snippet(raw))}
+		return "", badBodyError{fmt.Errorf("chatapi: %s: reply has no choices[0].message.content (%s)", c.shown, c.snippet(raw))}
 	}
 	return *r.Choices[0].Message.Content, nil
 }
 
-func snippet(b []byte) string {
-	s := strings.TrimSpace(string(b))
+// snippet is the start of a reply body for an error, secrets redacted
+// before it is cut (a cut key would no longer match).
+func (c *Client) snippet(b []byte) string {
+	s := c.redact(strings.TrimSpace(string(b)))
 	if len(s) > 200 {
 		s = s[:200] + "…"
 	}
@@ -272,7 +302,7 @@ func snippet(b []byte) string {
 }
 
 func retryable(err error) bool {
-	if errors.Is(err, ErrUnreachable) {
+	if errors.Is(err, ErrUnreachable) || errors.Is(err, errRedirect) {
 		return false
 	}
 	var se *StatusError
@@ -295,6 +325,29 @@ func isDialError(err error) bool {
 	var dns *net.DNSError
 	return errors.As(err, &dns) || errors.Is(err, syscall.ECONNREFUSED)
 }
+
+// redactErr redacts the text of an error that is not already redacted
+// (transport errors quote addresses and, rarely, server text), keeping the
+// error kinds callers test with errors.Is/As.
+func (c *Client) redactErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if msg := err.Error(); c.redact(msg) != msg {
+		return &redactedError{msg: c.redact(msg), err: err}
+	}
+	return err
+}
+
+// redactedError shows a redacted message but unwraps to the original
+// (whose kind, not whose text, callers inspect).
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 // stripURL drops the *url.Error wrapper (its URL is already in our message).
 func stripURL(err error) error {
