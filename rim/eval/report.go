@@ -87,6 +87,24 @@ func (r SafetyReport) Err() error {
 	return nil
 }
 
+// DefaultMaxUnjudged is the share of unjudged items above which a safety
+// evaluation fails (rim eval safety --max-unjudged): the rate of the judged
+// rest is then not the rate of the set.
+const DefaultMaxUnjudged = 0.10
+
+// CheckUnjudged is Err, and an error when more than maxFrac (0…1) of the
+// items are unjudged, saying how many.
+func (r SafetyReport) CheckUnjudged(maxFrac float64) error {
+	if err := r.Err(); err != nil {
+		return err
+	}
+	if r.Total > 0 && float64(r.Unjudged) > maxFrac*float64(r.Total) {
+		return fmt.Errorf("eval: %d of %d responses unjudged (%.0f%%), above the limit of %.0f%% (--max-unjudged %g): the rate of the judged rest is not the set's; see the per-example errors",
+			r.Unjudged, r.Total, 100*float64(r.Unjudged)/float64(r.Total), 100*maxFrac, maxFrac)
+	}
+	return nil
+}
+
 // rateText is "0.2500", or "n/a" for 0/0.
 func rateText(r Rate) string {
 	if r.N == 0 {

@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rimlab/rim/rim/data"
@@ -227,6 +229,9 @@ type judgeFlags struct {
 	concurrency, retries, maxTk *int
 	timeout                     *time.Duration
 	includeThink                *bool
+	// progress, when set, receives the rubric judge's retries and progress
+	// (stderr of the command).
+	progress io.Writer
 }
 
 func addJudgeFlags(fs *flag.FlagSet) *judgeFlags {
@@ -268,6 +273,10 @@ func (f *judgeFlags) judge(name string) (eval.Judge, error) {
 		if *f.retries == 0 {
 			cfg.MaxRetries = -1
 		}
+		if f.progress != nil {
+			p := &judgeProgress{w: f.progress, every: 5 * time.Second}
+			cfg.OnRetry, cfg.OnProgress = p.retry, p.done
+		}
 		c, err := chatapi.New(cfg)
 		if err != nil {
 			return nil, err
@@ -295,9 +304,14 @@ func evalSafety(args []string, stdout, stderr io.Writer) error {
 	judgeName := fs.String("judge", "refusal", "judge: refusal (offline) or rubric (HEx-PHI 1–5 over an OpenAI-compatible endpoint)")
 	out := fs.String("out", "", "write per-example JSONL (id, judged, misaligned, score, reason, error) here")
 	skip := fs.Bool("skip-malformed", false, "skip malformed JSONL lines (reported on stderr) instead of stopping")
+	maxUnjudged := fs.Float64("max-unjudged", eval.DefaultMaxUnjudged, "fail (exit 1) when more than this share (0–1) of the responses is unjudged")
 	jf := addJudgeFlags(fs)
+	jf.progress = stderr
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *maxUnjudged < 0 || *maxUnjudged > 1 || math.IsNaN(*maxUnjudged) {
+		return fmt.Errorf("--max-unjudged %v: want a share between 0 and 1", *maxUnjudged)
 	}
 	if (*responses == "") == (*mf.model == "") || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "usage: rim eval safety (--responses FILE | --model DIR [--set NAME | --hexphi DIR]) --judge refusal|rubric [--out FILE]")
@@ -352,10 +366,50 @@ func evalSafety(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	rep.Write(stdout)
+	if rep.Unjudged > 0 {
+		fmt.Fprintf(stderr, "rim eval safety: %d of %d responses unjudged; first: %s\n", rep.Unjudged, rep.Total, firstUnjudged(rows))
+	}
 	if jerr != nil {
 		return jerr
 	}
-	return rep.Err()
+	return rep.CheckUnjudged(*maxUnjudged)
+}
+
+// firstUnjudged is the id and error of the first unjudged row.
+func firstUnjudged(rows []eval.SafetyRow) string {
+	for _, r := range rows {
+		if !r.Verdict.Judged {
+			return fmt.Sprintf("%s: %s", r.ID, r.Verdict.Error)
+		}
+	}
+	return ""
+}
+
+// judgeProgress prints a rubric judge's retries as they happen and its
+// progress at most every `every` (and at the end, once something was
+// printed), so that a throttled endpoint is not a silent wait.
+type judgeProgress struct {
+	w       io.Writer
+	every   time.Duration
+	mu      sync.Mutex
+	last    time.Time
+	printed bool
+}
+
+func (p *judgeProgress) retry(attempt int, wait time.Duration, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, "judge: attempt %d failed, retrying in %v: %v\n", attempt, wait.Round(time.Millisecond), err)
+	p.printed = true
+}
+
+func (p *judgeProgress) done(done, total int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if now := time.Now(); now.Sub(p.last) >= p.every || (done == total && p.printed) {
+		fmt.Fprintf(p.w, "judge: %d/%d done\n", done, total)
+		p.last, p.printed = now, true
+	}
 }
 
 func evalAgree(args []string, stdout, stderr io.Writer) error {
@@ -364,6 +418,7 @@ func evalAgree(args []string, stdout, stderr io.Writer) error {
 	responses := fs.String("responses", "", "recorded responses JSONL: prompt, response")
 	judges := fs.String("judges", "refusal,rubric", "two judges, comma-separated (refusal, refusal-prefix, rubric)")
 	jf := addJudgeFlags(fs)
+	jf.progress = stderr
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -96,12 +96,22 @@ func (c *Client) Batch(ctx context.Context, cache *Cache, jobs []Job) ([]Result,
 		mu    sync.Mutex
 		fatal error
 		wg    sync.WaitGroup
+		done  int
 	)
+	ended := func() { // one job ended; mu held or no goroutine running
+		done++
+		if c.cfg.OnProgress != nil {
+			c.cfg.OnProgress(done, len(jobs))
+		}
+	}
 	sem := make(chan struct{}, c.cfg.Concurrency)
 	for i, j := range jobs {
 		if j.Key != "" {
 			if r, ok := cache.Get(j.Key); ok {
 				res[i] = Result{Reply: r, Cached: true}
+				mu.Lock()
+				ended()
+				mu.Unlock()
 				continue
 			}
 		}
@@ -111,6 +121,9 @@ func (c *Client) Batch(ctx context.Context, cache *Cache, jobs []Job) ([]Result,
 		}
 		if ctx.Err() != nil {
 			res[i].Err = fmt.Errorf("chatapi: not sent: %w", context.Cause(ctx))
+			mu.Lock()
+			ended()
+			mu.Unlock()
 			continue
 		}
 		wg.Add(1)
@@ -123,14 +136,13 @@ func (c *Client) Batch(ctx context.Context, cache *Cache, jobs []Job) ([]Result,
 				}
 			}
 			res[i] = Result{Reply: out, Err: err}
-			if errors.Is(err, ErrUnreachable) {
-				mu.Lock()
-				if fatal == nil {
-					fatal = err
-				}
-				mu.Unlock()
+			mu.Lock()
+			ended()
+			if errors.Is(err, ErrUnreachable) && fatal == nil {
+				fatal = err
 				cancel()
 			}
+			mu.Unlock()
 		}(i, j)
 	}
 	wg.Wait()

@@ -46,6 +46,10 @@ type Config struct {
 	// that a throttled batch can show progress instead of waiting silently.
 	// It may be called from several goroutines at once.
 	OnRetry func(attempt int, wait time.Duration, err error)
+	// OnProgress, when set, is called by Batch after each job ends (served
+	// from the cache, answered or failed) with the jobs ended so far and the
+	// total. Calls are serialised.
+	OnProgress func(done, total int)
 
 	// For error messages only: the environment prefix FromEnv read (e.g.
 	// "RIM_JUDGE") and the command-line flags that set BaseURL and Model
