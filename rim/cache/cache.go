@@ -223,8 +223,10 @@ func decodeEntry(data, wantKey []byte) (payload []byte, err error) {
 	key := rest[:kl]
 	pl := binary.LittleEndian.Uint64(rest[kl:])
 	rest = rest[kl+8:]
-	if uint64(len(rest)) != pl+sha256.Size {
-		return nil, fmt.Errorf("%w: length %d, want %d", ErrCorrupt, len(rest), pl+sha256.Size)
+	// Compare without pl+sha256.Size: a length near 2^64 would wrap around
+	// to the bytes present and pass, then slicing panics.
+	if pl > uint64(len(rest)) || uint64(len(rest))-pl != sha256.Size {
+		return nil, fmt.Errorf("%w: payload length field %d does not match the %d bytes after it", ErrCorrupt, pl, len(rest))
 	}
 	payload = rest[:pl]
 	h := sha256.New()

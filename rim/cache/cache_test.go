@@ -73,7 +73,7 @@ func TestComputeErrorIsNotCached(t *testing.T) {
 }
 
 func TestCorruptEntryIsRecomputed(t *testing.T) {
-	for _, damage := range []string{"flip", "truncate", "header", "empty"} {
+	for _, damage := range []string{"flip", "truncate", "header", "empty", "hugelen"} {
 		t.Run(damage, func(t *testing.T) {
 			c, _ := Open(t.TempDir())
 			var logs []string
@@ -97,6 +97,8 @@ func TestCorruptEntryIsRecomputed(t *testing.T) {
 				data[0] = 'X'
 			case "empty":
 				data = nil
+			case "hugelen": // issue 15: pl+32 wrapped around and slicing panicked
+				data = hugeLength(data, 5)
 			}
 			if err := os.WriteFile(p, data, 0o644); err != nil {
 				t.Fatal(err)
