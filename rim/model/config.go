@@ -94,6 +94,9 @@ func ParseConfig(data []byte) (*Config, error) {
 	r := reader{raw: raw}
 	c := &Config{raw: raw}
 	c.ModelType = r.str("model_type", "")
+	if r.err != nil { // e.g. "model_type": 7 is a wrong type, not a missing field
+		return nil, r.err
+	}
 	if c.ModelType == "" {
 		return nil, fmt.Errorf("missing required field \"model_type\"")
 	}
@@ -112,6 +115,10 @@ func ParseConfig(data []byte) (*Config, error) {
 	c.NormEps = r.float("rms_norm_eps", r.float("layer_norm_eps", 1e-6))
 	c.RopeTheta = r.float("rope_theta", 10000)
 	prf := r.float("partial_rotary_factor", 1)
+	if !(prf > 0 && prf <= 1) { // also NaN: int(NaN) is undefined
+		r.fail("partial_rotary_factor must be in (0, 1], got %v", prf)
+		prf = 1
+	}
 	c.RotaryDim = int(float64(c.HeadDim) * prf)
 	c.MaxPositions = r.int("max_position_embeddings", 0)
 	c.OrigMaxPos = r.int("original_max_position_embeddings", 0)
@@ -242,6 +249,39 @@ func (c *Config) validate() error {
 	if c.NormEps <= 0 || math.IsNaN(c.NormEps) {
 		return fmt.Errorf("rms_norm_eps must be positive")
 	}
+	return c.validateRope()
+}
+
+// validateRope rejects RoPE settings that give inf/NaN frequencies (every
+// logit NaN later, with no hint why): rope_theta and the scaling factors
+// must be positive and finite; llama3 also needs high_freq_factor >
+// low_freq_factor (HF divides by their difference) and the original context.
+func (c *Config) validateRope() error {
+	finitePos := func(x float64) bool { return x > 0 && !math.IsInf(x, 0) }
+	if !finitePos(c.RopeTheta) {
+		return fmt.Errorf("rope_theta must be positive and finite, got %v", c.RopeTheta)
+	}
+	if c.Rope.Type == "" || c.Rope.Type == "default" {
+		return nil
+	}
+	if !finitePos(c.Rope.Factor) {
+		return fmt.Errorf("rope_scaling (%s): factor must be positive and finite, got %v", c.Rope.Type, c.Rope.Factor)
+	}
+	if c.Rope.Type == "llama3" {
+		if !finitePos(c.Rope.LowFreqFactor) || !finitePos(c.Rope.HighFreqFactor) || c.Rope.HighFreqFactor <= c.Rope.LowFreqFactor {
+			return fmt.Errorf("rope_scaling (llama3): need 0 < low_freq_factor (%v) < high_freq_factor (%v)", c.Rope.LowFreqFactor, c.Rope.HighFreqFactor)
+		}
+		if c.Rope.OriginalMaxPositions <= 0 {
+			return fmt.Errorf("rope_scaling (llama3): original_max_position_embeddings must be positive, got %d", c.Rope.OriginalMaxPositions)
+		}
+	}
+	for _, f := range [][]float64{c.Rope.ShortFactor, c.Rope.LongFactor} {
+		for i, x := range f {
+			if !finitePos(x) {
+				return fmt.Errorf("rope_scaling (%s): short_factor/long_factor[%d] must be positive and finite, got %v", c.Rope.Type, i, x)
+			}
+		}
+	}
 	return nil
 }
 
@@ -273,6 +313,10 @@ func (r *reader) int(key string, def int) int {
 	f, ok := v.(float64)
 	if !ok || f != math.Trunc(f) {
 		r.fail("field %q: want an integer, got %v", key, v)
+		return def
+	}
+	if math.Abs(f) > 1<<53 { // int(f) would wrap (2^63 read as negative)
+		r.fail("field %q: %.0f is out of range", key, f)
 		return def
 	}
 	return int(f)

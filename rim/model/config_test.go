@@ -38,6 +38,9 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	}
 	f.Add([]byte(`{"model_type": "qwen3", "vocab_size": 8, "hidden_size": 4, "num_hidden_layers": 1, "num_attention_heads": 1, "intermediate_size": 2}`))
+	for js := range badConfigs {
+		f.Add([]byte(js))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ParseConfig(data)
 		if err == nil {
