@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // IndexFile is the name of the shard index written by transformers' save_pretrained.
@@ -42,6 +43,12 @@ func OpenDir(dir string) (*Dir, error) {
 		for _, shard := range sortedValues(idx.WeightMap) {
 			if _, ok := shards[shard]; ok {
 				continue
+			}
+			// A shard is a file of dir itself (transformers never nests
+			// them): "../../etc/passwd" or "/abs/path" must not be opened.
+			if !filepath.IsLocal(shard) || strings.ContainsAny(shard, `/\`) {
+				d.Close()
+				return nil, fmt.Errorf("safetensors: %s: shard %q named in %s is not a file name inside the model directory", dir, shard, IndexFile)
 			}
 			f, err := Open(filepath.Join(dir, shard))
 			if err != nil {
