@@ -144,6 +144,9 @@ func (t *Trainer) Prepare(dir string, resume, overwrite bool) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("finetune: %w", err)
 	}
+	if err := removeTempCheckpoints(dir); err != nil {
+		return "", err
+	}
 	raw, err := os.ReadFile(filepath.Join(dir, RunFile))
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -223,6 +226,25 @@ func runIdentity(c Config) Config {
 		c.LoRA = lora.Config{}
 	}
 	return c
+}
+
+// removeTempCheckpoints deletes the .tmp-checkpoint-N-* directories that a
+// run killed inside Save leaves behind (a finished Save renames its temp
+// directory into place; a failed one removes it). Only one trainer uses a
+// run directory at a time, so at Prepare none of them is in use.
+func removeTempCheckpoints(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("finetune: %w", err)
+	}
+	for _, e := range ents {
+		if e.IsDir() && strings.HasPrefix(e.Name(), ".tmp-checkpoint-") {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return fmt.Errorf("finetune: removing an unfinished checkpoint: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // clearRun removes rim's files from a run directory (nothing else).
