@@ -11,7 +11,7 @@ import (
 )
 
 func TestChatRegionsOnTinyQwen3(t *testing.T) {
-	dir := "../../testdata/kernel/tiny-qwen3-tokenizer" // rim/internal/testpaths is not importable from kernel/
+	dir := "../../testdata/model/tiny-qwen3" // rim/internal/testpaths is not importable from kernel/
 	tok, err := tokenize.Load(dir)
 	if err != nil {
 		t.Fatal(err)

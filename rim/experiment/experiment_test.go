@@ -25,7 +25,7 @@ func tiny(t *testing.T) (*model.Model, *generate.Chat) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	g, err := generate.NewChat(testpaths.TestData(t, "kernel", "tiny-qwen3-tokenizer"), generate.NewModelStepper(m), m.Config.MaxPositions)
+	g, err := generate.NewChat(testpaths.TestData(t, "model", "tiny-qwen3"), generate.NewModelStepper(m), m.Config.MaxPositions)
 	if err != nil {
 		t.Fatal(err)
 	}

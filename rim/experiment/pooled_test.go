@@ -16,7 +16,7 @@ import (
 // The cached max-pool equals RegionActs over the same conversations, and the response is part of the region.
 func TestCachedMLPMaxPool(t *testing.T) {
 	m, g := tiny(t)
-	tokDir := testpaths.TestData(t, "kernel", "tiny-qwen3-tokenizer")
+	tokDir := testpaths.TestData(t, "model", "tiny-qwen3")
 	ps := []data.Prompt{{ID: "a", Text: prompts[0]}, {ID: "b", Text: prompts[1]}}
 	rs := []string{"Sure, first mix flour.", "Once upon a time"}
 	c, err := cache.Open(t.TempDir())

@@ -17,8 +17,8 @@ import (
 
 // ModelID names a model and the tokenizer it is run with by content (cache keys), not by path:
 // cache.ModelFingerprint(modelDir) + "+" + the hash of tokenizerDir's tokenizer.json and
-// tokenizer_config.json. The tokenizer may live apart from the model (the tiny demo model pairs with
-// testdata/kernel/tiny-qwen3-tokenizer).
+// tokenizer_config.json. The tokenizer may live apart from the model (usually tokenizerDir ==
+// modelDir, as for the tiny demo model testdata/model/tiny-qwen3).
 func ModelID(modelDir, tokenizerDir string) (string, error) {
 	fp, err := cache.ModelFingerprint(modelDir)
 	if err != nil {

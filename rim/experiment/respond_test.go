@@ -20,7 +20,7 @@ import (
 // returns the same texts and a second call is served from the cache.
 func TestRespondAndCachedResponses(t *testing.T) {
 	m, _ := tiny(t)
-	tokDir := testpaths.TestData(t, "kernel", "tiny-qwen3-tokenizer")
+	tokDir := testpaths.TestData(t, "model", "tiny-qwen3")
 	o := RespondOptions{Think: chat.Bool(false), MaxTokens: 6, Batch: 1}
 	one, err := Respond(context.Background(), m, tokDir, prompts, o)
 	if err != nil {
@@ -75,7 +75,7 @@ func TestRespondAndCachedResponses(t *testing.T) {
 // ModelID is stable, depends on the tokenizer and names a missing tokenizer.
 func TestModelID(t *testing.T) {
 	dir := testpaths.TestData(t, "model", "tiny-qwen3")
-	tokDir := testpaths.TestData(t, "kernel", "tiny-qwen3-tokenizer")
+	tokDir := testpaths.TestData(t, "model", "tiny-qwen3")
 	a, err := ModelID(dir, tokDir)
 	if err != nil {
 		t.Fatal(err)

@@ -23,7 +23,7 @@ var problems = []data.Problem{
 // The SFT set trains once: the loss history has one entry per step, the merged model loads, and a second
 // call reuses the run (same dir, same history, merged config untouched).
 func TestSFTExamplesAndTrainOnce(t *testing.T) {
-	tokDir := testpaths.TestData(t, "kernel", "tiny-qwen3-tokenizer")
+	tokDir := testpaths.TestData(t, "model", "tiny-qwen3")
 	dir := testpaths.TestData(t, "model", "tiny-qwen3")
 	exs, err := SFTExamples(problems, tokDir, 128)
 	if err != nil {

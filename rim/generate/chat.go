@@ -63,8 +63,16 @@ func NewChat(dir string, s Stepper, contextLen int) (*Chat, error) {
 		return nil, err
 	}
 	c := &Chat{Name: filepath.Base(filepath.Clean(dir)), Stepper: s, Tokenizer: tok, ContextLen: contextLen, PadID: -1}
-	if t, err := chat.LoadTemplate(dir); err == nil {
+	// Only a missing template means "none" (the caller may pick a family);
+	// a template that is there but broken is reported, not hidden.
+	t, err := chat.LoadTemplate(dir)
+	var nt *chat.NoTemplateError
+	switch {
+	case err == nil:
 		c.Template = t
+	case errors.As(err, &nt), errors.Is(err, os.ErrNotExist):
+	default:
+		return nil, fmt.Errorf("generate: %s: chat template: %w", dir, err)
 	}
 	c.Think = ThinkTagsFrom(tok)
 	var gc struct {

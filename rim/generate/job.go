@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -12,18 +13,25 @@ import (
 )
 
 // Load loads a model directory (weights, tokenizer, chat template,
-// generation config) for chat generation on the KV-cache stepper.
+// generation config) for chat generation on the KV-cache stepper. A HF
+// cache repo dir (models--ORG--NAME) is resolved to its snapshot once, for
+// the weights and the tokenizer alike; Chat.Name is the dir's own name.
 func Load(dir string, opts model.Options) (*Chat, *ModelStepper, error) {
-	m, err := model.Load(dir, opts)
+	snap, err := model.ResolveDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := model.Load(snap, opts)
 	if err != nil {
 		return nil, nil, err
 	}
 	st := NewModelStepper(m)
-	c, err := NewChat(dir, st, m.Config.MaxPositions)
+	c, err := NewChat(snap, st, m.Config.MaxPositions)
 	if err != nil {
 		m.Close()
 		return nil, nil, err
 	}
+	c.Name = filepath.Base(filepath.Clean(dir))
 	if v := c.Tokenizer.VocabSize(); v > m.Config.Vocab {
 		m.Close()
 		return nil, nil, fmt.Errorf("generate: %s: tokenizer has %d ids but the model's vocab_size is %d", dir, v, m.Config.Vocab)

@@ -299,7 +299,11 @@ func benchGenerateCmd(args []string, stdout, errw io.Writer) error {
 		if err != nil {
 			return err
 		}
-		c, err := generate.NewChat(*dir, nil, m.Config.MaxPositions)
+		snap, err := model.ResolveDir(*dir)
+		if err != nil {
+			return err
+		}
+		c, err := generate.NewChat(snap, nil, m.Config.MaxPositions)
 		if err != nil {
 			return err
 		}

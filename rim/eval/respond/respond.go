@@ -36,11 +36,15 @@ func Load(dir string, maxTokens int) (*Model, error) {
 	if maxTokens <= 0 {
 		return nil, fmt.Errorf("respond: max tokens %d must be positive", maxTokens)
 	}
-	m, err := model.Load(dir, model.Options{})
+	snap, err := model.ResolveDir(dir) // a HF cache repo dir: weights and tokenizer from one snapshot
 	if err != nil {
 		return nil, err
 	}
-	c, err := generate.NewChat(dir, generate.NewModelStepper(m), m.Config.MaxPositions)
+	m, err := model.Load(snap, model.Options{})
+	if err != nil {
+		return nil, err
+	}
+	c, err := generate.NewChat(snap, generate.NewModelStepper(m), m.Config.MaxPositions)
 	if err != nil {
 		m.Close()
 		return nil, err
