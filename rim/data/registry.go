@@ -60,15 +60,38 @@ func SetNames() []string {
 	return out
 }
 
-// ResolveRoot returns root, or $RIM_DATA when root is empty.
+// ResolveRoot returns root or, when it is empty, the default the notebooks
+// use: $RIM_DATA, else $RIM_SHARED/data, else $RIM_ROOT/../shared/data, else
+// shared/data beside the checkout, found from the working directory upward
+// (the CI layout: the first ancestor holding shared/data).
 func ResolveRoot(root string) (string, error) {
-	if root == "" {
-		root = os.Getenv(DataDirEnv)
+	if root != "" {
+		return root, nil
 	}
-	if root == "" {
-		return "", fmt.Errorf("data: no data folder given (pass one or set %s to a folder laid out like shared/data)", DataDirEnv)
+	if d := os.Getenv(DataDirEnv); d != "" {
+		return d, nil
 	}
-	return root, nil
+	var tried []string
+	if d := os.Getenv("RIM_SHARED"); d != "" {
+		return filepath.Join(d, "data"), nil
+	}
+	if d := os.Getenv("RIM_ROOT"); d != "" {
+		return filepath.Join(d, "..", "shared", "data"), nil
+	}
+	if wd, err := os.Getwd(); err == nil {
+		for dir := wd; ; dir = filepath.Dir(dir) {
+			p := filepath.Join(dir, "shared", "data")
+			if st, err := os.Stat(p); err == nil && st.IsDir() {
+				return p, nil
+			}
+			if filepath.Dir(dir) == dir {
+				break
+			}
+		}
+		tried = append(tried, "shared/data in "+wd+" or above")
+	}
+	return "", fmt.Errorf("data: no data folder given and none found (pass one, or set %s to a folder laid out like shared/data, or RIM_SHARED; looked for %s)",
+		DataDirEnv, strings.Join(tried, ", "))
 }
 
 // SetPath returns the file of a named set under root (the shared/data layout).

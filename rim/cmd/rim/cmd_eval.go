@@ -41,7 +41,7 @@ type modelFlags struct {
 func addModelFlags(fs *flag.FlagSet) *modelFlags {
 	return &modelFlags{
 		model:     fs.String("model", "", "model directory: generate the responses greedily instead of reading --responses"),
-		dataDir:   fs.String("data", "", "data folder laid out like shared/data (default $RIM_DATA)"),
+		dataDir:   fs.String("data", "", "data folder laid out like shared/data (default $RIM_DATA, $RIM_SHARED/data, else shared/data beside the checkout)"),
 		think:     fs.String("think", "default", "Qwen3 thinking: on, off or default (the template's)"),
 		save:      fs.String("save-responses", "", "model mode: also write the generated responses as recorded-responses JSONL"),
 		limit:     fs.Int("limit", 0, "model mode: use only the first N items (0: all; negative is an error)"),
@@ -547,7 +547,7 @@ func init() {
 func evalSets(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rim eval sets", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("data", "", "data folder laid out like shared/data (default $RIM_DATA)")
+	dir := fs.String("data", "", "data folder laid out like shared/data (default $RIM_DATA, $RIM_SHARED/data, else shared/data beside the checkout)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -640,7 +640,7 @@ func (e *endpointFlags) client() (*chatapi.Client, *chatapi.Cache, error) {
 func deriveLiteral(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rim eval derive literal", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("data", "", "data folder laid out like shared/data (default $RIM_DATA)")
+	dir := fs.String("data", "", "data folder laid out like shared/data (default $RIM_DATA, $RIM_SHARED/data, else shared/data beside the checkout)")
 	set := fs.String("set", "gsm8k-train", "GSM8K set to convert")
 	limit := fs.Int("limit", 0, "use only the first N problems (0: all)")
 	out := fs.String("out", "", "output JSONL (every item; failed ones carry error)")

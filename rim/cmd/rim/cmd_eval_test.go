@@ -337,6 +337,9 @@ func TestEvalEarlyValidation(t *testing.T) {
 // with some sets missing lists them and still fails.
 func TestEvalSetsBadRoot(t *testing.T) {
 	t.Setenv("RIM_DATA", "")
+	t.Setenv("RIM_SHARED", "")
+	t.Setenv("RIM_ROOT", "")
+	t.Chdir(t.TempDir()) // no shared/data above: the default finds nothing
 	for _, args := range [][]string{nil, {"--data", filepath.Join(t.TempDir(), "nope")}} {
 		var out, errb bytes.Buffer
 		err := evalSets(args, &out, &errb)
@@ -348,6 +351,23 @@ func TestEvalSetsBadRoot(t *testing.T) {
 	err := evalSets([]string{"--data", t.TempDir()}, &out, &errb)
 	if err == nil || !strings.Contains(err.Error(), "sets could not be read") {
 		t.Errorf("empty root: %v", err)
+	}
+}
+
+// TestEvalSetsDefaultRoot: without --data, rim eval sets finds shared/data
+// beside the checkout as the notebooks do (it used to fail).
+func TestEvalSetsDefaultRoot(t *testing.T) {
+	want := testpaths.Shared(t, "data")
+	t.Setenv("RIM_DATA", "")
+	t.Setenv("RIM_SHARED", "")
+	t.Setenv("RIM_ROOT", "")
+	t.Chdir(testpaths.Root(t))
+	var out, errb bytes.Buffer
+	if err := evalSets(nil, &out, &errb); err != nil {
+		t.Fatalf("%v (shared data at %s)", err, want)
+	}
+	if !strings.Contains(out.String(), "gsm8k-test") {
+		t.Errorf("sets:\n%s", out.String())
 	}
 }
 
