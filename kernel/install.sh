@@ -8,6 +8,7 @@
 # Environment it honours:
 #   RIM_NO_GOPLS    set to skip gopls (autocompletion only; saves ~2 minutes of building)
 #   RIM_TOOLS_BIN   where gonb and goimports are installed (default: $(go env GOPATH)/bin)
+#   RIM_LOG_DIR     where the logs of apt-get, go install and kernelspec go (default: $TMPDIR or /tmp)
 #   GOMLX_BACKEND   backend written into the kernel (default: go; e.g. xla:cpu, xla:cuda)
 #   JUPYTER_DATA_DIR  Jupyter's data dir (the kernel goes to $JUPYTER_DATA_DIR/kernels/rim)
 #
@@ -21,6 +22,9 @@ export GOTOOLCHAIN=go1.27.3
 
 say() { printf 'rim kernel: %s\n' "$*"; }
 die() { printf 'rim kernel: error: %s\n' "$*" >&2; exit 1; }
+
+LOG_DIR="${RIM_LOG_DIR:-${TMPDIR:-/tmp}}"
+[[ -d "$LOG_DIR" && -w "$LOG_DIR" ]] || die "log folder $LOG_DIR (RIM_LOG_DIR) is not a writable directory"
 
 RIM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [[ -f "$RIM_ROOT/go.mod" && -f "$RIM_ROOT/tools/go.mod" ]] ||
@@ -45,16 +49,16 @@ else
 		SUDO=(sudo)
 	fi
 	say "jupyter: installing Debian packages ${JUPYTER_DEBS[*]} ${JUPYTER_UI_DEBS[*]}"
-	"${SUDO[@]}" apt-get update -qq >/tmp/rim-apt-update.log 2>&1 ||
-		die "apt-get update failed (no network access to the Debian mirrors?); see /tmp/rim-apt-update.log"
+	"${SUDO[@]}" apt-get update -qq >"$LOG_DIR"/rim-apt-update.log 2>&1 ||
+		die "apt-get update failed (no network access to the Debian mirrors?); see $LOG_DIR/rim-apt-update.log"
 	DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends \
-		"${JUPYTER_DEBS[@]}" >/tmp/rim-apt-install.log 2>&1 ||
-		die "apt-get install ${JUPYTER_DEBS[*]} failed; see /tmp/rim-apt-install.log"
+		"${JUPYTER_DEBS[@]}" >"$LOG_DIR"/rim-apt-install.log 2>&1 ||
+		die "apt-get install ${JUPYTER_DEBS[*]} failed; see $LOG_DIR/rim-apt-install.log"
 	# The browser UI is optional (CI only executes notebooks headless).
 	DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends \
-		"${JUPYTER_UI_DEBS[@]}" >>/tmp/rim-apt-install.log 2>&1 ||
+		"${JUPYTER_UI_DEBS[@]}" >>"$LOG_DIR"/rim-apt-install.log 2>&1 ||
 		say "jupyter: optional ${JUPYTER_UI_DEBS[*]} not installed (headless use still works)"
-	have_jupyter || die "jupyter still missing after apt-get install; see /tmp/rim-apt-install.log"
+	have_jupyter || die "jupyter still missing after apt-get install; see $LOG_DIR/rim-apt-install.log"
 	say "jupyter: installed"
 fi
 
@@ -74,8 +78,8 @@ say "tools: building gonb $GONB_VERSION, goimports$gopls_note into $TOOLS_BIN"
 TOOLS=(github.com/janpfeifer/gonb golang.org/x/tools/cmd/goimports)
 # gopls gives notebooks autocompletion; headless runs (CI) can skip it with RIM_NO_GOPLS=1.
 [[ -n "${RIM_NO_GOPLS:-}" ]] || TOOLS+=(golang.org/x/tools/gopls)
-if ! (cd "$RIM_ROOT/tools" && GOBIN="$TOOLS_BIN" go install "${TOOLS[@]}") >/tmp/rim-tools.log 2>&1; then
-	cat /tmp/rim-tools.log >&2
+if ! (cd "$RIM_ROOT/tools" && GOBIN="$TOOLS_BIN" go install "${TOOLS[@]}") >"$LOG_DIR"/rim-tools.log 2>&1; then
+	cat "$LOG_DIR"/rim-tools.log >&2
 	die "could not build gonb/goimports from tools/go.mod (no access to the Go module proxy $(go env GOPROXY)?)"
 fi
 [[ -x "$TOOLS_BIN/gonb" && -x "$TOOLS_BIN/goimports" ]] || die "gonb or goimports missing in $TOOLS_BIN after go install"
@@ -111,8 +115,8 @@ spec = {
 with open(out, "w") as f:
     json.dump(spec, f, indent=1)
 PY
-jupyter kernelspec install --user --replace --name rim "$SPEC" >/tmp/rim-kernelspec.log 2>&1 ||
-	{ cat /tmp/rim-kernelspec.log >&2; die "jupyter kernelspec install failed"; }
+jupyter kernelspec install --user --replace --name rim "$SPEC" >"$LOG_DIR"/rim-kernelspec.log 2>&1 ||
+	{ cat "$LOG_DIR"/rim-kernelspec.log >&2; die "jupyter kernelspec install failed"; }
 [[ -f "$KDIR/kernel.json" && -x "$KDIR/rim-kernel.sh" ]] || die "kernel spec not found in $KDIR after install"
 say "kernel: installed \"Go (rim)\" in $KDIR"
 say "kernel: RIM_ROOT=$RIM_ROOT (or the rim checkout holding the notebook) GOMLX_BACKEND=$BACKEND GOEXPERIMENT=simd GOTOOLCHAIN=$GOTOOLCHAIN GOMLX_NO_AUTO_INSTALL=1"
