@@ -33,15 +33,24 @@ func Root(t testing.TB) string {
 // CI always has shared/, and a silent skip would hide missing coverage.
 func Shared(t testing.TB, elem ...string) string {
 	t.Helper()
+	p, err := LookupShared(t, elem...)
+	if err != nil {
+		t.Fatalf("testpaths: %s is missing (shared/ must sit beside the checkout, or set RIM_SHARED): %v", p, err)
+	}
+	return p
+}
+
+// LookupShared is Shared for callers that have a fallback (a fuzz target
+// that can run on testdata/ alone): the path, and why it is unusable.
+func LookupShared(t testing.TB, elem ...string) (string, error) {
+	t.Helper()
 	base := os.Getenv("RIM_SHARED")
 	if base == "" {
 		base = filepath.Join(filepath.Dir(Root(t)), "shared")
 	}
 	p := filepath.Join(append([]string{base}, elem...)...)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("testpaths: %s is missing (shared/ must sit beside the checkout, or set RIM_SHARED): %v", p, err)
-	}
-	return p
+	_, err := os.Stat(p)
+	return p, err
 }
 
 // TestData returns a path inside the repository's testdata/ folder.
