@@ -11,6 +11,11 @@ A notebook fails when any cell produces an error output, or when a cell's stderr
 shows GoNB's runtime-failure trace ("exit status N", "signal: ...", "panic: ..."):
 GoNB does not always turn a failed cell program into a Jupyter error, so the
 outputs are scanned. Executing stops at the first failing cell of a notebook.
+A cell also fails when a figure it sent never arrived: display.Show records
+each figure it sends in the file named by $RIM_DISPLAY_LOG (set here for the
+kernel), and the cell's display outputs must include one "figure: TITLE"
+display per record. The HTML export must keep every figure as an image (a
+data-URI <img>; nbconvert 6.5 empties inline <svg>), else the notebook fails.
 Executed copies (.ipynb and .html) are written under --out (default
 $RIM_NB_OUT or $TMPDIR/rim-notebooks), never into the repository.
 
@@ -75,6 +80,58 @@ def cell_failure(cell):
     return None
 
 
+FIGURE_PREFIX = "figure: "  # display.FigurePlain
+IMG_RE = re.compile(r'<img[^>]*src="data:image/(svg\+xml|png);base64,[A-Za-z0-9+/=]{64,}')
+
+
+def figure_outputs(cell):
+    """The titles of the figure displays (text/plain "figure: TITLE") in a cell's outputs."""
+    titles = []
+    for o in cell.get("outputs", []):
+        if o.get("output_type") in ("display_data", "execute_result"):
+            plain = o.get("data", {}).get("text/plain", "")
+            plain = "".join(plain) if isinstance(plain, list) else plain
+            if plain.startswith(FIGURE_PREFIX):
+                titles.append(plain[len(FIGURE_PREFIX):])
+    return titles
+
+
+def read_display_log(path, offset):
+    """Returns the records appended to the display log since offset, and the new offset."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(offset)
+            data = f.read()
+    except FileNotFoundError:
+        return [], offset
+    recs = []
+    for line in data.decode("utf-8", "replace").splitlines():
+        try:
+            recs.append(json.loads(line))
+        except ValueError:
+            recs.append({"kind": "figure", "title": line.strip()})
+    return recs, offset + len(data)
+
+
+def missing_figures(sent, cell):
+    """Returns a reason if figures recorded as sent are missing from the cell's outputs."""
+    want = [r.get("title", "") for r in sent if r.get("kind") == "figure"]
+    got = figure_outputs(cell)
+    lost = list(want)
+    for t in got:
+        if t in lost:
+            lost.remove(t)
+    if len(got) < len(want):
+        return "%d figure(s) sent by display.Show never arrived as display outputs: %s" % (
+            len(want) - len(got), ", ".join(repr(t) for t in lost[: len(want) - len(got)]) or "?")
+    return None
+
+
+def html_figures(html):
+    """The number of images embedded as data URIs in an nbconvert HTML export."""
+    return len(IMG_RE.findall(html))
+
+
 def write_atomic(path, data):
     d = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(dir=d, prefix="." + os.path.basename(path) + ".tmp-")
@@ -98,6 +155,10 @@ def run_notebook(path, out_dir, kernel, timeout, log):
     name = os.path.relpath(path, ROOT) if inside else os.path.basename(path)
     res = {"notebook": name, "status": "passed", "reason": "", "cells": [], "seconds": 0.0}
     t0 = time.monotonic()
+    fd, display_log = tempfile.mkstemp(prefix="rim-display-", suffix=".jsonl")
+    os.close(fd)
+    os.environ["RIM_DISPLAY_LOG"] = display_log  # inherited by the kernel and its cell programs
+    log_offset = 0
     client = NotebookClient(
         nb,
         kernel_name=kernel,
@@ -114,6 +175,8 @@ def run_notebook(path, out_dir, kernel, timeout, log):
                 try:
                     client.execute_cell(cell, i)
                     why = cell_failure(cell)
+                    sent, log_offset = read_display_log(display_log, log_offset)
+                    why = why or missing_figures(sent, cell)
                 except CellExecutionError as e:  # only with allow_errors=False; kept for safety
                     why = "error: %s" % str(e).splitlines()[0]
                 except Exception as e:  # timeouts, dead kernel
@@ -131,6 +194,8 @@ def run_notebook(path, out_dir, kernel, timeout, log):
         res["status"], res["reason"] = "failed", "kernel %r: %s: %s%s" % (kernel, type(e).__name__, e, hint)
         log("  " + res["reason"])
     res["seconds"] = round(time.monotonic() - t0, 3)
+    os.environ.pop("RIM_DISPLAY_LOG", None)
+    os.remove(display_log)
 
     if out_dir:
         base = os.path.splitext(name.replace(os.sep, "__"))[0]
@@ -142,7 +207,13 @@ def run_notebook(path, out_dir, kernel, timeout, log):
             html, _ = HTMLExporter().from_notebook_node(nb)
             write_atomic(os.path.join(out_dir, base + ".html"), html)
         except Exception as e:  # HTML is a convenience; the .ipynb is the artefact
+            html = None
             log("  (no html: %s)" % e)
+        shown = sum(len(figure_outputs(c)) for c in nb.cells if c.cell_type == "code")
+        if html is not None and html_figures(html) < shown and res["status"] == "passed":
+            res["status"] = "failed"
+            res["reason"] = "html export kept %d of %d figures as images" % (html_figures(html), shown)
+            log("  " + res["reason"])
     return res
 
 

@@ -22,19 +22,48 @@ type Figure struct {
 	Plot          *plot.Plot
 	Width, Height vg.Length
 	// SideLegend, when set, is drawn in a margin right of the plot (the
-	// heatmap's colour scale) instead of over the data.
+	// heatmap's colour scale, the series names of lines and bars) instead of
+	// over the data.
 	SideLegend *plot.Legend
+	// Panels, when set (Grid), are small multiples drawn in a grid of Cols
+	// columns under the title Plot.Title.Text; Plot then only holds the title.
+	Panels []*Figure
+	Cols   int
 }
+
+// Title is the figure's title (the grid's title for small multiples).
+func (f *Figure) Title() string { return f.Plot.Title.Text }
 
 // draw renders the plot (and the side legend) onto a canvas.
 func (f *Figure) draw(c vg.CanvasSizer) {
 	dc := draw.New(c)
-	if f.SideLegend != nil {
+	if f.SideLegend != nil && f.SideLegend.Rectangle(dc).Size().X > 0 {
 		r := f.SideLegend.Rectangle(dc)
 		f.SideLegend.Draw(dc)
 		dc = draw.Crop(dc, 0, -(r.Max.X-r.Min.X)-3*vg.Millimeter, 0, 0)
 	}
-	f.Plot.Draw(dc)
+	if len(f.Panels) == 0 {
+		f.Plot.Draw(dc)
+		return
+	}
+	ts := f.Plot.Title.TextStyle
+	ts.XAlign = draw.XCenter
+	ts.YAlign = draw.YTop
+	dc.FillText(ts, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y}, f.Title())
+	dc = draw.Crop(dc, 0, 0, 0, -2*ts.Height(f.Title()))
+	rows := (len(f.Panels) + f.Cols - 1) / f.Cols
+	tiles := draw.Tiles{Rows: rows, Cols: f.Cols, PadX: 4 * vg.Millimeter, PadY: 4 * vg.Millimeter}
+	grid := make([][]*plot.Plot, rows)
+	for i := range grid {
+		grid[i] = make([]*plot.Plot, f.Cols)
+	}
+	for i, p := range f.Panels {
+		grid[i/f.Cols][i%f.Cols] = p.Plot
+	}
+	canvases := plot.Align(grid, tiles, dc)
+	for i, p := range f.Panels {
+		p.Plot.Draw(canvases[i/f.Cols][i%f.Cols])
+	}
 }
 
 // DefaultWidth and DefaultHeight size new figures (about 640×400 px).
@@ -55,7 +84,7 @@ func (f *Figure) SVG() ([]byte, error) {
 	f.draw(c)
 	var b bytes.Buffer
 	if _, err := c.WriteTo(&b); err != nil {
-		return nil, fmt.Errorf("display: %q: svg: %w", f.Plot.Title.Text, err)
+		return nil, fmt.Errorf("display: %q: svg: %w", f.Title(), err)
 	}
 	return b.Bytes(), nil
 }
@@ -69,7 +98,7 @@ func (f *Figure) PNG(dpi int) ([]byte, error) {
 	f.draw(c)
 	var b bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&b); err != nil {
-		return nil, fmt.Errorf("display: %q: png: %w", f.Plot.Title.Text, err)
+		return nil, fmt.Errorf("display: %q: png: %w", f.Title(), err)
 	}
 	return b.Bytes(), nil
 }

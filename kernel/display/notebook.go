@@ -1,6 +1,8 @@
 package display
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -19,9 +21,16 @@ func InNotebook() bool { return gonbui.IsNotebook }
 // out is where the plain-text fallbacks go outside a notebook.
 var out io.Writer = os.Stdout
 
-// Show displays a figure in the notebook as image/svg+xml (outside a
-// notebook it prints a one-line note). If paths are given the figure is also
-// written to each (.svg or .png).
+// Show displays a figure in the notebook (outside a notebook it prints a
+// one-line note). If paths are given the figure is also written to each
+// (.svg or .png).
+//
+// The display carries the figure twice: as text/html, an <img> whose src is
+// the SVG as a base64 data URI (nbconvert's HTML export keeps it; Debian's
+// nbconvert 6.5 empties inline <svg> elements), and as image/svg+xml for
+// front ends that prefer it. Each figure sent is also recorded in the file
+// named by $RIM_DISPLAY_LOG when the notebook runner sets it, so that the
+// runner can fail a cell whose figure never arrived (kernel/runnb.py).
 func Show(f *Figure, paths ...string) error {
 	for _, p := range paths {
 		if err := f.Save(p); err != nil {
@@ -33,14 +42,48 @@ func Show(f *Figure, paths ...string) error {
 		return err
 	}
 	if !InNotebook() {
-		fmt.Fprintf(out, "[figure %q: %d bytes of SVG]\n", f.Plot.Title.Text, len(svg))
+		fmt.Fprintf(out, "[figure %q: %d bytes of SVG]\n", f.Title(), len(svg))
 		return nil
 	}
+	if err := logDisplay("figure", f.Title()); err != nil {
+		return err
+	}
 	gonbui.SendData(&protocol.DisplayData{Data: map[protocol.MIMEType]any{
+		protocol.MIMETextHTML:  FigureHTML(f.Title(), svg),
 		protocol.MIMEImageSVG:  string(svg),
-		protocol.MIMETextPlain: "figure: " + f.Plot.Title.Text,
+		protocol.MIMETextPlain: FigurePlain(f.Title()),
 	}})
 	return nil
+}
+
+// FigurePlain is the text/plain form of a figure's display; the notebook
+// runner counts displays by this prefix.
+func FigurePlain(title string) string { return "figure: " + title }
+
+// FigureHTML is an <img> holding svg as a base64 data URI, alt text title.
+func FigureHTML(title string, svg []byte) string {
+	return fmt.Sprintf(`<img alt="%s" src="data:image/svg+xml;base64,%s"/>`, html.EscapeString(title), base64.StdEncoding.EncodeToString(svg))
+}
+
+// logDisplay appends one JSON line {"kind", "title"} to $RIM_DISPLAY_LOG (if set).
+func logDisplay(kind, title string) error {
+	path := os.Getenv("RIM_DISPLAY_LOG")
+	if path == "" {
+		return nil
+	}
+	b, err := json.Marshal(map[string]string{"kind": kind, "title": title})
+	if err != nil {
+		return err
+	}
+	fh, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("display: RIM_DISPLAY_LOG %s: %w", path, err)
+	}
+	_, err = fh.Write(append(b, '\n'))
+	if cerr := fh.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // ShowOrExit shows the figure a plotting call returned (f, err); if err is

@@ -27,7 +27,8 @@ func Line(title, xLabel, yLabel string, series ...Series) (*Figure, error) {
 		return nil, fmt.Errorf("display: line plot %q: no series", title)
 	}
 	f := newFigure(title, xLabel, yLabel)
-	f.Plot.Legend.Top = true
+	leg := sideLegend()
+	integral := true
 	for i, s := range series {
 		if len(s.Y) == 0 {
 			return nil, fmt.Errorf("display: line plot %q: series %q is empty", title, s.Name)
@@ -41,6 +42,7 @@ func Line(title, xLabel, yLabel string, series ...Series) (*Figure, error) {
 			if s.X != nil {
 				pts[j].X = s.X[j]
 			}
+			integral = integral && pts[j].X == math.Trunc(pts[j].X)
 		}
 		l, p, err := plotter.NewLinePoints(pts)
 		if err != nil {
@@ -53,9 +55,13 @@ func Line(title, xLabel, yLabel string, series ...Series) (*Figure, error) {
 		p.Radius = vg.Points(2)
 		f.Plot.Add(l, p)
 		if s.Name != "" {
-			f.Plot.Legend.Add(s.Name, l, p)
+			leg.Add(s.Name, l, p)
 		}
 	}
+	if integral { // layers, steps, offsets: no tick at 0.5
+		f.Plot.X.Tick.Marker = IntegerTicks{}
+	}
+	f.SideLegend = &leg
 	f.Plot.Add(plotter.NewGrid())
 	return f, nil
 }
@@ -67,7 +73,7 @@ func Bars(title, yLabel string, categories []string, series ...Series) (*Figure,
 		return nil, fmt.Errorf("display: bar chart %q: needs categories and at least one series", title)
 	}
 	f := newFigure(title, "", yLabel)
-	f.Plot.Legend.Top = true
+	leg := sideLegend()
 	// Bars fill ~70% of each category's slot (the plot area is roughly DefaultWidth wide).
 	w := vg.Length(math.Max(3, math.Min(40, 0.7*float64(DefaultWidth-vg.Inch)/float64(len(categories)*len(series)))))
 	for i, s := range series {
@@ -83,18 +89,12 @@ func Bars(title, yLabel string, categories []string, series ...Series) (*Figure,
 		b.Offset = w * vg.Length(float64(i)-float64(len(series)-1)/2)
 		f.Plot.Add(b)
 		if s.Name != "" {
-			f.Plot.Legend.Add(s.Name, b)
+			leg.Add(s.Name, b)
 		}
 	}
 	f.Plot.NominalX(categories...)
 	f.Plot.X.Min, f.Plot.X.Max = -0.5, float64(len(categories))-0.5
-	var all []float64
-	for _, s := range series {
-		all = append(all, s.Y...)
-	}
-	if lo, hi := minMax(all); hi > 0 {
-		f.Plot.Y.Max = hi + 0.15*(hi-math.Min(lo, 0)) // headroom for the legend
-	}
+	f.SideLegend = &leg
 	f.Plot.Add(plotter.NewGrid())
 	return f, nil
 }
@@ -127,9 +127,10 @@ func Scatter(title, xLabel, yLabel string, x, y []float64, labels []string) (*Fi
 	lo, hi := minMax(x)
 	fit.XMin, fit.XMax = lo, hi
 	f.Plot.Add(plotter.NewGrid(), sc, fit)
-	f.Plot.Legend.Add(fmt.Sprintf("y = %.3g·x + %.3g", slope, intercept), fit)
-	f.Plot.Legend.Top = slope < 0
-	f.Plot.Legend.Left = true
+	leg := sideLegend()
+	leg.Add("data", sc)
+	leg.Add(FormatFit(slope, intercept), fit)
+	f.SideLegend = &leg
 	padRange(f.Plot, x, y, 0.06)
 	if labels != nil {
 		l, err := plotter.NewLabels(plotter.XYLabels{XYs: pts, Labels: labels})
