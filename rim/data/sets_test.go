@@ -111,6 +111,9 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("kind mismatch: %v", err)
 	}
 	t.Setenv(DataDirEnv, "")
+	t.Setenv("RIM_SHARED", "")
+	t.Setenv("RIM_ROOT", "")
+	t.Chdir(t.TempDir()) // no shared/data above it for the default root to find
 	if _, err := LoadPrompts("", "advbench"); err == nil || !strings.Contains(err.Error(), DataDirEnv) {
 		t.Errorf("no root: %v", err)
 	}
