@@ -353,7 +353,7 @@ func (s *ModelStepper) grow() error {
 	if err != nil {
 		return err
 	}
-	s.cache = &model.Cache{Batch: c.Batch, MaxLen: size, Len: c.Len, K: k, V: v}
+	s.cache = c.Resized(size, k, v) // keeps the tokens for a longrope re-computation
 	for b := range s.keyMask {
 		s.keyMask[b] = append(s.keyMask[b], make([]int, size-len(s.keyMask[b]))...)
 	}

@@ -18,6 +18,8 @@ type Cache struct {
 	Batch, MaxLen int
 	Len           int
 	K, V          []*tensors.Tensor
+
+	hist *ropeHistory // longrope_step.go: tokens written (phi3/phimoe longrope only)
 }
 
 // NewCache allocates an empty cache for batch rows of up to maxLen tokens.
@@ -77,6 +79,9 @@ func (m *Model) Step(c *Cache, in StepInput, opts ...Option) (*Result, error) {
 				pos[b][i] = c.Len + i
 			}
 		}
+	}
+	if res, ok, err := m.longropeStep(c, in, pos, opts); ok { // longrope_step.go
+		return res, err
 	}
 	ids, _, posT, B, S, err := batchTensors(Input{InputIDs: in.InputIDs, PositionIDs: pos})
 	if err != nil {

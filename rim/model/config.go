@@ -208,9 +208,12 @@ func (c *Config) validate() error {
 		return fmt.Errorf("hidden_act %q is not supported (only silu)", c.HiddenAct)
 	}
 	switch c.Rope.Type {
-	case "", "default", "llama3", "longrope", "linear":
+	case "", "default", "llama3", "longrope", "linear", "dynamic", "yarn":
 	default:
-		return fmt.Errorf("rope_scaling type %q is not supported", c.Rope.Type)
+		return fmt.Errorf("rope_scaling type %q is not supported (supported: default, linear, llama3, dynamic, yarn, longrope)", c.Rope.Type)
+	}
+	if err := c.validateRopeScaling(); err != nil { // rope_scaling.go
+		return err
 	}
 	if c.Rope.Type == "longrope" {
 		if len(c.Rope.ShortFactor) != c.RotaryDim/2 || len(c.Rope.LongFactor) != c.RotaryDim/2 {

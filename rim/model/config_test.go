@@ -17,7 +17,7 @@ func TestConfigErrors(t *testing.T) {
 		`{"model_type": "llama", "vocab_size": "ten"}`: `field "vocab_size": want an integer`,
 		`{"model_type": "llama", "vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 4, "hidden_act": "relu"}`:                               `hidden_act "relu"`,
 		`{"model_type": "mixtral", "vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 4, "num_local_experts": 2, "num_experts_per_tok": 3}`: "num_experts_per_tok (3)",
-		`{"model_type": "llama", "vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 4, "rope_scaling": {"rope_type": "yarn"}}`:              `rope_scaling type "yarn"`,
+		`{"model_type": "llama", "vocab_size": 10, "hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 4, "rope_scaling": {"rope_type": "su"}}`:                `rope_scaling type "su"`,
 		`[1, 2]`: "invalid json",
 	}
 	for js, want := range cases {

@@ -159,17 +159,8 @@ func BuildForward(cfg *Config, p Params, hasParam func(string) bool, lin Linear,
 	mask := LogicalAnd(BroadcastToDims(Reshape(allowed, 1, 1, S, K), B, H, S, K),
 		BroadcastToDims(Reshape(km, B, 1, 1, K), B, H, S, K))
 
-	// RoPE tables; longrope picks long factors by max(position)+1 (phi3) or key length (phimoe).
-	var useLong *Node
-	if cfg.Rope.Type == "longrope" {
-		orig := Const(g, int32(cfg.OrigMaxPos))
-		if arch.longropeByKeys {
-			useLong = GreaterThan(Add(offset, Const(g, int32(S))), orig)
-		} else {
-			useLong = GreaterThan(AddScalar(ReduceAllMax(ConvertDType(in.PositionIDs, dtypes.Int32)), 1), orig)
-		}
-	}
-	cos, sin := ropeCosSin(g, cfg, arch, in.PositionIDs, useLong)
+	// RoPE tables (rope_scaling.go: default, linear, llama3, longrope's long/short choice, dynamic, yarn).
+	cos, sin := ropeForward(g, cfg, arch, in.PositionIDs, offset, S)
 
 	ids := InsertAxes(ConvertDType(in.InputIDs, dtypes.Int32), -1)
 	x := Gather(p.Param("model.embed_tokens.weight"), ids) // [B,S,D]
