@@ -24,6 +24,9 @@ type BenchResult struct {
 	// counts only the decode steps (Batch*(NewTokens-1) tokens, as the first
 	// new token comes from the prefill).
 	TokensPerSec, DecodeTokensPerSec float64
+	// FirstRow are the greedy tokens generated for the first prompt (to
+	// check that another framework timed the same work).
+	FirstRow []int
 }
 
 func (r BenchResult) String() string {
@@ -62,8 +65,10 @@ func BenchPrompts(batch, promptLen, lo, hi int, seed uint64) [][]int {
 func Benchmark(s Stepper, dec Decoder, prompts [][]int, newTokens int) (BenchResult, error) {
 	ts := &timedStepper{Stepper: s}
 	opt := Options{MaxNewTokens: newTokens}
+	var outs []Output
 	for range 2 {
-		if _, err := Run(ts, dec, prompts, opt); err != nil {
+		var err error
+		if outs, err = Run(ts, dec, prompts, opt); err != nil {
 			return BenchResult{}, err
 		}
 	}
@@ -73,7 +78,7 @@ func Benchmark(s Stepper, dec Decoder, prompts [][]int, newTokens int) (BenchRes
 		T = max(T, len(p))
 	}
 	r := BenchResult{Batch: len(prompts), PromptLen: T, NewTokens: newTokens,
-		Prefill: ts.prefilled.Sub(ts.start), Decode: end.Sub(ts.prefilled)}
+		Prefill: ts.prefilled.Sub(ts.start), Decode: end.Sub(ts.prefilled), FirstRow: outs[0].IDs}
 	r.TokensPerSec = float64(r.Batch*newTokens) / end.Sub(ts.start).Seconds()
 	if newTokens > 1 {
 		r.DecodeTokensPerSec = float64(r.Batch*(newTokens-1)) / r.Decode.Seconds()

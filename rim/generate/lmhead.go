@@ -144,15 +144,19 @@ func (s *splitHead) logits(h [][]float32) (out [][]float32, err error) {
 		}
 	}()
 	B, D := len(h), len(h[0])
-	e, err := s.execFor(B)
+	// Rows are padded with zeros to a multiple of splitHeadGroup: the small
+	// kernel computes 4-row tiles and takes a 4–5× slower path for the
+	// remainder rows (rim/model/matmul.go), so 1 row costs more than 4.
+	Bp := (B + splitHeadGroup - 1) / splitHeadGroup * splitHeadGroup
+	e, err := s.execFor(Bp)
 	if err != nil {
 		return nil, err
 	}
-	flat := make([]float32, 0, B*D)
-	for _, r := range h {
-		flat = append(flat, r...)
+	flat := make([]float32, Bp*D)
+	for i, r := range h {
+		copy(flat[i*D:], r)
 	}
-	args := []any{tensors.FromFlatDataAndDimensions(flat, B, D)}
+	args := []any{tensors.FromFlatDataAndDimensions(flat, Bp, D)}
 	for _, b := range s.blocks {
 		args = append(args, b)
 	}

@@ -54,7 +54,7 @@ func expandTo(v *Node, rank int) *Node {
 
 // linearXW computes x·Wᵀ (+ b): x [..., in], w [out, in], b [out] or nil.
 func linearXW(x, w, b *Node) *Node {
-	y := DotGeneral(x, []int{x.Rank() - 1}, nil, w, []int{1}, nil)
+	y := matmulXWt(x, w)
 	if b != nil {
 		y = Add(y, expandTo(b, y.Rank()))
 	}

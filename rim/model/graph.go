@@ -307,19 +307,11 @@ func (f *fwd) mlp(L int, p string, x *Node) *Node {
 }
 
 // cacheWrite returns cache [B,KV,maxLen,dh] with slots offset…offset+n-1
-// replaced by upd [B,KV,n,dh]. It is DynamicUpdateSlice written as a one-hot
-// matmul + Where, because the Go backend does not implement
-// DynamicUpdateSlice; it is exact (each slot receives 1·value + zeros).
+// replaced by upd [B,KV,n,dh] (Step guarantees offset+n ≤ maxLen). It is a
+// DynamicUpdateSlice: with the cache buffers donated by Step, the Go backend
+// (compute ≥ v0.1.14) writes the n slots in place instead of rebuilding the
+// whole cache, and XLA does the same natively.
 func cacheWrite(cache, upd, offset *Node) *Node {
-	g := cache.Graph()
-	maxLen, n := cache.Shape().Dimensions[2], upd.Shape().Dimensions[2]
-	j := Iota(g, shapeI32(maxLen, n), 0)
-	i := Add(Iota(g, shapeI32(maxLen, n), 1), offset)
-	P := ConvertDType(Equal(j, i), dtypes.Float32)              // [maxLen,n]
-	placed := DotGeneral(upd, []int{2}, nil, P, []int{1}, nil)  // [B,KV,dh,maxLen]
-	placed = TransposeAllAxes(placed, 0, 1, 3, 2)               // [B,KV,maxLen,dh]
-	inWin := GreaterThan(ReduceSum(P, 1), Const(g, float32(0))) // [maxLen]
-	dims := cache.Shape().Dimensions
-	inWin = BroadcastToDims(Reshape(inWin, 1, 1, maxLen, 1), dims...)
-	return Where(inWin, placed, cache)
+	zero := ScalarZero(cache.Graph(), offset.DType())
+	return DynamicUpdateSlice(cache, upd, []*Node{zero, zero, offset, zero})
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -344,16 +343,9 @@ func benchTrain(args []string, out, errw io.Writer) error {
 	defer m.Close()
 	ids := model.RandomIDs(*batch, *seq, m.Config.Vocab, 1)
 	if *inputs != "" {
-		data, err := os.ReadFile(*inputs)
+		bi, err := readBenchInputs(*inputs, m.Config.Vocab, true, false)
 		if err != nil {
 			return err
-		}
-		var bi benchInputs
-		if err := json.Unmarshal(data, &bi); err != nil {
-			return fmt.Errorf("%s: %w", *inputs, err)
-		}
-		if len(bi.BatchInputIDs) == 0 {
-			return fmt.Errorf("%s: needs batch_input_ids", *inputs)
 		}
 		ids = bi.BatchInputIDs
 	}

@@ -253,7 +253,7 @@ func benchGenerateCmd(args []string, stdout, errw io.Writer) error {
 	fs := flag.NewFlagSet("rim bench generate", flag.ContinueOnError)
 	dir := fs.String("model", "", "model directory")
 	random := fs.Bool("random", false, "instead of --model: write rim's ~42M-parameter Qwen3-shaped random model to a temp dir and bench it")
-	inputs := fs.String("inputs", "", "prompts file (as for rim generate), rendered with the chat template; default: random token prompts")
+	inputs := fs.String("inputs", "", "prompts: a bench_inputs.json (its prompt_input_ids, as torch_bench.py --save writes) or a prompts file (as for rim generate, rendered with the chat template); default: random token prompts")
 	batches := fs.String("batch", "1,16", "comma-separated batch sizes")
 	newTokens := fs.Int("new-tokens", 64, "new tokens per prompt (exactly; EOS is ignored)")
 	promptLen := fs.Int("prompt-len", 32, "length of the random prompts")
@@ -294,7 +294,13 @@ func benchGenerateCmd(args []string, stdout, errw io.Writer) error {
 	}
 	defer m.Close()
 	var pool [][]int
-	if *inputs != "" {
+	if strings.HasSuffix(*inputs, ".json") {
+		bi, err := readBenchInputs(*inputs, m.Config.Vocab, false, true)
+		if err != nil {
+			return err
+		}
+		pool = bi.PromptInputIDs
+	} else if *inputs != "" {
 		recs, err := generate.ReadPrompts(*inputs)
 		if err != nil {
 			return err
@@ -336,6 +342,9 @@ func benchGenerateCmd(args []string, stdout, errw io.Writer) error {
 			return err
 		}
 		fmt.Fprintln(stdout, r)
+		if pool != nil {
+			fmt.Fprintf(stdout, "  greedy tokens of the first prompt: %v\n", r.FirstRow)
+		}
 	}
 	return nil
 }

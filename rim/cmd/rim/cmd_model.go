@@ -61,11 +61,52 @@ func verifyModel(args []string, out, errw io.Writer) error {
 	return nil
 }
 
-// benchInputs is the --inputs file: explicit token ids so that other
-// frameworks can time the same work.
+// benchInputs is the --inputs file of rim bench forward|train|generate:
+// explicit token ids so that another framework times the same work (the
+// bench_inputs.json that shared/bench/torch_bench.py --save DIR writes).
 type benchInputs struct {
 	BatchInputIDs  [][]int `json:"batch_input_ids"`
 	PromptInputIDs [][]int `json:"prompt_input_ids"`
+}
+
+// readBenchInputs reads a bench_inputs.json; needBatch/needPrompt say which
+// of its two lists the command uses. Every id must be in [0, vocab) and the
+// batch rows must have one length.
+func readBenchInputs(path string, vocab int, needBatch, needPrompt bool) (*benchInputs, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var bi benchInputs
+	if err := json.Unmarshal(data, &bi); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	check := func(name string, rows [][]int, need, sameLen bool) error {
+		if !need {
+			return nil
+		}
+		if len(rows) == 0 || len(rows[0]) == 0 {
+			return fmt.Errorf("%s: needs a non-empty %s", path, name)
+		}
+		for r, row := range rows {
+			if sameLen && len(row) != len(rows[0]) {
+				return fmt.Errorf("%s: %s row %d has %d ids, row 0 has %d", path, name, r, len(row), len(rows[0]))
+			}
+			for _, id := range row {
+				if id < 0 || id >= vocab {
+					return fmt.Errorf("%s: %s row %d: id %d outside the model's vocabulary [0, %d)", path, name, r, id, vocab)
+				}
+			}
+		}
+		return nil
+	}
+	if err := check("batch_input_ids", bi.BatchInputIDs, needBatch, true); err != nil {
+		return nil, err
+	}
+	if err := check("prompt_input_ids", bi.PromptInputIDs, needPrompt, false); err != nil {
+		return nil, err
+	}
+	return &bi, nil
 }
 
 // benchForward implements "rim bench forward --model DIR [--batch 8 --seq 128] [--inputs FILE]".
@@ -107,16 +148,9 @@ func benchForward(args []string, out, errw io.Writer) error {
 	ids := model.RandomIDs(*batch, *seq, m.Config.Vocab, 1)
 	prompt := model.RandomIDs(1, 32, m.Config.Vocab, 2)[0]
 	if *inputs != "" {
-		data, err := os.ReadFile(*inputs)
+		bi, err := readBenchInputs(*inputs, m.Config.Vocab, true, true)
 		if err != nil {
 			return err
-		}
-		var bi benchInputs
-		if err := json.Unmarshal(data, &bi); err != nil {
-			return fmt.Errorf("%s: %w", *inputs, err)
-		}
-		if len(bi.BatchInputIDs) == 0 || len(bi.PromptInputIDs) == 0 || len(bi.BatchInputIDs[0]) == 0 || len(bi.PromptInputIDs[0]) == 0 {
-			return fmt.Errorf("%s: needs non-empty batch_input_ids and prompt_input_ids", *inputs)
 		}
 		ids, prompt = bi.BatchInputIDs, bi.PromptInputIDs[0]
 	}

@@ -146,7 +146,9 @@ func run(args []string, stderr io.Writer) int {
 		usage(stderr, args[0])
 		return 2
 	}
+	stopProfile := startProfile(stderr)
 	err := c.run(rest)
+	stopProfile()
 	switch {
 	case err == nil:
 		return 0

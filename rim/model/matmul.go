@@ -1,0 +1,81 @@
+package model
+
+import (
+	"strings"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph building reads better unqualified
+)
+
+// Matmul shapes for the Go backend's small kernel.
+//
+// gomlx/compute v0.1.14's Go backend sends a product of fewer than
+// goSmallMatMulFLOPs multiply-adds (batch·M·N·K; its
+// internal/gobackend/dot/matmul/nosimd.go: SmallMatMulSizeThreshold) to an
+// unpacked "small" kernel, and larger ones to a packed (BLIS-style) kernel.
+// Three properties of that pair, measured on the project's 2-core AVX-512
+// machine (`go test -bench MatMul ./rim/model`, docs/performance.md), make
+// a decode step slow if its products are written the plain way:
+//
+//  1. The small kernel computes 4×4 output tiles; rows beyond a multiple of
+//     4 take a scalar path that is 4–5× slower than a whole tile
+//     ([1,512]·[1536,512]ᵀ 0.57 ms against 0.11 ms for 4 rows). A batch-1
+//     decode multiplies one row: this was most of the 4× decode regression
+//     of the move from compute v0.1.6.
+//  2. The small kernel runs on one core unless the product has a batch
+//     axis, which it splits over the workers. Batch-1 decoding is bound by
+//     memory bandwidth (every weight is read once per token), and one core
+//     does not saturate it.
+//  3. The packed kernel re-packs the weight matrix on every call (only graph
+//     constants are packed once), which costs as much as the product itself
+//     for a few rows (batch-16 decoding).
+//
+// matmulXWt therefore pads the rows to a multiple of 4 (zeros: every output
+// row depends only on its own input row, so real rows are bit-identical),
+// and for products that fit the small kernel views the weight [N,K] as
+// [P, N/P, K] (a free reshape of the row-major buffer) with the rows
+// broadcast over P, so the kernel's batch split spreads the weight rows over
+// the cores; up to smallRowGroupMax rows go in groups of 4 rows (each group
+// streams the weights, but nothing is packed). The XLA backends compile
+// plain products and are left alone.
+const (
+	goSmallMatMulFLOPs = 4 * 1024 * 1024
+	smallRowGroupMax   = 16
+)
+
+func isGoBackend(g *Graph) bool {
+	b := g.Backend()
+	return b != nil && strings.HasPrefix(strings.ToLower(b.Name()), "go")
+}
+
+// matmulXWt computes x·Wᵀ: x [..., K], w [N, K] → [..., N] (see above).
+func matmulXWt(x, w *Node) *Node {
+	dims := x.Shape().Dimensions
+	K := dims[len(dims)-1]
+	N := w.Shape().Dimensions[0]
+	M := x.Shape().Size() / max(K, 1)
+	Mp := (M + 3) / 4 * 4
+	plain := func() *Node { return DotGeneral(x, []int{x.Rank() - 1}, nil, w, []int{1}, nil) }
+	if !isGoBackend(x.Graph()) || M == 0 || Mp > smallRowGroupMax || 4*K*N >= goSmallMatMulFLOPs {
+		return plain()
+	}
+	x2 := Reshape(x, M, K)
+	if Mp != M {
+		x2 = Concatenate([]*Node{x2, Zeros(x.Graph(), makeShape(x.DType(), Mp-M, K))}, 0)
+	}
+	var groups []*Node
+	for r := 0; r < Mp; r += 4 {
+		xg := x2
+		if Mp > 4 {
+			xg = Slice(x2, AxisRange(r, r+4))
+		}
+		groups = append(groups, DotGeneral(xg, []int{1}, nil, w, []int{1}, nil)) // [4, N]
+	}
+	y := groups[0]
+	if len(groups) > 1 {
+		y = Concatenate(groups, 0)
+	}
+	if Mp != M {
+		y = Slice(y, AxisRange(0, M))
+	}
+	return Reshape(y, append(append([]int{}, dims[:len(dims)-1]...), N)...)
+}
