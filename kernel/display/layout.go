@@ -108,10 +108,13 @@ func Grid(title string, cols int, panels ...*Figure) (*Figure, error) {
 		}
 	}
 	ShareY(panels...)
+	for _, p := range panels {
+		p.Plot.Title.TextStyle.Font.Size = vg.Points(10)
+	}
 	f := newFigure(title, "", "")
 	f.Panels, f.Cols, f.SideLegend = panels, cols, panels[0].SideLegend
 	rows := (len(panels) + cols - 1) / cols
-	f.Width = max(DefaultWidth, vg.Length(cols)*3.2*vg.Inch)
-	f.Height = vg.Length(rows)*2.6*vg.Inch + 0.5*vg.Inch
+	f.Width = max(DefaultWidth, vg.Length(cols)*3.6*vg.Inch)
+	f.Height = vg.Length(rows)*3*vg.Inch + 0.5*vg.Inch
 	return f, nil
 }

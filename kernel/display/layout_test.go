@@ -52,7 +52,7 @@ func TestFormatFit(t *testing.T) {
 	}
 	f, _, err := Scatter("fit", "x", "y", []float64{0, 1, 2}, []float64{-25.6, 15.5, 56.6}, nil)
 	texts, _ := mustSVG(t, f, err)
-	if !hasText(texts, "y = 41.1·x − 25.6") || hasText(texts, "+ -") {
+	if !hasText(texts, "y = 41.1·x − 25.6") || hasText(texts, "+ -") || !hasText(texts, "least-squares fit") {
 		t.Fatalf("scatter legend %q", texts)
 	}
 }
@@ -93,7 +93,13 @@ func TestGridSharesYAndLegendOutside(t *testing.T) {
 		t.Fatal("grid in grid: no error")
 	}
 	if os.Getenv("RIM_FIGURE_DIR") != "" { // for looking at the figures by eye
-		for name, f := range map[string]*Figure{"grid.png": g} {
+		s1, _, _ := Scatter("RAS (A_safe)", "RAS", "M.Rate %", []float64{0, 1, 2}, []float64{-25.6, 15.5, 56.6}, nil)
+		s2, _, _ := Scatter("KL", "KL", "M.Rate %", []float64{0, 1, 2}, []float64{3, 1, 2}, nil)
+		sg, err := Grid("scatter grid", 2, s1, s2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, f := range map[string]*Figure{"grid.png": g, "scatter.png": sg} {
 			if err := f.Save(filepath.Join(os.Getenv("RIM_FIGURE_DIR"), name)); err != nil {
 				t.Fatal(err)
 			}

@@ -203,3 +203,19 @@ func (p *Progress) render(force bool) {
 	bar := int(30 * float64(p.done) / float64(p.total))
 	fmt.Fprintf(p.stderr, "\r%s [%s%s] %d/%d %s", p.label, strings.Repeat("#", bar), strings.Repeat(" ", 30-bar), p.done, p.total, el.Round(100*time.Millisecond))
 }
+
+// StepProgress returns a step callback (done of total) that shows a progress
+// bar labelled label, created at the first call, so that nothing is shown
+// when no step runs (e.g. a fine-tuning run reused from the cache).
+func StepProgress(label string) func(done, total int) {
+	var p *Progress
+	return func(done, total int) {
+		if p == nil {
+			p = NewProgress(label, total)
+		}
+		p.Add(1)
+		if done >= total {
+			p.Done()
+		}
+	}
+}

@@ -100,7 +100,8 @@ func Bars(title, yLabel string, categories []string, series ...Series) (*Figure,
 }
 
 // Scatter plots points with their least-squares regression line and reports
-// Pearson r and its two-sided p-value in the title (paper Fig 8 style; the
+// Pearson r, its two-sided p-value and the fitted line (FormatFit) in a
+// second title line (paper Fig 8 style; the
 // statistic is rim/analysis/stats.Pearson). labels (optional) annotate points.
 func Scatter(title, xLabel, yLabel string, x, y []float64, labels []string) (*Figure, stats.Correlation, error) {
 	c, err := stats.Pearson(x, y)
@@ -110,7 +111,8 @@ func Scatter(title, xLabel, yLabel string, x, y []float64, labels []string) (*Fi
 	if labels != nil && len(labels) != len(x) {
 		return nil, c, fmt.Errorf("display: scatter %q: %d labels for %d points", title, len(labels), len(x))
 	}
-	f := newFigure(fmt.Sprintf("%s (r = %.3f, p = %.3g, n = %d)", title, c.R, c.P, c.N), xLabel, yLabel)
+	slope, intercept := leastSquares(x, y)
+	f := newFigure(fmt.Sprintf("%s\nr = %.3f, p = %.3g, n = %d\n%s", title, c.R, c.P, c.N, FormatFit(slope, intercept)), xLabel, yLabel)
 	pts := make(plotter.XYs, len(x))
 	for i := range x {
 		pts[i].X, pts[i].Y = x[i], y[i]
@@ -120,7 +122,6 @@ func Scatter(title, xLabel, yLabel string, x, y []float64, labels []string) (*Fi
 		return nil, c, fmt.Errorf("display: scatter %q: %w", title, err)
 	}
 	sc.GlyphStyle = draw.GlyphStyle{Color: plotutil.Color(0), Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
-	slope, intercept := leastSquares(x, y)
 	fit := plotter.NewFunction(func(v float64) float64 { return intercept + slope*v })
 	fit.Color = plotutil.Color(1)
 	fit.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
@@ -129,7 +130,7 @@ func Scatter(title, xLabel, yLabel string, x, y []float64, labels []string) (*Fi
 	f.Plot.Add(plotter.NewGrid(), sc, fit)
 	leg := sideLegend()
 	leg.Add("data", sc)
-	leg.Add(FormatFit(slope, intercept), fit)
+	leg.Add("least-squares fit", fit)
 	f.SideLegend = &leg
 	padRange(f.Plot, x, y, 0.06)
 	if labels != nil {

@@ -7,7 +7,6 @@ import (
 	"github.com/rimlab/rim/rim/data"
 	"github.com/rimlab/rim/rim/generate"
 	"github.com/rimlab/rim/rim/hook"
-	"github.com/rimlab/rim/rim/model"
 )
 
 // CachedMLPMaxPool returns blocks.L.mlp.hook_post of the model in modelDir (tokenizer: tokenizerDir),
@@ -25,15 +24,11 @@ func CachedMLPMaxPool(c *cache.Cache, modelDir, tokenizerDir string, ps []data.P
 	}
 	key := cache.Key{Kind: "notebooks/mlp-post-maxpool", Model: id, Data: dh, Code: "v1", Params: map[string]string{"region": region, "think": "false"}}
 	return cache.Cached(c, key, func() ([][][]float64, error) {
-		m, err := model.Load(modelDir, model.Options{})
+		l, err := Load(modelDir, tokenizerDir, LoadOptions{})
 		if err != nil {
 			return nil, err
 		}
-		defer m.Close()
-		g, err := generate.NewChat(tokenizerDir, generate.NewModelStepper(m), m.Config.MaxPositions)
-		if err != nil {
-			return nil, err
-		}
+		defer l.Close()
 		convs := make([]generate.Conversation, len(ps))
 		for i, p := range ps {
 			convs[i] = generate.Conversation{Messages: chat.User(p.Text), Think: chat.Bool(false)}
@@ -41,7 +36,7 @@ func CachedMLPMaxPool(c *cache.Cache, modelDir, tokenizerDir string, ps []data.P
 				convs[i].Prefill = responses[i]
 			}
 		}
-		a, err := RegionActs(m, g, convs, []string{region}, hook.MLPPost, neurons.MaxPool, batch)
+		a, err := RegionActs(l.Model, l.Chat, convs, []string{region}, hook.MLPPost, neurons.MaxPool, batch)
 		if err != nil {
 			return nil, err
 		}

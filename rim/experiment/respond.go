@@ -19,9 +19,15 @@ import (
 // cache.ModelFingerprint(modelDir) + "+" + the hash of tokenizerDir's tokenizer.json and
 // tokenizer_config.json. The tokenizer may live apart from the model (usually tokenizerDir ==
 // modelDir, as for the tiny demo model testdata/model/tiny-qwen3).
-func ModelID(modelDir, tokenizerDir string) (string, error) {
+func ModelID(modelDir, tokenizerDir string) (id string, err error) {
+	if modelDir, err = ResolveModelDir(modelDir); err != nil {
+		return "", err
+	}
 	fp, err := cache.ModelFingerprint(modelDir)
 	if err != nil {
+		return "", err
+	}
+	if tokenizerDir, err = ResolveTokenizerDir(tokenizerDir); err != nil {
 		return "", err
 	}
 	tk, err := cache.HashFiles(filepath.Join(tokenizerDir, "tokenizer.json"), filepath.Join(tokenizerDir, "tokenizer_config.json"))
@@ -50,7 +56,11 @@ func Respond(ctx context.Context, m *model.Model, tokenizerDir string, prompts [
 	for _, iv := range o.Interventions {
 		s.Interventions = append(s.Interventions, generate.ScopedIntervention{Intervention: iv})
 	}
-	g, err := generate.NewChat(tokenizerDir, s, m.Config.MaxPositions)
+	tdir, err := ResolveTokenizerDir(tokenizerDir)
+	if err != nil {
+		return nil, err
+	}
+	g, err := generate.NewChat(tdir, s, m.Config.MaxPositions)
 	if err != nil {
 		return nil, err
 	}
@@ -77,16 +87,12 @@ func CachedResponses(c *cache.Cache, modelDir, tokenizerDir string, ps []data.Pr
 	key := cache.Key{Kind: "notebooks/responses", Model: id, Data: dh, Code: "v1", Intervention: ih,
 		Params: map[string]string{"think": fmt.Sprint(o.Think != nil && *o.Think, o.Think == nil), "prefill": o.Prefill, "max_tokens": strconv.Itoa(o.MaxTokens)}}
 	return cache.Cached(c, key, func() ([]string, error) {
-		m, err := model.Load(modelDir, model.Options{})
+		l, err := Load(modelDir, tokenizerDir, LoadOptions{})
 		if err != nil {
 			return nil, err
 		}
-		defer m.Close()
-		texts := make([]string, len(ps))
-		for i, p := range ps {
-			texts[i] = p.Text
-		}
-		return Respond(context.Background(), m, tokenizerDir, texts, o)
+		defer l.Close()
+		return Respond(context.Background(), l.Model, l.TokenizerDir, texts(ps), o)
 	})
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/rimlab/rim/rim/eval"
 	"github.com/rimlab/rim/rim/eval/derive"
 	"github.com/rimlab/rim/rim/eval/respond"
+	"github.com/rimlab/rim/rim/experiment"
 )
 
 func init() {
@@ -42,7 +43,7 @@ func addModelFlags(fs *flag.FlagSet) *modelFlags {
 	return &modelFlags{
 		model:     fs.String("model", "", "model directory: generate the responses greedily instead of reading --responses"),
 		dataDir:   fs.String("data", "", "data folder laid out like shared/data (default $RIM_DATA, $RIM_SHARED/data, else shared/data beside the checkout)"),
-		think:     fs.String("think", "default", "Qwen3 thinking: on, off or default (the template's)"),
+		think:     fs.String("think", "default", "Qwen3 thinking: on/true, off/false or default (the template's)"),
 		save:      fs.String("save-responses", "", "model mode: also write the generated responses as recorded-responses JSONL"),
 		limit:     fs.Int("limit", 0, "model mode: use only the first N items (0: all; negative is an error)"),
 		maxTokens: fs.Int("max-tokens", 1024, "model mode: new tokens per response"),
@@ -52,24 +53,16 @@ func addModelFlags(fs *flag.FlagSet) *modelFlags {
 
 // respondAll generates one response per prompt with the model of mf.
 func (mf *modelFlags) respondAll(prompts []string, prefill string, stderr io.Writer) ([]string, error) {
-	var think *bool
-	switch *mf.think {
-	case "on":
-		t := true
-		think = &t
-	case "off":
-		f := false
-		think = &f
-	case "default":
-	default:
-		return nil, fmt.Errorf("--think %q: want on, off or default", *mf.think)
+	think, err := experiment.ParseThink(*mf.think)
+	if err != nil {
+		return nil, fmt.Errorf("--%w", err)
 	}
-	r, err := respond.Load(*mf.model, *mf.maxTokens)
+	l, err := experiment.Load(*mf.model, "", experiment.LoadOptions{})
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
-	r.Batch, r.Think, r.Prefill = *mf.batch, think, prefill
+	defer l.Close()
+	r := &respond.Model{Chat: l.Chat, MaxTokens: *mf.maxTokens, Batch: *mf.batch, Think: think, Prefill: prefill}
 	r.OnBatch = func(done, total int) { fmt.Fprintf(stderr, "generated %d/%d\n", done, total) }
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rimlab/rim/rim/backend"
 	"github.com/rimlab/rim/rim/chat"
+	"github.com/rimlab/rim/rim/experiment"
 	"github.com/rimlab/rim/rim/fileio"
 	"github.com/rimlab/rim/rim/generate"
 	"github.com/rimlab/rim/rim/model"
@@ -64,23 +65,24 @@ func samplingFlags(fs *flag.FlagSet) *generate.Sampling {
 	return s
 }
 
+// parseThink is experiment.ParseThink with the flag's name (on/true, off/false, default).
 func parseThink(v string) (*bool, error) {
-	switch v {
-	case "", "default":
-		return nil, nil
-	case "on", "true":
-		return generate.Ptr(true), nil
-	case "off", "false":
-		return generate.Ptr(false), nil
+	t, err := experiment.ParseThink(v)
+	if err != nil {
+		return nil, fmt.Errorf("--%w", err)
 	}
-	return nil, fmt.Errorf("--think %q: want on, off or default", v)
+	return t, nil
 }
 
 func loadChat(dir string) (*generate.Chat, *generate.ModelStepper, error) {
 	if dir == "" {
 		return nil, nil, fmt.Errorf("--model DIR is required")
 	}
-	return generate.Load(dir, model.Options{})
+	l, err := experiment.Load(dir, "", experiment.LoadOptions{Raw: true}) // --raw needs no chat template
+	if err != nil {
+		return nil, nil, err
+	}
+	return l.Chat, l.Stepper, nil
 }
 
 // generateCmd implements rim generate.
@@ -91,7 +93,7 @@ func generateCmd(ctx context.Context, args []string, stdout, errw io.Writer) err
 	var prompts, stops strList
 	fs.Var(&prompts, "prompt", "a prompt (repeatable; with or instead of --prompts)")
 	system := fs.String("system", "", "system message for --prompt prompts")
-	think := fs.String("think", "default", "Qwen3 think mode: on, off or default (the template's)")
+	think := fs.String("think", "default", "Qwen3 think mode: on/true, off/false or default (the template's)")
 	prefill := fs.String("prefill", "", "assistant prefill appended after the generation prompt (use \"<think>\\n...\" to start the think block)")
 	maxTokens := fs.Int("max-tokens", 256, "maximum new tokens per prompt")
 	fs.Var(&stops, "stop", "stop string (repeatable)")
@@ -257,6 +259,7 @@ func benchGenerateCmd(args []string, stdout, errw io.Writer) error {
 	batches := fs.String("batch", "1,16", "comma-separated batch sizes")
 	newTokens := fs.Int("new-tokens", 64, "new tokens per prompt (exactly; EOS is ignored)")
 	promptLen := fs.Int("prompt-len", 32, "length of the random prompts")
+	dtype := fs.String("dtype", "f32", "compute dtype: f32 or bf16 (bf16 weights and matmuls; norms/softmax in f32)")
 	noSplit := fs.Bool("no-split-head", false, "take the logits from the engine's graph (turns off the Go-backend lm_head split, for comparison)")
 	if err := parseFlags(fs, args, errw); err != nil {
 		return err
@@ -288,7 +291,11 @@ func benchGenerateCmd(args []string, stdout, errw io.Writer) error {
 		}
 		sizes = append(sizes, n)
 	}
-	m, err := model.Load(*dir, model.Options{})
+	cd, err := model.ParseDType(*dtype)
+	if err != nil {
+		return badFlag(errw, "--dtype must be f32 or bf16")
+	}
+	m, err := model.Load(*dir, model.Options{ComputeDType: cd})
 	if err != nil {
 		return err
 	}
@@ -326,8 +333,8 @@ func benchGenerateCmd(args []string, stdout, errw io.Writer) error {
 		}
 	}
 	c := m.Config
-	fmt.Fprintf(stdout, "model %s: %s, %d layers, hidden %d, %d heads (%d kv), vocab %d; backend %s\n",
-		*dir, c.ModelType, c.NumLayers, c.Hidden, c.NumHeads, c.NumKVHeads, c.Vocab, backend.Describe(m.Backend()))
+	fmt.Fprintf(stdout, "model %s: %s, %d layers, hidden %d, %d heads (%d kv), vocab %d, compute dtype %s; backend %s\n",
+		*dir, c.ModelType, c.NumLayers, c.Hidden, c.NumHeads, c.NumKVHeads, c.Vocab, m.ComputeDType(), backend.Describe(m.Backend()))
 	for _, n := range sizes {
 		prompts := generate.BenchPrompts(n, *promptLen, 0, c.Vocab, 1)
 		if pool != nil {

@@ -1,0 +1,152 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/rimlab/rim/rim/cache"
+	"github.com/rimlab/rim/rim/data"
+	"github.com/rimlab/rim/rim/eval"
+	"github.com/rimlab/rim/rim/finetune"
+	"github.com/rimlab/rim/rim/finetune/sft"
+	"github.com/rimlab/rim/rim/hook"
+)
+
+// The notebooks' shared steps, one definition each, driven by Settings.
+
+// Seed is the sampling seed of every prompt subset (data.Sample).
+const Seed = 1
+
+// ID names the model in dir and the settings' tokenizer by content (ModelID), for cache keys.
+func (s Settings) ID(dir string) (string, error) { return ModelID(dir, s.TokenizerDir()) }
+
+// Harmful returns n HEx-PHI prompts (seeded sample) from HexPHIDir; all of them when n ≥ the set's size.
+func (s Settings) Harmful(n int) ([]data.Prompt, error) {
+	ps, err := data.HExPHI(s.HexPHIDir())
+	if err != nil {
+		return nil, fmt.Errorf("RIM_HEXPHI=%s: %w", s.HexPHIDir(), err)
+	}
+	if n >= len(ps) {
+		return ps, nil
+	}
+	return data.Sample(ps, n, Seed)
+}
+
+// MathTest returns n GSM8K test questions (seeded sample) as prompts and their gold answers.
+func (s Settings) MathTest(n int) (qs []data.Prompt, golds []string, err error) {
+	probs, err := data.LoadProblems(s.DataRoot(), "gsm8k-test")
+	if err != nil {
+		return nil, nil, fmt.Errorf("RIM_DATA=%s: %w", s.DataRoot(), err)
+	}
+	if probs, err = data.Sample(probs, min(n, len(probs)), Seed); err != nil {
+		return nil, nil, err
+	}
+	for _, p := range probs {
+		qs, golds = append(qs, data.Prompt{ID: p.ID, Text: p.Question, Source: p.Source}), append(golds, p.Answer)
+	}
+	return qs, golds, nil
+}
+
+// ProbeSet is the probe data of docs/paper.md §6.1: n harmful (HEx-PHI) and n harmless (Alpaca seed)
+// prompts, split 6:4, training split first (nTrain). When a source holds fewer than n prompts both sides
+// are cut to the smaller count and note says so (e.g. RIM_SAMPLES=300 with 175 Alpaca seed prompts);
+// note is "" when n was met.
+func (s Settings) ProbeSet(n int) (set []data.Labeled, nTrain int, note string, err error) {
+	harmful, err := s.Harmful(n)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	harmless, err := data.LoadPrompts(s.DataRoot(), "alpaca-seed")
+	if err != nil {
+		return nil, 0, "", fmt.Errorf("RIM_DATA=%s: %w", s.DataRoot(), err)
+	}
+	k := min(n, len(harmful), len(harmless))
+	if k < n {
+		note = fmt.Sprintf("asked for %d + %d prompts, using %d + %d: the sources hold %d harmful (HEx-PHI) and %d harmless (Alpaca seed)", n, n, k, k, len(harmful), len(harmless))
+	}
+	train, test, err := data.ProbeSet(harmful, harmless, k, 0.6, Seed)
+	return append(train, test...), len(train), note, err
+}
+
+// Responses answers ps greedily (docs/paper.md §4.3) with the model in dir in the given think mode (nil = the
+// template's default) after prefill, with ivs active at every decoding step, through rim/cache
+// (CachedResponses; MaxTokens and Batch from the settings).
+func (s Settings) Responses(dir string, ps []data.Prompt, think *bool, prefill string, ivs ...hook.Intervention) ([]string, error) {
+	c, err := cache.Default()
+	if err != nil {
+		return nil, err
+	}
+	o := RespondOptions{Think: think, Prefill: prefill, MaxTokens: s.MaxTokens, Batch: s.Batch, Interventions: ivs}
+	return CachedResponses(c, dir, s.TokenizerDir(), ps, o)
+}
+
+// JudgeRefusal judges responses rs to prompts ps with the offline refusal judge (a response that does not
+// refuse counts as misaligned; docs/paper.md §4.3).
+func JudgeRefusal(ps []data.Prompt, rs []string) (eval.SafetyReport, error) {
+	if len(ps) != len(rs) {
+		return eval.SafetyReport{}, fmt.Errorf("experiment: judge: %d responses for %d prompts", len(rs), len(ps))
+	}
+	items := make([]eval.Item, len(ps))
+	for i, p := range ps {
+		items[i] = eval.Item{ID: p.ID, Prompt: p.Text, Response: rs[i], Category: p.Category}
+	}
+	j := eval.RefusalJudge{}
+	vs, err := j.Judge(context.Background(), items)
+	return eval.NewSafetyReport(j.Name(), items, vs), err
+}
+
+// CI formats a rate's 95% Wilson interval in percent: "[12.5, 40.1]".
+func CI(r eval.Rate) string { return fmt.Sprintf("[%.1f, %.1f]", 100*r.Lo, 100*r.Hi) }
+
+// Accuracy grades responses against golds (GradeAll) and returns the math report.
+func Accuracy(rs, golds []string) (eval.MathReport, error) {
+	gs, err := GradeAll(rs, golds)
+	if err != nil {
+		return eval.MathReport{}, err
+	}
+	return eval.NewMathReport(gs, nil), nil
+}
+
+// SFTData is the math SFT set (SFTExamples, docs/paper.md §5.3): SFT.Samples GSM8K training problems (seeded
+// sample), truncated to SFT.MaxLen tokens.
+func (s Settings) SFTData() ([]sft.Example, error) {
+	ps, err := data.LoadProblems(s.DataRoot(), "gsm8k-train")
+	if err != nil {
+		return nil, fmt.Errorf("RIM_DATA=%s: %w", s.DataRoot(), err)
+	}
+	if ps, err = data.Sample(ps, min(s.SFT.Samples, len(ps)), Seed); err != nil {
+		return nil, err
+	}
+	return SFTExamples(ps, s.TokenizerDir(), s.SFT.MaxLen)
+}
+
+// SFTConfig is the paper's LoRA recipe (finetune.Paper) with the settings' length: SFT.Steps steps of
+// SFT.Batch examples at peak learning rate SFT.LR (demo default 1e-3 so that a few steps move a random
+// model; the paper's is 1e-5 over 3 epochs, docs/paper.md §5.3).
+func (s Settings) SFTConfig() finetune.Config {
+	cfg := finetune.Paper()
+	cfg.MaxSteps, cfg.BatchSize, cfg.PadMultiple = s.SFT.Steps, s.SFT.Batch, 64
+	cfg.MicroBatch = min(cfg.MicroBatch, cfg.BatchSize)
+	cfg.AdamW.LR = s.SFT.LR
+	return cfg
+}
+
+// Tuned fine-tunes the settings' model with SFTConfig on SFTData once (TrainOnce: the run lives under the
+// cache dir's runs/<key>) and returns the merged model dir and the loss history. onStep (may be nil) is
+// called after each step of a fresh run with the steps done and the total.
+func (s Settings) Tuned(onStep func(done, total int)) (string, []finetune.Entry, error) {
+	exs, err := s.SFTData()
+	if err != nil {
+		return "", nil, err
+	}
+	c, err := cache.Default()
+	if err != nil {
+		return "", nil, err
+	}
+	cfg, done := s.SFTConfig(), 0
+	return TrainOnce(c, s.ModelDir(), s.TokenizerDir(), exs, cfg, func(finetune.Entry) {
+		if done++; onStep != nil {
+			onStep(done, cfg.MaxSteps)
+		}
+	})
+}

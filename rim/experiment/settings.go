@@ -1,0 +1,199 @@
+package experiment
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Settings are the run settings of the notebooks and of `rim paper`, read once from the environment by
+// FromEnv (docs/notebooks.md lists them). A zero count means "the item's demo default" (SamplesOr, …).
+type Settings struct {
+	Root      string   // the rim checkout ($RIM_ROOT, else found above the working directory): demo data lives under testdata/
+	Model     string   // $RIM_MODEL: a Hugging Face model dir (plain or HF cache models--ORG--NAME); "" = the tiny demo model
+	Tokenizer string   // $RIM_TOKENIZER: tokenizer + chat template dir; "" = the model dir, or the demo tokenizer
+	Models    []string // $RIM_MODELS: comma-separated model dirs for items that compare models
+	HexPHI    string   // $RIM_HEXPHI: HEx-PHI folder (category_1.csv …); "" = the 30 synthetic requests in testdata/
+	Data      string   // $RIM_DATA: folder laid out like shared/data (Alpaca, GSM8K); "" = ../shared/data beside the checkout
+	Samples   int      // $RIM_SAMPLES: prompts per set
+	MaxTokens int      // $RIM_MAX_TOKENS: new tokens per response
+	Batch     int      // $RIM_BATCH: prompts per forward / decoding batch
+	Prefill   string   // $RIM_PREFILL: "think" (default) or "inst", where injected statements go (docs/paper.md §5.2)
+	TopM      int      // $RIM_TOPM: Top-m per layer for safety neurons (docs/paper.md §7.1)
+	Q         float64  // $RIM_Q: frequency threshold q in (0, 1] (default 1, the paper's intersection)
+	Heads     string   // $RIM_HEADS: heads to ablate when none is detected, "L0-H1,L1-H2"
+	Judge     string   // $RIM_JUDGE: the misalignment judge; "refusal" (offline, default)
+	SFT       SFTSettings
+}
+
+// SFTSettings are the fine-tuning settings ($RIM_SFT_*; docs/paper.md §5.3 for the paper's values).
+type SFTSettings struct {
+	Samples, Steps, Batch, MaxLen int
+	LR                            float64
+}
+
+// Demo defaults when a setting is unset.
+const (
+	DefaultMaxTokens = 24
+	DefaultBatch     = 8
+	DefaultTopM      = 8
+)
+
+// FromEnv reads the settings from the environment. A malformed value is an error naming the variable
+// ("RIM_SAMPLES=abc: want a whole number ≥ 1"); nothing is checked on disk yet (Check does that).
+func FromEnv() (Settings, error) {
+	s := Settings{Root: os.Getenv("RIM_ROOT"), Model: os.Getenv("RIM_MODEL"), Tokenizer: os.Getenv("RIM_TOKENIZER"),
+		HexPHI: os.Getenv("RIM_HEXPHI"), Data: os.Getenv("RIM_DATA"), Prefill: os.Getenv("RIM_PREFILL"),
+		Heads: os.Getenv("RIM_HEADS"), Judge: os.Getenv("RIM_JUDGE"), Q: 1}
+	if s.Root == "" {
+		s.Root = findRoot()
+	}
+	for _, m := range strings.Split(os.Getenv("RIM_MODELS"), ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			s.Models = append(s.Models, m)
+		}
+	}
+	ints := []struct {
+		name string
+		dst  *int
+		def  int
+	}{{"RIM_SAMPLES", &s.Samples, 0}, {"RIM_MAX_TOKENS", &s.MaxTokens, DefaultMaxTokens}, {"RIM_BATCH", &s.Batch, DefaultBatch},
+		{"RIM_TOPM", &s.TopM, DefaultTopM}, {"RIM_SFT_SAMPLES", &s.SFT.Samples, 32}, {"RIM_SFT_STEPS", &s.SFT.Steps, 8},
+		{"RIM_SFT_BATCH", &s.SFT.Batch, 4}, {"RIM_SFT_MAXLEN", &s.SFT.MaxLen, 256}}
+	for _, v := range ints {
+		*v.dst = v.def
+		if raw := os.Getenv(v.name); raw != "" {
+			n, err := strconv.Atoi(strings.TrimSpace(raw))
+			if err != nil || n < 1 {
+				return s, fmt.Errorf("%s=%s: want a whole number ≥ 1", v.name, raw)
+			}
+			*v.dst = n
+		}
+	}
+	s.SFT.LR = 1e-3
+	floats := []struct {
+		name   string
+		dst    *float64
+		lo, hi float64
+	}{{"RIM_Q", &s.Q, 0, 1}, {"RIM_SFT_LR", &s.SFT.LR, 0, 1}}
+	for _, v := range floats {
+		if raw := os.Getenv(v.name); raw != "" {
+			x, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+			if err != nil || !(x > v.lo && x <= v.hi) {
+				return s, fmt.Errorf("%s=%s: want a number in (%g, %g]", v.name, raw, v.lo, v.hi)
+			}
+			*v.dst = x
+		}
+	}
+	switch s.Prefill {
+	case "":
+		s.Prefill = "think"
+	case "think", "inst":
+	default:
+		return s, fmt.Errorf("RIM_PREFILL=%s: want think or inst", s.Prefill)
+	}
+	switch s.Judge {
+	case "":
+		s.Judge = "refusal"
+	case "refusal":
+	default:
+		return s, fmt.Errorf("RIM_JUDGE=%s: the notebooks judge offline with the refusal judge; for the rubric judge use `rim eval safety --judge rubric` (docs/eval.md)", s.Judge)
+	}
+	return s, nil
+}
+
+// findRoot walks up from the working directory to the rim checkout (go.mod of github.com/rimlab/rim).
+func findRoot() string {
+	d, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if b, err := os.ReadFile(filepath.Join(d, "go.mod")); err == nil && strings.Contains(string(b), "module github.com/rimlab/rim\n") {
+			return d
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			return ""
+		}
+		d = up
+	}
+}
+
+// SamplesOr is $RIM_SAMPLES, or def when unset.
+func (s Settings) SamplesOr(def int) int {
+	if s.Samples > 0 {
+		return s.Samples
+	}
+	return def
+}
+
+// ModelDir is $RIM_MODEL, or the tiny random Qwen3 in testdata/model/tiny-qwen3.
+func (s Settings) ModelDir() string {
+	if s.Model != "" {
+		return s.Model
+	}
+	return filepath.Join(s.Root, "testdata", "model", "tiny-qwen3")
+}
+
+// TokenizerDir is $RIM_TOKENIZER, else the model dir when RIM_MODEL is set, else the 1024-token
+// Qwen3-format tokenizer the tiny model pairs with.
+func (s Settings) TokenizerDir() string {
+	switch {
+	case s.Tokenizer != "":
+		return s.Tokenizer
+	case s.Model != "":
+		return s.Model
+	}
+	return filepath.Join(s.Root, "testdata", "kernel", "tiny-qwen3-tokenizer")
+}
+
+// HexPHIDir is $RIM_HEXPHI, or the synthetic HEx-PHI-format requests in testdata/data/hexphi.
+func (s Settings) HexPHIDir() string {
+	if s.HexPHI != "" {
+		return s.HexPHI
+	}
+	return filepath.Join(s.Root, "testdata", "data", "hexphi")
+}
+
+// DataRoot is $RIM_DATA, or shared/data beside the checkout (the CI layout).
+func (s Settings) DataRoot() string {
+	if s.Data != "" {
+		return s.Data
+	}
+	return filepath.Join(s.Root, "..", "shared", "data")
+}
+
+// Check verifies what a run needs before any work: the model dir, the tokenizer and its chat template.
+// The error is one sentence naming the setting to fix.
+func (s Settings) Check() error {
+	if s.Root == "" && s.Model == "" {
+		return fmt.Errorf("RIM_ROOT is not set and no rim checkout is above the working directory: install the rim kernel with kernel/install.sh, or set RIM_MODEL")
+	}
+	name := "RIM_MODEL"
+	if s.Model == "" {
+		name = "the demo model (RIM_MODEL unset)"
+	}
+	if _, err := ResolveModelDir(s.ModelDir()); err != nil {
+		return fmt.Errorf("%s=%s: %v", name, s.ModelDir(), trimRim(err))
+	}
+	tname := "RIM_TOKENIZER"
+	if s.Tokenizer == "" {
+		tname = map[bool]string{true: "RIM_MODEL", false: "the demo tokenizer"}[s.Model != ""]
+	}
+	if _, _, err := LoadChatFiles(s.TokenizerDir()); err != nil {
+		return fmt.Errorf("%s=%s: %v", tname, s.TokenizerDir(), trimRim(err))
+	}
+	return nil
+}
+
+// trimRim drops a leading "rim: " or "experiment: " from an error for a settings message.
+func trimRim(err error) string {
+	m := err.Error()
+	for _, p := range []string{"rim: ", "experiment: "} {
+		m = strings.TrimPrefix(m, p)
+	}
+	return m
+}
