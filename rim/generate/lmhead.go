@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/dtypes/bfloat16"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -75,23 +77,41 @@ func newSplitHead(m *model.Model, rows int) (*splitHead, error) {
 	if w == nil {
 		return nil, fmt.Errorf("generate: model has no %s", wName)
 	}
-	flat, err := tensors.CopyFlatData[float32](w)
-	if err != nil {
-		return nil, fmt.Errorf("generate: %s: %w", wName, err)
-	}
-	if len(flat) != V*D {
-		return nil, fmt.Errorf("generate: %s has %d values, want vocab %d × hidden %d", wName, len(flat), V, D)
+	var err error
+	if n := w.Shape().Size(); n != V*D {
+		return nil, fmt.Errorf("generate: %s has %d values, want vocab %d × hidden %d", wName, n, V, D)
 	}
 	s := &splitHead{}
-	for lo := 0; lo < V; lo += rows {
-		hi := min(lo+rows, V)
-		s.blocks = append(s.blocks, tensors.FromFlatDataAndDimensions(flat[lo*D:hi*D:hi*D], hi-lo, D))
+	switch w.DType() {
+	case dtypes.Float32:
+		s.blocks, err = headBlocks[float32](w, rows, V, D)
+	case dtypes.BFloat16: // bf16 weights stay bf16 (half the bytes streamed per token)
+		s.blocks, err = headBlocks[bfloat16.BFloat16](w, rows, V, D)
+	default:
+		err = fmt.Errorf("dtype %s not supported", w.DType())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("generate: %s: %w", wName, err)
 	}
 	if bt := m.Param("lm_head.bias"); bt != nil {
 		s.bias = bt
 	}
 	s.backend, s.vocab, s.execs = b, V, map[int]*graph.Exec{}
 	return s, nil
+}
+
+// headBlocks copies the lm_head weight [V, D] into row blocks of at most rows rows.
+func headBlocks[T float32 | bfloat16.BFloat16](w *tensors.Tensor, rows, V, D int) ([]*tensors.Tensor, error) {
+	flat, err := tensors.CopyFlatData[T](w)
+	if err != nil {
+		return nil, err
+	}
+	var out []*tensors.Tensor
+	for lo := 0; lo < V; lo += rows {
+		hi := min(lo+rows, V)
+		out = append(out, tensors.FromFlatDataAndDimensions(flat[lo*D:hi*D:hi*D], hi-lo, D))
+	}
+	return out, nil
 }
 
 // execFor builds (once per batch size) the graph that computes every row
@@ -104,6 +124,9 @@ func (s *splitHead) execFor(B int) (*graph.Exec, error) {
 	hasBias := s.bias != nil
 	e, err := graph.NewExec(s.backend, func(in []*graph.Node) *graph.Node {
 		h := in[0] // [B, dModel]
+		if dt := in[1].DType(); dt != h.DType() {
+			h = graph.ConvertDType(h, dt) // bf16 weights: bf16 products accumulated in float32
+		}
 		// Rows go in groups of up to splitHeadGroup, each group against every
 		// block: group·blockRows·dModel stays under the small-kernel size, so
 		// the weights are streamed once per group.
@@ -124,8 +147,11 @@ func (s *splitHead) execFor(B int) (*graph.Exec, error) {
 		if len(groups) > 1 {
 			y = graph.Concatenate(groups, 0)
 		}
+		if y.DType() != dtypes.Float32 {
+			y = graph.ConvertDType(y, dtypes.Float32)
+		}
 		if hasBias {
-			y = graph.Add(y, graph.Reshape(in[1+nb], 1, V))
+			y = graph.Add(y, graph.ConvertDType(graph.Reshape(in[1+nb], 1, V), dtypes.Float32))
 		}
 		return y
 	})
