@@ -41,6 +41,9 @@ type Config struct {
 	ClipQKV         float64 // clip_qkv (olmoe): clamp q, k, v to [-ClipQKV, ClipQKV]; 0 = off
 	BOS, EOS, Pad   []int
 	TorchDType      string
+	// MoE is how MoE experts are computed (moe_sparse.go); set by
+	// Options.MoE at load, not read from config.json.
+	MoE MoEMode
 
 	raw map[string]any
 }
@@ -213,6 +216,9 @@ func (c *Config) validate() error {
 		return fmt.Errorf("rope_scaling type %q is not supported (supported: default, linear, llama3, dynamic, yarn, longrope)", c.Rope.Type)
 	}
 	if err := c.validateRopeScaling(); err != nil { // rope_scaling.go
+		return err
+	}
+	if err := c.validateRouter(); err != nil { // moe_sparse.go
 		return err
 	}
 	if c.Rope.Type == "longrope" {

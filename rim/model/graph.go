@@ -91,6 +91,8 @@ type fwd struct {
 	plan Plan
 	out  *GraphOutputs
 	has  func(string) bool
+	// customLin: BuildForward got a Linear (e.g. LoRA) rather than DefaultLinear (moe_sparse.go).
+	customLin bool
 }
 
 func (f *fwd) site(s hook.Site, x *Node) *Node {
@@ -132,10 +134,11 @@ func (f *fwd) norm(name string, x *Node) *Node {
 // parameters exist (biases are optional per model).
 func BuildForward(cfg *Config, p Params, hasParam func(string) bool, lin Linear, in GraphInputs, plan Plan) *GraphOutputs {
 	arch := archs[cfg.ModelType]
+	customLin := lin != nil
 	if lin == nil {
 		lin = DefaultLinear(cfg, p, hasParam)
 	}
-	f := &fwd{cfg: cfg, arch: arch, p: p, lin: lin, plan: plan, has: hasParam,
+	f := &fwd{cfg: cfg, arch: arch, p: p, lin: lin, plan: plan, has: hasParam, customLin: customLin,
 		out: &GraphOutputs{Sites: map[hook.Site]*Node{}}}
 	g := in.InputIDs.Graph()
 	B, S := in.InputIDs.Shape().Dimensions[0], in.InputIDs.Shape().Dimensions[1]

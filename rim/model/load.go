@@ -37,6 +37,10 @@ type Options struct {
 	// captured sites come back as float32. BFloat16 implies bf16 weights
 	// unless WeightDType says otherwise. Use ParseDType for "bf16"/"f32".
 	ComputeDType dtypes.DType
+	// MoE selects the MoE expert computation (moe_sparse.go): MoEDense
+	// (every expert on every token, the reference) or MoESparse (each token's
+	// top-k experts only); "" is MoEDense (the default: sparse is slower on the Go backend, docs/engine.md).
+	MoE MoEMode
 }
 
 // ParseDType maps a command-line dtype name ("f32", "float32", "bf16",
@@ -173,6 +177,9 @@ func Load(dir string, opts Options) (*Model, error) {
 		return nil, err
 	}
 	m.cdtype = cd
+	if m.Config.MoE, err = ParseMoEMode(string(opts.MoE)); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
