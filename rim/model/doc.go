@@ -19,7 +19,13 @@
 //	               lm_head), each hook site marked where it happens
 //	blocks.go      building blocks that exist once: RMSNorm, LayerNorm, RoPE
 //	               (default, llama3, linear, longrope), linear
+//	rope_scaling.go dynamic (NTK) and yarn RoPE, the per-call longrope
+//	               choice (ropeForward, called by BuildForward)
+//	longrope_step.go phi3/phimoe: Step re-runs the sequence once when
+//	               decoding crosses original_max_position_embeddings
 //	moe.go         the sparse MoE block (router, top-k or sparsemixer, experts)
+//	moe_sparse.go  top-k-only experts (Options.MoE = MoESparse; dense is the
+//	               reference and the default), router config checks
 //	intervene.go   hook.Intervention values turned into graph code, with masks
 //	               and vectors as inputs (one executable serves a sweep)
 //	run.go         Model.Forward over a batch (Input), Options (Capture,

@@ -48,7 +48,8 @@ func (f *fwd) moe(L int, p string, x *Node) *Node {
 	}
 	f.site(hook.TopKExperts(L), Stack(idx, -1))
 	wk := f.site(hook.TopKWeights(L), Stack(weights, -1)) // [B,S,k]
-	if f.sparseExpertsOK(L, p, x) { // moe_sparse.go
+	// moe_sparse.go: only the routed experts (Options.MoE = MoESparse).
+	if f.sparseExpertsOK(L, p, x) {
 		return f.site(hook.MoEOut(L), f.sparseExperts(p, x, idx, wk))
 	}
 

@@ -97,9 +97,9 @@ func (f *fwd) sparseExperts(p string, x *Node, idx []*Node, wk *Node) *Node {
 	N := (A + E*(C-1) + C - 1) / C
 
 	// Assignment a = t·k + j → expert.
-	ex := StopGradient(Reshape(Stack(idx, -1), A)) // [A] int32
+	ex := StopGradient(Reshape(Stack(idx, -1), A))                                         // [A] int32
 	oh := ConvertDType(Equal(Reshape(ex, A, 1), Iota(g, shapeI32(1, E), 1)), dtypes.Int32) // [A,E]
-	counts := ReduceSum(oh, 0)                                                               // [E]
+	counts := ReduceSum(oh, 0)                                                             // [E]
 	// rank of each assignment among those of its expert: exclusive prefix sum over a.
 	rank := ReduceSum(Mul(Sub(prefixSum(oh), oh), oh), -1) // [A]
 	padded := Mul(DivScalar(AddScalar(counts, int32(C-1)), int32(C)), Const(g, int32(C)))
