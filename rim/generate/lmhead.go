@@ -1,8 +1,11 @@
 package generate
 
 import (
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -48,13 +51,29 @@ const goSmallMatMulFLOPs = 4 * 1024 * 1024
 // logits, only the last position's. It is used only on the Go backend (XLA
 // does not need it), costs one extra copy of the output matrix, and its
 // logits are checked against the engine's in the fixture tests.
+//
+// The blocks are divided into shards (one per core, at most splitHeadShards)
+// whose products run at the same time in their own executables: a decode
+// step streams the whole lm_head (40% of the 42M benchmark model's weights)
+// and one core does not saturate the memory bus. Each executable runs its
+// small products on its own goroutine, so this needs no parallel op
+// scheduling in the backend (rim/backend runs ops sequentially).
 type splitHead struct {
 	backend compute.Backend
 	vocab   int
-	execs   map[int]*graph.Exec // by batch size
-	blocks  []*tensors.Tensor   // [rows_i, dModel]
-	bias    *tensors.Tensor     // [vocab] or nil
+	blocks  []*tensors.Tensor // [rows_i, dModel]
+	bias    []float32         // [vocab] or nil, added on the host
+	shards  []headShard
 }
+
+// headShard is blocks[lo:hi] of a splitHead, vocabulary ids [vlo, vhi).
+type headShard struct {
+	lo, hi, vlo, vhi int
+	execs            map[int]*graph.Exec // by (padded) batch size
+}
+
+// splitHeadShards bounds the shards (the benchmark machine has 2 cores).
+const splitHeadShards = 4
 
 // newSplitHead returns nil when the model does not need it (not the Go
 // backend, or a vocabulary small enough already). rows > 0 forces blocks of
@@ -94,10 +113,40 @@ func newSplitHead(m *model.Model, rows int) (*splitHead, error) {
 		return nil, fmt.Errorf("generate: %s: %w", wName, err)
 	}
 	if bt := m.Param("lm_head.bias"); bt != nil {
-		s.bias = bt
+		if s.bias, err = floats32(bt); err != nil {
+			return nil, fmt.Errorf("generate: lm_head.bias: %w", err)
+		}
 	}
-	s.backend, s.vocab, s.execs = b, V, map[int]*graph.Exec{}
+	s.backend, s.vocab = b, V
+	nShards := min(runtime.GOMAXPROCS(0), splitHeadShards, len(s.blocks))
+	per := (len(s.blocks) + nShards - 1) / nShards
+	vlo := 0
+	for lo := 0; lo < len(s.blocks); lo += per {
+		hi := min(lo+per, len(s.blocks))
+		sh := headShard{lo: lo, hi: hi, vlo: vlo, execs: map[int]*graph.Exec{}}
+		for _, bl := range s.blocks[lo:hi] {
+			vlo += bl.Shape().Dimensions[0]
+		}
+		sh.vhi = vlo
+		s.shards = append(s.shards, sh)
+	}
 	return s, nil
+}
+
+// floats32 copies a float32 or bfloat16 vector as float32.
+func floats32(t *tensors.Tensor) ([]float32, error) {
+	if t.DType() == dtypes.BFloat16 {
+		b, err := tensors.CopyFlatData[bfloat16.BFloat16](t)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]float32, len(b))
+		for i, v := range b {
+			out[i] = v.Float32()
+		}
+		return out, nil
+	}
+	return tensors.CopyFlatData[float32](t)
 }
 
 // headBlocks copies the lm_head weight [V, D] into row blocks of at most rows rows.
@@ -114,28 +163,26 @@ func headBlocks[T float32 | bfloat16.BFloat16](w *tensors.Tensor, rows, V, D int
 	return out, nil
 }
 
-// execFor builds (once per batch size) the graph that computes every row
-// separately, each against every block: B·blocks small products.
-func (s *splitHead) execFor(B int) (*graph.Exec, error) {
-	if e, ok := s.execs[B]; ok {
+// execFor builds (once per batch size) the graph of one shard that
+// computes every row separately, each against every block of the shard.
+func (s *splitHead) execFor(sh *headShard, B int) (*graph.Exec, error) {
+	if e, ok := sh.execs[B]; ok {
 		return e, nil
 	}
-	nb, V := len(s.blocks), s.vocab
-	hasBias := s.bias != nil
+	nb := sh.hi - sh.lo
 	e, err := graph.NewExec(s.backend, func(in []*graph.Node) *graph.Node {
 		h := in[0] // [B, dModel]
 		if dt := in[1].DType(); dt != h.DType() {
 			h = graph.ConvertDType(h, dt) // bf16 weights: bf16 products accumulated in float32
 		}
-		// Rows go in groups of up to splitHeadGroup, each group against every
+		// Rows go in groups of splitHeadGroup, each group against every
 		// block: group·blockRows·dModel stays under the small-kernel size, so
 		// the weights are streamed once per group.
 		var groups []*graph.Node
 		for lo := 0; lo < B; lo += splitHeadGroup {
-			hi := min(lo+splitHeadGroup, B)
 			hg := h
-			if lo > 0 || hi < B {
-				hg = graph.Slice(h, graph.AxisRange(lo, hi))
+			if B > splitHeadGroup {
+				hg = graph.Slice(h, graph.AxisRange(lo, lo+splitHeadGroup))
 			}
 			outs := make([]*graph.Node, nb)
 			for i := range nb {
@@ -150,56 +197,78 @@ func (s *splitHead) execFor(B int) (*graph.Exec, error) {
 		if y.DType() != dtypes.Float32 {
 			y = graph.ConvertDType(y, dtypes.Float32)
 		}
-		if hasBias {
-			y = graph.Add(y, graph.ConvertDType(graph.Reshape(in[1+nb], 1, V), dtypes.Float32))
-		}
 		return y
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.execs[B] = e
+	sh.execs[B] = e
 	return e, nil
 }
 
 // logits returns h·Wᵀ (+ b) for h [B][dModel].
 func (s *splitHead) logits(h [][]float32) (out [][]float32, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("generate: lm_head: %v", r)
-		}
-	}()
 	B, D := len(h), len(h[0])
 	// Rows are padded with zeros to a multiple of splitHeadGroup: the small
 	// kernel computes 4-row tiles and takes a 4–5× slower path for the
 	// remainder rows (rim/model/matmul.go), so 1 row costs more than 4.
 	Bp := (B + splitHeadGroup - 1) / splitHeadGroup * splitHeadGroup
-	e, err := s.execFor(Bp)
-	if err != nil {
-		return nil, err
-	}
 	flat := make([]float32, Bp*D)
 	for i, r := range h {
 		copy(flat[i*D:], r)
 	}
-	args := []any{tensors.FromFlatDataAndDimensions(flat, Bp, D)}
-	for _, b := range s.blocks {
-		args = append(args, b)
+	hT := tensors.FromFlatDataAndDimensions(flat, Bp, D)
+	out = make([][]float32, B)
+	for r := range out {
+		out[r] = make([]float32, s.vocab)
+	}
+	errs := make([]error, len(s.shards))
+	var wg sync.WaitGroup
+	for i := range s.shards {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs[i] = s.runShard(&s.shards[i], hT, Bp, out)
+		}(i)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	if s.bias != nil {
-		args = append(args, s.bias)
+		for _, row := range out {
+			for j, b := range s.bias {
+				row[j] += b
+			}
+		}
+	}
+	return out, nil
+}
+
+// runShard computes one shard's logits into out[r][sh.vlo:sh.vhi].
+func (s *splitHead) runShard(sh *headShard, h *tensors.Tensor, Bp int, out [][]float32) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("generate: lm_head: %v", r)
+		}
+	}()
+	e, err := s.execFor(sh, Bp)
+	if err != nil {
+		return err
+	}
+	args := []any{h}
+	for _, b := range s.blocks[sh.lo:sh.hi] {
+		args = append(args, b)
 	}
 	res, err := e.Exec(args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	all, err := tensors.CopyFlatData[float32](res[0])
-	if err != nil {
-		return nil, err
-	}
-	out = make([][]float32, B)
-	for r := range out {
-		out[r] = all[r*s.vocab : (r+1)*s.vocab : (r+1)*s.vocab]
-	}
-	return out, nil
+	defer res[0].FinalizeAll()
+	n := sh.vhi - sh.vlo
+	return tensors.ConstFlatData(res[0], func(all []float32) {
+		for r := range out {
+			copy(out[r][sh.vlo:sh.vhi], all[r*n:(r+1)*n])
+		}
+	})
 }
