@@ -94,7 +94,7 @@ func (t *Trainer) compile() error {
 		g := ids.Graph()
 		// labels are the shifted targets (see batchTensors).
 		count := graph.ReduceAllSum(graph.ConvertDType(graph.NotEqual(labels, graph.Const(g, int32(sft.IgnoreIndex))), dtypes.Float32))
-		sum := sumTokenLoss(out.Logits, labels)
+		sum := model.SumTokenLoss(out.Logits, labels)
 		total := sum
 		aux := graph.ScalarZero(g, dtypes.Float32)
 		if t.auxCoef > 0 && len(out.RouterLogits) > 0 {

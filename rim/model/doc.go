@@ -32,7 +32,8 @@
 //	               CaptureNames, WithInterventions, LastLogitsOnly), Result
 //	cache.go       Cache, NewCache, Step (prefill and decode against the cache),
 //	               Greedy (a minimal reference decoder)
-//	loss.go        CausalLMLoss (transformers' ForCausalLMLoss, labels −100
+//	loss.go        SumTokenLoss (rim's one causal-LM loss: gather + log-sum-exp),
+//	               CausalLMLoss (transformers' ForCausalLMLoss on it, labels −100
 //	               ignored) and LoadBalancingLoss (the MoE aux loss)
 //	train.go       RunGraph (custom graphs over the parameters), Build,
 //	               LossAndGrads, RouterAuxLoss

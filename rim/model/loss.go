@@ -2,6 +2,7 @@ package model
 
 import (
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
 )
 
@@ -10,19 +11,44 @@ const IgnoreIndex = -100
 
 // CausalLMLoss is transformers' ForCausalLMLoss: logits [B,S,V] at position
 // t predict labels[t+1] (HF shifts internally); labels == -100 are ignored;
-// the mean over counted tokens, in float32. labels [B,S] int32.
+// the mean over counted tokens, in float32. labels [B,S] int32. It shifts
+// the labels (not the logits) and divides SumTokenLoss by the count.
 func CausalLMLoss(logits, labels *Node) *Node {
-	S, V := logits.Shape().Dimensions[1], logits.Shape().Dimensions[2]
+	B, S := labels.Shape().Dimensions[0], labels.Shape().Dimensions[1]
 	g := logits.Graph()
-	lg := Slice(logits, AxisRange(), AxisRange(0, S-1), AxisRange())
-	lb := ConvertDType(Slice(labels, AxisRange(), AxisRange(1, S)), dtypes.Int32) // [B,S-1]
-	valid := NotEqual(lb, Const(g, int32(IgnoreIndex)))
-	safe := Where(valid, lb, ZerosLike(lb))
-	logp := LogSoftmax(lg, -1)
-	oh := StopGradient(OneHot(safe, V, dtypes.Float32))
-	picked := ReduceSum(Mul(logp, oh), -1) // [B,S-1]
-	vf := ConvertDType(valid, dtypes.Float32)
-	return Neg(Div(ReduceAllSum(Mul(picked, vf)), ReduceAllSum(vf)))
+	lb := ConvertDType(labels, dtypes.Int32)
+	targets := Concatenate([]*Node{Slice(lb, AxisRange(), AxisRange(1, S)),
+		BroadcastToDims(Const(g, int32(IgnoreIndex)), B, 1)}, 1) // [B,S]: targets[t] = labels[t+1], -100 last
+	count := ReduceAllSum(ConvertDType(NotEqual(targets, Const(g, int32(IgnoreIndex))), dtypes.Float32))
+	return Div(SumTokenLoss(logits, targets), count)
+}
+
+// SumTokenLoss is the causal-LM cross-entropy summed over counted tokens,
+// with targets already shifted (targets[b,t] = labels[b,t+1], IgnoreIndex at
+// the last position and wherever no loss is taken): the same tokens and
+// terms as transformers' ForCausalLMLoss (which takes their mean), built
+// from a gather of the target logit and a log-sum-exp rather than a
+// log-softmax times a one-hot, which avoids two extra [batch, seq, vocab]
+// passes. rim's one loss: CausalLMLoss and rim/finetune's training step use
+// it (TestFixtureTrainingParity checks it against transformers).
+//
+// logits [B,S,V] float32, targets [B,S] int32 → scalar Σ_t −log p(target_t).
+func SumTokenLoss(logits, targets *Node) *Node {
+	g := logits.Graph()
+	dims := logits.Shape().Dimensions
+	N, V := dims[0]*dims[1], dims[2]
+	lg := Reshape(logits, N, V)
+	tg := Reshape(targets, N)
+	valid := NotEqual(tg, Const(g, int32(IgnoreIndex)))
+	safe := Where(valid, tg, ZerosLike(tg))
+	mx := StopGradient(ReduceAndKeep(lg, ReduceMax, -1)) // [N,1]
+	sh := Sub(lg, mx)
+	lse := Log(ReduceSum(Exp(sh), -1)) // [N]
+	rows := Iota(g, shapes.Make(dtypes.Int32, N), 0)
+	idx := Add(MulScalar(rows, V), safe)
+	picked := Gather(Reshape(sh, N*V), Reshape(idx, N, 1)) // [N]
+	tok := Sub(lse, picked)
+	return ReduceAllSum(Mul(tok, ConvertDType(valid, dtypes.Float32)))
 }
 
 // LoadBalancingLoss is transformers' load_balancing_loss_func with an
