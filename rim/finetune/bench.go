@@ -63,7 +63,7 @@ func Bench(m *model.Model, ids [][]int, cfg Config, steps int) (BenchResult, err
 		return BenchResult{}, err
 	}
 	r := BenchResult{Mode: cfg.Mode, Batch: len(ids), Seq: len(ids[0]), Steps: steps, Micro: cfg.MicroBatch, Conc: t.concurrent()}
-	for _, p := range t.params {
+	for _, p := range t.params().values {
 		r.TrainableM += float64(p.Shape().Size()) / 1e6
 	}
 	t0 := time.Now()

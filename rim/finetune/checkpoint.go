@@ -267,7 +267,8 @@ func clearRun(dir string) error {
 // checkFinite reports the first trainable parameter holding a NaN or Inf:
 // such weights must never become the "latest" resume point.
 func (t *Trainer) checkFinite() error {
-	for i, p := range t.params {
+	tr := t.params()
+	for i, p := range tr.values {
 		bad := -1
 		err := tensors.ConstFlatData[float32](p, func(flat []float32) {
 			for j, x := range flat {
@@ -281,26 +282,10 @@ func (t *Trainer) checkFinite() error {
 			return err
 		}
 		if bad >= 0 {
-			return fmt.Errorf("parameter %s is not finite (element %d)", t.tNames[i], bad)
+			return fmt.Errorf("parameter %s is not finite (element %d)", tr.names[i], bad)
 		}
 	}
 	return nil
-}
-
-// writeWeights writes the trainable weights into dir: the PEFT adapter
-// (LoRA) or model.safetensors + config.json (full).
-func (t *Trainer) writeWeights(dir string) error {
-	if t.adapter != nil {
-		return t.Adapter().Save(dir)
-	}
-	ts := make([]safetensors.Tensor, len(t.tNames))
-	for i, n := range t.tNames {
-		ts[i] = safetensors.F32(n, t.params[i].Shape().Dimensions, tensors.MustCopyFlatData[float32](t.params[i]))
-	}
-	if err := safetensors.Write(filepath.Join(dir, WeightsFile), ts, map[string]string{"format": "pt"}); err != nil {
-		return err
-	}
-	return copyFile(filepath.Join(t.Model.Dir, "config.json"), filepath.Join(dir, "config.json"))
 }
 
 // Save writes checkpoint-<step> into dir atomically: everything goes into a
@@ -340,13 +325,14 @@ func (t *Trainer) Save(dir string) (string, error) {
 }
 
 func (t *Trainer) writeCheckpoint(dir string) error {
-	if err := t.writeWeights(dir); err != nil {
+	if err := t.mode.writeWeights(dir); err != nil {
 		return err
 	}
 	var ts []safetensors.Tensor
-	for i, n := range t.tNames {
-		dims := t.params[i].Shape().Dimensions
-		m, v := t.moments(i)
+	tr := t.params()
+	for i, n := range tr.names {
+		dims := tr.values[i].Shape().Dimensions
+		m, v := t.upd.moments(i)
 		ts = append(ts, safetensors.F32("m."+n, dims, m), safetensors.F32("v."+n, dims, v))
 	}
 	if err := safetensors.Write(filepath.Join(dir, OptimFile), ts, map[string]string{"step": strconv.Itoa(t.State.Step)}); err != nil {
@@ -413,37 +399,20 @@ func (t *Trainer) Load(dir string) error {
 		return fmt.Errorf("finetune: resume: %s: schedule differs (%d steps, %d per epoch, seed %d; this run %d, %d, %d)",
 			dir, st.TotalSteps, st.StepsEpoch, st.Seed, t.State.TotalSteps, t.State.StepsEpoch, t.State.Seed)
 	}
-	vals := map[string][]float32{}
-	if t.adapter != nil {
-		a, err := lora.Load(dir, Modules(t.Model))
-		if err != nil {
-			return fmt.Errorf("finetune: resume: %w", err)
-		}
-		for _, p := range a.Pairs {
-			an, bn := lora.TensorNames(p.Module.Name)
-			vals[an], vals[bn] = p.A, p.B
-		}
-	} else {
-		f, err := safetensors.Open(filepath.Join(dir, WeightsFile))
-		if err != nil {
-			return fmt.Errorf("finetune: resume: %w", err)
-		}
-		defer f.Close()
-		for _, n := range t.tNames {
-			if vals[n], _, err = f.Float32(n); err != nil {
-				return fmt.Errorf("finetune: resume: %w", err)
-			}
-		}
+	vals, err := t.mode.readWeights(dir)
+	if err != nil {
+		return fmt.Errorf("finetune: resume: %w", err)
 	}
 	of, err := safetensors.Open(filepath.Join(dir, OptimFile))
 	if err != nil {
 		return fmt.Errorf("finetune: resume: %w", err)
 	}
 	defer of.Close()
-	ps, ms, vs := make([][]float32, len(t.tNames)), make([][]float32, len(t.tNames)), make([][]float32, len(t.tNames))
-	for i, n := range t.tNames {
+	tr := t.params()
+	ps, ms, vs := make([][]float32, len(tr.names)), make([][]float32, len(tr.names)), make([][]float32, len(tr.names))
+	for i, n := range tr.names {
 		p, ok := vals[n]
-		if !ok || len(p) != t.params[i].Shape().Size() {
+		if !ok || len(p) != tr.values[i].Shape().Size() {
 			return fmt.Errorf("finetune: resume: %s: %s missing or mis-shaped", dir, n)
 		}
 		m, _, err1 := of.Float32("m." + n)
@@ -453,7 +422,9 @@ func (t *Trainer) Load(dir string) error {
 		}
 		ps[i], ms[i], vs[i] = p, m, v
 	}
-	t.install(ps, ms, vs)
+	if err := t.upd.load(tr.values, ps, ms, vs); err != nil {
+		return fmt.Errorf("finetune: resume: %w", err)
+	}
 	t.State = st
 	return nil
 }

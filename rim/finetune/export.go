@@ -48,16 +48,12 @@ func (t *Trainer) ExportMerged(dir string) error {
 
 func (t *Trainer) exportInto(dir string) error {
 	cur := t.modelParams()
-	a := t.Adapter()
+	t.Adapter() // LoRA: the adapter takes the current factors
 	ts := make([]safetensors.Tensor, len(t.mNames))
 	for i, n := range t.mNames {
 		w := tensors.MustCopyFlatData[float32](cur[i])
-		if mod, isW := strings.CutSuffix(n, ".weight"); a != nil && isW {
-			if p, ok := a.Pair(mod); ok {
-				if err := a.Merge(p, w); err != nil {
-					return err
-				}
-			}
+		if err := t.mode.merge(n, w); err != nil {
+			return err
 		}
 		ts[i] = safetensors.F32(n, cur[i].Shape().Dimensions, w)
 	}
@@ -136,3 +132,7 @@ func isRimExport(dir string) bool {
 	}
 	return seen
 }
+
+// cutWeight strips ".weight" from a parameter name: the module name, and
+// whether it was a weight.
+func cutWeight(name string) (string, bool) { return strings.CutSuffix(name, ".weight") }

@@ -30,12 +30,13 @@ func TestSaveRefusesNonFinite(t *testing.T) {
 	if _, err := tr.Save(out); err != nil {
 		t.Fatal(err)
 	}
-	flat := tensors.MustCopyFlatData[float32](tr.params[1])
+	ps := tr.params()
+	flat := tensors.MustCopyFlatData[float32](ps.values[1])
 	flat[3] = float32(math.NaN())
-	tr.params[1] = tensors.FromFlatDataAndDimensions(flat, tr.params[1].Shape().Dimensions...)
+	ps.values[1] = tensors.FromFlatDataAndDimensions(flat, ps.values[1].Shape().Dimensions...)
 	tr.State.Step = 2
 	_, err = tr.Save(out)
-	if err == nil || !strings.Contains(err.Error(), "step 2") || !strings.Contains(err.Error(), tr.tNames[1]+" is not finite") {
+	if err == nil || !strings.Contains(err.Error(), "step 2") || !strings.Contains(err.Error(), ps.names[1]+" is not finite") {
 		t.Fatalf("got %v", err)
 	}
 	latest, _ := os.ReadFile(filepath.Join(out, LatestFile))

@@ -2,24 +2,22 @@ package finetune
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
-	"github.com/rimlab/rim/rim/finetune/lora"
 	"github.com/rimlab/rim/rim/finetune/sft"
 	"github.com/rimlab/rim/rim/hook"
 	"github.com/rimlab/rim/rim/model"
-	"github.com/rimlab/rim/rim/optim"
 )
 
 // Graph building and execution helpers of the trainer.
 
 // buildForward builds the forward of the current weights inside a graph
-// whose first inputs are the model parameters then (LoRA) the factors.
-// rng, when non-nil, is the RNG state of LoRA dropout (training only).
+// whose first inputs are the model parameters then the mode's extra inputs
+// (LoRA factors). rng, when non-nil, is the RNG state of LoRA dropout
+// (training only). It returns the outputs and the nodes to differentiate by.
 func (t *Trainer) buildForward(in []*graph.Node, gi model.GraphInputs, plan model.Plan, rng *graph.Node) (*model.GraphOutputs, []*graph.Node) {
 	np := len(t.mNames)
 	pm := model.ParamMap{}
@@ -27,60 +25,27 @@ func (t *Trainer) buildForward(in []*graph.Node, gi model.GraphInputs, plan mode
 		pm[n] = in[i]
 	}
 	has := func(n string) bool { _, ok := pm[n]; return ok }
-	lin := model.DefaultLinear(t.Model.Config, pm, has)
-	var wrt []*graph.Node
-	if t.adapter != nil {
-		fs := map[string]lora.Factors{}
-		for i, p := range t.adapter.Pairs {
-			f := lora.Factors{A: in[np+2*i], B: in[np+2*i+1]}
-			fs[p.Module.Name] = f
-			wrt = append(wrt, f.A, f.B)
-		}
-		var dropout func(*graph.Node) *graph.Node
-		if p := t.Cfg.LoRA.Dropout; p > 0 && rng != nil {
-			// PEFT's nn.Dropout(p) on the LoRA branch's input: keep with
-			// probability 1-p, scaled by 1/(1-p). The state is threaded through
-			// the calls in graph-building order.
-			state := rng
-			dropout = func(x *graph.Node) *graph.Node {
-				var u *graph.Node
-				state, u = graph.RandomUniform(state, x.Shape())
-				keep := graph.GreaterOrEqual(u, graph.Scalar(x.Graph(), x.DType(), p))
-				return graph.Where(keep, graph.MulScalar(x, 1/(1-p)), graph.ZerosLike(x))
-			}
-		}
-		lin = lora.WrapLinear(lin, fs, t.Cfg.LoRA.Scaling(), dropout)
-	} else {
-		wrt = in[:np]
-	}
+	lin, wrt := t.mode.linear(model.DefaultLinear(t.Model.Config, pm, has), in[:np], in[np:np+len(t.mode.extraInputs())], rng)
 	return t.Model.Build(pm, lin, gi, plan), wrt
 }
 
-func (t *Trainer) nInputs() int {
-	if t.adapter != nil {
-		return len(t.mNames) + len(t.params)
-	}
-	return len(t.mNames)
-}
+func (t *Trainer) nInputs() int { return len(t.mNames) + len(t.mode.extraInputs()) }
 
 func (t *Trainer) weightArgs() []any {
 	var args []any
 	for _, p := range t.modelParams() {
 		args = append(args, p)
 	}
-	if t.adapter != nil {
-		for _, p := range t.params {
-			args = append(args, p)
-		}
+	for _, p := range t.mode.extraInputs() {
+		args = append(args, p)
 	}
 	return args
 }
 
-// compile creates the three executables (each caches one compilation per input shape):
-// grad: weights + batch → [Σ token losses, aux loss, #trained, grads of Σ...],
-// acc: element-wise sums of two gradient lists,
-// upd: params, Σgrads, m, v, scalars → params', m', v', grad norm (scale by
-// 1/#trained, clip, AdamW).
+// compile creates the executables of the forward+backward (each caches one
+// compilation per input shape): grad: weights + batch → [Σ token losses,
+// aux loss, #trained, grads of Σ...]; acc: element-wise sums of two
+// gradient lists. The update is t.upd's.
 func (t *Trainer) compile() error {
 	if t.gradExec != nil {
 		return nil
@@ -118,58 +83,7 @@ func (t *Trainer) compile() error {
 	if err != nil {
 		return err
 	}
-	a := t.Cfg.AdamW
-	t.updExec, err = graph.NewExec(b, func(in []*graph.Node) []*graph.Node {
-		n := (len(in) - 6) / 4
-		sc := in[4*n:]
-		inv, decay, stepSize, bc2, maxNorm, one := sc[0], sc[1], sc[2], sc[3], sc[4], sc[5]
-		grads := make([]*graph.Node, n)
-		for i := range grads {
-			grads[i] = graph.Mul(in[n+i], inv)
-		}
-		grads, norm := optim.GraphClipGradNorm(grads, maxNorm)
-		var ps, ms, vs []*graph.Node
-		for i := 0; i < n; i++ {
-			d := one
-			if t.decay[i] {
-				d = decay
-			}
-			p, m, v := a.GraphStep(in[i], grads[i], in[2*n+i], in[3*n+i], d, stepSize, bc2)
-			ps, ms, vs = append(ps, p), append(ms, m), append(vs, v)
-		}
-		return append(append(append(ps, ms...), vs...), norm)
-	})
 	return err
-}
-
-// graphUpdate scales, clips and applies AdamW inside one compiled graph
-// (the fast path on XLA); it consumes acc.
-func (t *Trainer) graphUpdate(acc []*tensors.Tensor, count float64, sc optim.Scalars) (float64, error) {
-	maxNorm := float32(math.Inf(1))
-	if t.Cfg.MaxGradNorm > 0 {
-		maxNorm = float32(t.Cfg.MaxGradNorm)
-	}
-	n := len(t.params)
-	args := make([]any, 0, 4*n+6)
-	for _, l := range [][]*tensors.Tensor{t.params, acc, t.mom, t.vel} {
-		for _, x := range l {
-			args = append(args, x)
-		}
-	}
-	args = append(args, float32(1/count), float32(sc.Decay), float32(sc.StepSize), float32(sc.BC2Sqrt), maxNorm, float32(1))
-	outs, err := t.updExec.Exec(args...)
-	finalize(acc...)
-	if err != nil {
-		return 0, fmt.Errorf("finetune: step %d: %w", t.State.Step+1, err)
-	}
-	norm := scalar(outs[3*n])
-	if math.IsNaN(norm) || math.IsInf(norm, 0) {
-		finalize(outs...)
-		return 0, fmt.Errorf("finetune: step %d: gradient norm is %v; weights left at step %d", t.State.Step+1, norm, t.State.Step)
-	}
-	t.replace(outs[:n], outs[n:2*n], outs[2*n:3*n])
-	finalize(outs[3*n])
-	return norm, nil
 }
 
 // trainPlan is the plan of the training forward: with Cfg.GradCheckpoint

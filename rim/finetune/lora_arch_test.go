@@ -24,19 +24,21 @@ func TestLoRAEveryArchitecture(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i, p := range tr.adapter.Pairs {
+			for i, p := range tr.mode.(*loraMode).adapter.Pairs {
 				for j := range p.B {
 					p.B[j] = float32(math.Sin(float64(i*31+j))) * 0.05
 				}
 			}
 			// Install the randomised B as the trainable values.
 			var ps, ms, vs [][]float32
-			for _, p := range tr.adapter.Pairs {
+			for _, p := range tr.mode.(*loraMode).adapter.Pairs {
 				ps = append(ps, p.A, p.B)
 				ms = append(ms, make([]float32, len(p.A)), make([]float32, len(p.B)))
 				vs = append(vs, make([]float32, len(p.A)), make([]float32, len(p.B)))
 			}
-			tr.install(ps, ms, vs)
+			if err := tr.upd.load(tr.params().values, ps, ms, vs); err != nil {
+				t.Fatal(err)
+			}
 			in := model.Input{InputIDs: [][]int{{5, 9, 17, 33, 65, 129, 257, 3}}}
 			res, err := m.Forward(in)
 			if err != nil {
@@ -58,7 +60,7 @@ func TestLoRAEveryArchitecture(t *testing.T) {
 				d = math.Max(d, math.Abs(float64(merged[i]-unmerged[i])))
 				moved = math.Max(moved, math.Abs(float64(unmerged[i]-base[i])))
 			}
-			t.Logf("%d modules; merged vs unmerged %.3g, moved %.3g", len(tr.adapter.Pairs), d, moved)
+			t.Logf("%d modules; merged vs unmerged %.3g, moved %.3g", len(tr.mode.(*loraMode).adapter.Pairs), d, moved)
 			if d > 1e-4 || moved < 1e-2 {
 				t.Fatalf("merged vs unmerged %.3g, moved from base %.3g", d, moved)
 			}

@@ -117,14 +117,8 @@ func (t *Trainer) Step() (Entry, error) {
 		return Entry{}, fmt.Errorf("finetune: step %d: loss is %v; weights left at step %d", t.State.Step+1, loss, t.State.Step)
 	}
 	lr := t.Cfg.AdamW.LR * t.Schedule().Factor(t.State.Step)
-	sc := t.Cfg.AdamW.Scalars(lr, t.State.Step+1)
 	tu := time.Now()
-	var norm float64
-	if t.host {
-		norm, err = t.hostUpdate(acc, count, lr)
-	} else {
-		norm, err = t.graphUpdate(acc, count, sc)
-	}
+	norm, err := t.upd.update(t.params().values, acc, count, lr, t.State.Step+1)
 	t.lastUpdate = time.Since(tu)
 	if err != nil {
 		return Entry{}, err

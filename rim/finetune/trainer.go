@@ -2,7 +2,6 @@ package finetune
 
 import (
 	"fmt"
-	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -57,29 +56,18 @@ type Trainer struct {
 	TokenizerDir string
 	State        State
 
-	adapter  *lora.Adapter
-	mNames   []string          // model parameter names, graph-input order
-	base     []*tensors.Tensor // model parameters (full mode: the initial values, owned by Model)
-	tNames   []string          // trainable parameter names
-	params   []*tensors.Tensor // trainable values
-	mom, vel []*tensors.Tensor
-	decay    []bool
-	auxCoef  float64
-	orders   map[int][][]int
+	mode    trainMode
+	upd     updater
+	mNames  []string          // model parameter names, graph-input order
+	base    []*tensors.Tensor // the model's own parameters (never changed)
+	auxCoef float64
+	orders  map[int][][]int
 
-	gradExec, updExec, accExec *graph.Exec
+	gradExec, accExec *graph.Exec
 	// lastFwdBwd and lastUpdate time the phases of the last step (benchmarks).
 	lastFwdBwd, lastUpdate time.Duration
-	// host: AdamW runs on Go slices (optim.Step) instead of in the graph;
-	// hp/hm/hv are then the authoritative parameters and moments.
-	host       bool
-	hp, hm, hv [][]float32
-	capExecs   map[string]*graph.Exec
+	capExecs               map[string]*graph.Exec
 }
-
-// noDecay is HF Trainer's rule (get_decay_parameter_names): no weight decay
-// for biases and norm weights.
-var noDecay = regexp.MustCompile(`bias|layernorm|rmsnorm|(^|\.)norm($|\.)|_norm($|\.)`)
 
 // New prepares a trainer: a fresh LoRA adapter (seeded by cfg.Seed) or the
 // model's weights for full fine-tuning, zero optimiser moments, the schedule
@@ -105,40 +93,28 @@ func New(m *model.Model, data []sft.Example, padID int, cfg Config) (*Trainer, e
 	}
 	switch cfg.Mode {
 	case "lora":
-		a, err := lora.New(cfg.LoRA, Modules(m), cfg.Seed)
+		l, err := newLoRAMode(cfg.LoRA, Modules(m), cfg.Seed)
 		if err != nil {
 			return nil, err
 		}
-		t.adapter = a
-		for _, p := range a.Pairs {
-			an, bn := lora.TensorNames(p.Module.Name)
-			t.tNames = append(t.tNames, an, bn)
-			t.params = append(t.params, tensors.FromFlatDataAndDimensions(append([]float32(nil), p.A...), cfg.LoRA.R, p.Module.In),
-				tensors.FromFlatDataAndDimensions(append([]float32(nil), p.B...), p.Module.Out, cfg.LoRA.R))
-			t.decay = append(t.decay, true, true)
-		}
+		t.mode = l
 	case "full":
-		t.tNames = append([]string(nil), t.mNames...)
-		t.params = append([]*tensors.Tensor(nil), t.base...)
-		for _, n := range t.tNames {
-			t.decay = append(t.decay, cfg.DecayAll || !noDecay.MatchString(strings.ToLower(n)))
-		}
+		t.mode = newFullMode(m, t.mNames, t.base, cfg.DecayAll)
 	}
-	switch cfg.Update {
-	case "host":
-		t.host = true
-	case "", "auto":
-		t.host = strings.HasPrefix(m.Backend().Name(), "Go")
+	host := cfg.Update == "host" || ((cfg.Update == "" || cfg.Update == "auto") && strings.HasPrefix(m.Backend().Name(), "Go"))
+	base := map[*tensors.Tensor]bool{}
+	for _, b := range t.base {
+		base[b] = true
 	}
-	for _, p := range t.params {
-		if t.host {
-			t.hp = append(t.hp, tensors.MustCopyFlatData[float32](p))
-			t.hm = append(t.hm, make([]float32, p.Shape().Size()))
-			t.hv = append(t.hv, make([]float32, p.Shape().Size()))
-		} else {
-			t.mom = append(t.mom, tensors.FromShape(p.Shape()))
-			t.vel = append(t.vel, tensors.FromShape(p.Shape()))
-		}
+	tr := t.mode.trainables()
+	var err error
+	if host {
+		t.upd, err = newHostUpdater(m.Backend(), cfg.AdamW, tr.decay, cfg.MaxGradNorm, tr.values, base)
+	} else {
+		t.upd, err = newGraphUpdater(m.Backend(), cfg.AdamW, tr.decay, cfg.MaxGradNorm, tr.values, base)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if m.Config.NumExperts > 0 {
 		t.auxCoef = 0.001 // transformers' default router_aux_loss_coef
@@ -149,7 +125,8 @@ func New(m *model.Model, data []sft.Example, padID int, cfg Config) (*Trainer, e
 			t.auxCoef = *cfg.AuxLossCoef
 		}
 	}
-	order, err := t.order(0)
+	var order [][]int
+	order, err = t.order(0)
 	if err != nil {
 		return nil, err
 	}
@@ -173,15 +150,14 @@ func Modules(m *model.Model) []lora.Module {
 
 // Adapter returns the LoRA adapter with the current factors (nil in full mode).
 func (t *Trainer) Adapter() *lora.Adapter {
-	if t.adapter == nil {
-		return nil
+	if l, ok := t.mode.(*loraMode); ok {
+		return l.current()
 	}
-	for i, p := range t.adapter.Pairs {
-		p.A = tensors.MustCopyFlatData[float32](t.params[2*i])
-		p.B = tensors.MustCopyFlatData[float32](t.params[2*i+1])
-	}
-	return t.adapter
+	return nil
 }
+
+// params returns the trainable tensors (the mode's, updated by t.upd).
+func (t *Trainer) params() *trainables { return t.mode.trainables() }
 
 // Schedule is the learning-rate schedule of this run.
 func (t *Trainer) Schedule() optim.Schedule {
@@ -205,12 +181,7 @@ func (t *Trainer) order(epoch int) ([][]int, error) {
 }
 
 // modelParams returns the model-parameter inputs (current weights in full mode).
-func (t *Trainer) modelParams() []*tensors.Tensor {
-	if t.Cfg.Mode == "full" {
-		return t.params
-	}
-	return t.base
-}
+func (t *Trainer) modelParams() []*tensors.Tensor { return t.mode.modelInputs(t.base) }
 
 // concurrent is how many micro-batches run at once: Cfg.Concurrent, or
 // when 0 the number of CPUs on the Go backend (which runs a graph's
@@ -225,36 +196,13 @@ func (t *Trainer) concurrent() int {
 	return 1
 }
 
-// replace installs new trainable values and moments, freeing the old ones
-// (never the model's own tensors).
-func (t *Trainer) replace(ps, ms, vs []*tensors.Tensor) {
-	owned := map[*tensors.Tensor]bool{}
-	for _, b := range t.base {
-		owned[b] = true
-	}
-	for i := range t.params {
-		if !owned[t.params[i]] {
-			finalize(t.params[i])
-		}
-		finalize(t.mom[i], t.vel[i])
-		t.params[i], t.mom[i], t.vel[i] = ps[i], ms[i], vs[i]
-	}
-}
-
-func finalize(ts ...*tensors.Tensor) {
-	for _, x := range ts {
-		if x != nil {
-			_ = x.FinalizeAll()
-		}
-	}
-}
-
 // Params returns the current trainable parameters by name (LoRA: PEFT tensor
 // names; full: HF names) as float32 slices.
 func (t *Trainer) Params() map[string][]float32 {
 	out := map[string][]float32{}
-	for i, n := range t.tNames {
-		out[n] = tensors.MustCopyFlatData[float32](t.params[i])
+	tr := t.params()
+	for i, n := range tr.names {
+		out[n] = tensors.MustCopyFlatData[float32](tr.values[i])
 	}
 	return out
 }

@@ -230,11 +230,11 @@ func TestResumeBitForBit(t *testing.T) {
 			if !reflect.DeepEqual(straight.Params(), b.Params()) {
 				t.Fatal("weights differ after resume")
 			}
-			for i := range straight.tNames {
-				m1, v1 := straight.moments(i)
-				m2, v2 := b.moments(i)
+			for i := range straight.params().names {
+				m1, v1 := straight.upd.moments(i)
+				m2, v2 := b.upd.moments(i)
 				if !reflect.DeepEqual(m1, m2) || !reflect.DeepEqual(v1, v2) {
-					t.Fatalf("moments of %s differ", straight.tNames[i])
+					t.Fatalf("moments of %s differ", straight.params().names[i])
 				}
 			}
 			for i := range straight.State.History {

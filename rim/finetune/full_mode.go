@@ -1,0 +1,76 @@
+package finetune
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/rimlab/rim/rim/model"
+	"github.com/rimlab/rim/rim/safetensors"
+)
+
+// noDecay is HF Trainer's rule (get_decay_parameter_names): no weight decay
+// for biases and norm weights.
+var noDecay = regexp.MustCompile(`bias|layernorm|rmsnorm|(^|\.)norm($|\.)|_norm($|\.)`)
+
+// fullMode trains every model parameter: the trained values are the graph's
+// model-parameter inputs. They start as the model's own tensors; an updater
+// that writes in place (hostUpdater) first replaces them by copies, so the
+// model's weights are never changed.
+type fullMode struct {
+	modelDir string
+	t        trainables
+}
+
+func newFullMode(m *model.Model, names []string, base []*tensors.Tensor, decayAll bool) *fullMode {
+	f := &fullMode{modelDir: m.Dir}
+	f.t.names = append([]string(nil), names...)
+	f.t.values = append([]*tensors.Tensor(nil), base...)
+	for _, n := range names {
+		f.t.decay = append(f.t.decay, decayAll || !noDecay.MatchString(strings.ToLower(n)))
+	}
+	return f
+}
+
+func (f *fullMode) trainables() *trainables { return &f.t }
+
+func (f *fullMode) modelInputs([]*tensors.Tensor) []*tensors.Tensor { return f.t.values }
+
+func (f *fullMode) extraInputs() []*tensors.Tensor { return nil }
+
+func (f *fullMode) linear(lin model.Linear, params, _ []*graph.Node, _ *graph.Node) (model.Linear, []*graph.Node) {
+	return lin, params
+}
+
+// writeWeights writes model.safetensors (HF names) and the model's config.json.
+func (f *fullMode) writeWeights(dir string) error {
+	ts := make([]safetensors.Tensor, len(f.t.names))
+	for i, n := range f.t.names {
+		ts[i] = safetensors.F32(n, f.t.values[i].Shape().Dimensions, tensors.MustCopyFlatData[float32](f.t.values[i]))
+	}
+	if err := safetensors.Write(filepath.Join(dir, WeightsFile), ts, map[string]string{"format": "pt"}); err != nil {
+		return err
+	}
+	return copyFile(filepath.Join(f.modelDir, "config.json"), filepath.Join(dir, "config.json"))
+}
+
+func (f *fullMode) readWeights(dir string) (map[string][]float32, error) {
+	sf, err := safetensors.Open(filepath.Join(dir, WeightsFile))
+	if err != nil {
+		return nil, err
+	}
+	defer sf.Close()
+	vals := map[string][]float32{}
+	for _, n := range f.t.names {
+		if vals[n], _, err = sf.Float32(n); err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, WeightsFile), err)
+		}
+	}
+	return vals, nil
+}
+
+func (f *fullMode) merge(string, []float32) error { return nil }
