@@ -274,8 +274,8 @@ func (f *fwd) attention(L int, p string, x, cos, sin, mask, offset, cacheK, cach
 		kT, vT = ConvertDType(kT, dt), ConvertDType(vT, dt)
 	}
 	K := kT.Shape().Dimensions[2]
-	qT := TransposeAllAxes(Reshape(q, B, S, KV, G, hd), 0, 2, 3, 1, 4)         // [B,KV,G,S,hd]
-	scores := DotGeneral(qT, []int{4}, []int{0, 1}, kT, []int{3}, []int{0, 1}) // [B,KV,G,S,K]
+	qT := TransposeAllAxes(Reshape(q, B, S, KV, G, hd), 0, 2, 3, 1, 4)                       // [B,KV,G,S,hd]
+	scores := Reshape(batchedRowsMatMul(Reshape(qT, B, KV, G*S, hd), kT, 3), B, KV, G, S, K) // [B,KV,G,S,K]
 	scores = MulScalar(Reshape(scores, B, H, S, K), 1/math.Sqrt(float64(hd)))
 	cdt := scores.DType()
 	if cdt != dtypes.Float32 { // HF eager: softmax(..., dtype=torch.float32).to(query.dtype)
@@ -287,7 +287,7 @@ func (f *fwd) attention(L int, p string, x, cos, sin, mask, offset, cacheK, cach
 	if cdt != dtypes.Float32 {
 		probs = ConvertDType(probs, cdt)
 	}
-	z := DotGeneral(Reshape(probs, B, KV, G, S, K), []int{4}, []int{0, 1}, vT, []int{2}, []int{0, 1}) // [B,KV,G,S,hd]
+	z := Reshape(batchedRowsMatMul(Reshape(probs, B, KV, G*S, K), vT, 2), B, KV, G, S, hd) // [B,KV,G,S,hd]
 	z = Reshape(TransposeAllAxes(z, 0, 3, 1, 2, 4), B, S, H, hd)
 	z = f.site(hook.Z(L), z)
 	return f.lin(p+"o_proj", Reshape(z, B, S, H*hd))

@@ -93,3 +93,23 @@ func matmulXWt(x, w *Node) *Node {
 	}
 	return Reshape(y, append(append([]int{}, dims[:len(dims)-1]...), N)...)
 }
+
+// batchedRowsMatMul is the attention product of every (batch, kvHead) pair:
+// x [B, KV, R, C] contracted on its last axis with y [B, KV, …] on axis yC
+// (3: y is [B, KV, N, C], the scores q·kᵀ; 2: y is [B, KV, C, N], the
+// mixing p·v) → [B, KV, R, N]. In a decode step R = G·S is the query heads
+// per KV head (often 2), so on the Go backend's small kernel the rows are
+// padded to a multiple of 4 as in matmulXWt (padded rows are zeros and are
+// sliced off; real rows are unchanged).
+func batchedRowsMatMul(x, y *Node, yC int) *Node {
+	d := x.Shape().Dimensions
+	B, KV, R, C := d[0], d[1], d[2], d[3]
+	N := y.Shape().Dimensions[5-yC] // the non-contracting axis of y (2 or 3)
+	Rp := (R + 3) / 4 * 4
+	if Rp == R || !isGoBackend(x.Graph()) || B*KV*Rp*C*N >= goSmallMatMulFLOPs {
+		return DotGeneral(x, []int{3}, []int{0, 1}, y, []int{yC}, []int{0, 1})
+	}
+	x = Concatenate([]*Node{x, Zeros(x.Graph(), makeShape(x.DType(), B, KV, Rp-R, C))}, 2)
+	out := DotGeneral(x, []int{3}, []int{0, 1}, y, []int{yC}, []int{0, 1}) // [B, KV, Rp, N]
+	return Slice(out, AxisRange(), AxisRange(), AxisRange(0, R), AxisRange())
+}
