@@ -64,7 +64,7 @@ fi
 
 # 2. GoNB and goimports at the versions pinned in tools/go.mod.
 if ! command -v go >/dev/null 2>&1; then
-	[[ -x /usr/local/go/bin/go ]] || die "go is not on PATH (install Go $(sed -n 's/^go //p' "$RIM_ROOT/go.mod") first)"
+	[[ -x /usr/local/go/bin/go ]] || die "go is not on PATH (install any Go >= 1.21 first; it fetches $GOTOOLCHAIN through the module proxy)"
 	export PATH="/usr/local/go/bin:$PATH"
 fi
 GO="$(command -v go)"
