@@ -27,7 +27,7 @@ import (
 // 84-123 split; batch 1: ~19 against ~55-71).
 const (
 	splitHeadGroup    = 4
-	splitHeadMaxBatch = 4
+	splitHeadMaxBatch = 16
 )
 
 // goSmallMatMulFLOPs is the size below which the Go backend (gomlx/compute
@@ -76,14 +76,15 @@ type headShard struct {
 const splitHeadShards = 4
 
 // newSplitHead returns nil when the model does not need it (not the Go
-// backend, or a vocabulary small enough already). rows > 0 forces blocks of
+// backend, or a vocabulary small enough that a 4-row (padded) product
+// stays on the small kernel already). rows > 0 forces blocks of
 // that many rows (tests).
 func newSplitHead(m *model.Model, rows int) (*splitHead, error) {
 	b := m.Backend()
 	c := m.Config
 	D, V := c.Hidden, c.Vocab
 	if rows <= 0 {
-		if b == nil || !strings.HasPrefix(strings.ToLower(b.Name()), "go") || V*D < goSmallMatMulFLOPs {
+		if b == nil || !strings.HasPrefix(strings.ToLower(b.Name()), "go") || splitHeadGroup*V*D < goSmallMatMulFLOPs {
 			return nil, nil
 		}
 		rows = max((goSmallMatMulFLOPs-1)/(splitHeadGroup*D), 1)
