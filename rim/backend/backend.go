@@ -87,17 +87,24 @@ func NewWithConfig(config string) (b compute.Backend, err error) {
 }
 
 // withSafeScheduling turns a plain "go" backend config into
-// "go:ops_sequential". compute v0.1.6's Go backend, when it runs independent
-// graph ops in parallel, can deadlock: a node holding a worker slot waits in
-// workerspool.Saturate (inside a large matmul) while the scheduler waits in
-// WaitToStart for a slot, and the pool's cond.Signal wakes only one of them
-// (a lost wake-up; seen in a fine-tuning notebook and in benchmarks, 0% CPU
-// forever). With sequential op scheduling no slot holder ever waits for a
-// slot, so the pool cannot deadlock, and each big matmul is still split
-// across all cores: on the 2-core reference machine the 42M-parameter
-// forward ran as fast or faster this way (rim bench forward). A user who
-// wants the upstream behaviour can say "go:ops_parallel" explicitly; any
-// other explicit option list is passed through unchanged.
+// "go:ops_sequential" (docs/performance.md, "Op scheduling").
+//
+// compute v0.1.6's Go backend could deadlock when it ran independent graph
+// ops in parallel (a node holding a worker slot waited in
+// workerspool.Saturate while the scheduler waited in WaitToStart; the pool's
+// cond.Signal woke only one of them). v0.1.14's scheduler no longer waits
+// for slots, but forcing "go:ops_parallel" still hangs when several
+// executions run at once (measured: 4 goroutines executing a graph of 8
+// independent large matmuls hang within a minute): each execution's
+// executors hold pool slots until it ends, so with enough executions every
+// slot is held by an executor whose matmul waits for a free slot. The
+// upstream default ("go:", parallel only while one execution is live) keeps
+// at least one slot free and passed the same stress test; it makes batch-1
+// decoding faster but batch-16 decoding slower on the 2-core reference
+// machine, so rim keeps sequential op scheduling, in which no slot holder
+// waits for a slot and each big matmul is still split over all cores.
+// "go:" (upstream default) and "go:ops_parallel" can be asked for
+// explicitly; any other explicit option list is passed through unchanged.
 func withSafeScheduling(config string) string {
 	if strings.TrimSpace(config) == "go" {
 		return "go:ops_sequential"
