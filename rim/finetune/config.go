@@ -1,7 +1,8 @@
 // Package finetune is rim's supervised fine-tuning: LoRA (PEFT format, see
 // rim/finetune/lora) or full fine-tuning of a loaded rim/model, with the
 // causal-LM loss on assistant tokens (rim/finetune/sft), AdamW with torch
-// semantics and HF schedules (rim/optim) applied inside the compiled graph,
+// semantics and HF schedules (rim/optim) applied in place on the host or
+// inside the compiled graph (an updater, see Config.Update),
 // gradient accumulation, clipping, the MoE load-balancing auxiliary loss,
 // NaN/Inf detection, atomic checkpoints with bit-for-bit resume, training
 // hooks that capture activations on probe batches at every checkpoint, and

@@ -103,14 +103,7 @@ func (h *hostUpdater) update(ps, acc []*tensors.Tensor, count, lr float64, step 
 	if err != nil {
 		return 0, err
 	}
-	inv := float32(1 / count)
-	parallelChunks(grads, func(i, lo, hi int) {
-		g := grads[i][lo:hi]
-		for j := range g {
-			g[j] *= inv
-		}
-	})
-	norm := optim.GlobalNorm(grads...)
+	norm := scaleAndNorm(grads, float32(1/count))
 	if math.IsNaN(norm) || math.IsInf(norm, 0) {
 		return 0, fmt.Errorf("finetune: step %d: gradient norm is %v; weights left at step %d", step, norm, step-1)
 	}
@@ -142,6 +135,43 @@ func (h *hostUpdater) update(ps, acc []*tensors.Tensor, count, lr float64, step 
 		}
 	})
 	return norm, stepErr
+}
+
+// scaleAndNorm multiplies every gradient by inv and returns the global L2
+// norm of the result, bit-identical to optim.GlobalNorm of the scaled
+// gradients (whose float64 sum depends on the order): each tensor is scaled
+// and its sum of squares taken in one ordered pass on one goroutine, tensors
+// run in parallel, and their sums are added in tensor order.
+func scaleAndNorm(grads [][]float32, inv float32) float64 {
+	sums := make([]float64, len(grads))
+	next := make(chan int, len(grads))
+	for i := range grads {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(grads)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				g := grads[i]
+				var s float64
+				for j := range g {
+					g[j] *= inv
+					x := g[j]
+					s += float64(x) * float64(x)
+				}
+				sums[i] = s
+			}
+		}()
+	}
+	wg.Wait()
+	var total float64
+	for _, s := range sums {
+		total += s
+	}
+	return math.Sqrt(total)
 }
 
 // parallelChunks calls fn on chunks [lo, hi) of every slice, on all cores.

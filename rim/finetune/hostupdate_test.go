@@ -1,11 +1,39 @@
 package finetune
 
 import (
+	"math"
 	"reflect"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/rimlab/rim/rim/optim"
 )
+
+// TestScaleAndNorm: the fused parallel scale + norm equals scaling then
+// optim.GlobalNorm bit for bit.
+func TestScaleAndNorm(t *testing.T) {
+	var a, b [][]float32
+	for i, n := range []int{1, 7, 1 << 17, 3, 100003, 0, 65536} {
+		x := make([]float32, n)
+		for j := range x {
+			x[j] = float32(math.Sin(float64(i*7919+j))) * float32(1+j%13)
+		}
+		y := make([]float32, n)
+		copy(y, x)
+		a, b = append(a, x), append(b, y)
+	}
+	inv := float32(1.0 / 37)
+	for _, x := range b {
+		for j := range x {
+			x[j] *= inv
+		}
+	}
+	want := optim.GlobalNorm(b...)
+	if got := scaleAndNorm(a, inv); got != want || !reflect.DeepEqual(a, b) {
+		t.Fatalf("norm %v, want %v (scaled equal: %v)", got, want, reflect.DeepEqual(a, b))
+	}
+}
 
 // TestHostUpdateInPlace: full fine-tuning with the in-place host update
 // trains its own copies: the model's tensors keep their values, and the
