@@ -128,18 +128,18 @@ func Run(opt Options) (*Result, error) {
 	}
 	switch {
 	case opt.Out == "":
-		return nil, fmt.Errorf("organism build: no output folder")
+		return nil, fmt.Errorf("organism: no output folder")
 	case opt.Data == "":
-		return nil, fmt.Errorf("organism build: no data folder")
+		return nil, fmt.Errorf("organism: no data folder")
 	case opt.Resume && opt.Overwrite:
-		return nil, fmt.Errorf("organism build: --resume and --overwrite exclude each other (continue the build in %s, or replace it)", opt.Out)
+		return nil, fmt.Errorf("organism: --resume and --overwrite exclude each other (continue the build in %s, or replace it)", opt.Out)
 	case opt.MaxSteps < 0:
-		return nil, fmt.Errorf("organism build: max steps %d is negative", opt.MaxSteps)
+		return nil, fmt.Errorf("organism: max steps %d is negative", opt.MaxSteps)
 	}
 	if st, err := os.Stat(opt.Data); err != nil {
-		return nil, fmt.Errorf("organism build: data folder: %w", err)
+		return nil, fmt.Errorf("organism: data folder: %w", err)
 	} else if !st.IsDir() {
-		return nil, fmt.Errorf("organism build: data folder %s is not a directory", opt.Data)
+		return nil, fmt.Errorf("organism: data folder %s is not a directory", opt.Data)
 	}
 	info := Info{Recipe: r, Seed: opt.Seed, Steps: opt.Steps, Data: opt.Data, RimCommit: Commit()}
 	if opt.Budget > 0 {
@@ -174,37 +174,37 @@ func (b *builder) prepare() error {
 	out := b.opt.Out
 	ents, err := os.ReadDir(out)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("organism build: %w", err)
+		return fmt.Errorf("organism: %w", err)
 	}
 	js, _ := json.MarshalIndent(b.info, "", "  ")
 	js = append(js, '\n')
 	switch {
 	case len(ents) == 0 && b.opt.Resume:
-		return fmt.Errorf("organism build: --resume: %s holds no build", out)
+		return fmt.Errorf("organism: --resume: %s holds no build", out)
 	case len(ents) == 0:
 	case b.opt.Overwrite:
 		if _, err := os.Stat(b.path(BuildFile)); err != nil {
-			return fmt.Errorf("organism build: --overwrite: %s is not empty and holds no %s; not removing a folder that is not a build", out, BuildFile)
+			return fmt.Errorf("organism: --overwrite: %s is not empty and holds no %s; not removing a folder that is not a build", out, BuildFile)
 		}
 		for _, e := range ents {
 			if !isBuildEntry(e.Name()) {
-				return fmt.Errorf("organism build: --overwrite: %s holds %s, which a build does not write; not removing it", out, e.Name())
+				return fmt.Errorf("organism: --overwrite: %s holds %s, which a build does not write; not removing it", out, e.Name())
 			}
 		}
 		for _, e := range ents {
 			if err := os.RemoveAll(b.path(e.Name())); err != nil {
-				return fmt.Errorf("organism build: %w", err)
+				return fmt.Errorf("organism: %w", err)
 			}
 		}
 	case !b.opt.Resume:
-		return fmt.Errorf("organism build: output folder %s is not empty; pass --resume to continue the build in it or --overwrite to replace it", out)
+		return fmt.Errorf("organism: output folder %s is not empty; pass --resume to continue the build in it or --overwrite to replace it", out)
 	default:
 		old, err := os.ReadFile(b.path(BuildFile))
 		if err != nil {
-			return fmt.Errorf("organism build: --resume: %s holds no build (%w)", out, err)
+			return fmt.Errorf("organism: --resume: %s holds no build (%w)", out, err)
 		}
 		if d := diffInfo(old, js); d != "" {
-			return fmt.Errorf("organism build: --resume: %s holds a different build (%s)", out, d)
+			return fmt.Errorf("organism: --resume: %s holds a different build (%s)", out, d)
 		}
 		if _, err := os.Stat(b.path(CompleteFile)); err == nil {
 			fmt.Fprintf(b.log, "%s is a complete build; nothing to do\n", out)
@@ -218,12 +218,12 @@ func (b *builder) prepare() error {
 		}
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("organism build: %w", err)
+		return fmt.Errorf("organism: %w", err)
 	}
 	for _, e := range ents { // stages and exports a kill left half-written
 		if strings.HasPrefix(e.Name(), ".tmp-") {
 			if err := os.RemoveAll(b.path(e.Name())); err != nil {
-				return fmt.Errorf("organism build: %w", err)
+				return fmt.Errorf("organism: %w", err)
 			}
 		}
 	}
@@ -297,7 +297,7 @@ func (b *builder) run() (*Result, error) {
 	// 1. The mixture.
 	m, err := mixture.Build(b.opt.Data, mixture.Options{Seed: b.r.MixtureSeed})
 	if err != nil {
-		return nil, fmt.Errorf("organism build: %w", err)
+		return nil, fmt.Errorf("organism: %w", err)
 	}
 	if err := b.stage(DataDir, m.Write); err != nil {
 		return nil, err
@@ -307,7 +307,7 @@ func (b *builder) run() (*Result, error) {
 	// 2. The tokenizer, trained on the rendered conversations.
 	recs, err := sft.ReadJSONL(b.path(DataDir, mixture.TrainFile))
 	if err != nil {
-		return nil, fmt.Errorf("organism build: %w", err)
+		return nil, fmt.Errorf("organism: %w", err)
 	}
 	var tres *bpetrain.Result
 	if err := b.stage(TokenizerDir, func(dir string) error {
@@ -324,7 +324,7 @@ func (b *builder) run() (*Result, error) {
 	}
 	tok, err := tokenize.Load(b.path(TokenizerDir))
 	if err != nil {
-		return nil, fmt.Errorf("organism build: %w", err)
+		return nil, fmt.Errorf("organism: %w", err)
 	}
 	fmt.Fprintf(b.log, "tokenizer: %d ids (%d merges) in %s\n", tok.VocabSize(), tres.Merges, b.path(TokenizerDir))
 
@@ -336,21 +336,21 @@ func (b *builder) run() (*Result, error) {
 	// 4. Training.
 	tmpl, err := chat.LoadTemplate(b.path(TokenizerDir))
 	if err != nil {
-		return nil, fmt.Errorf("organism build: %w", err)
+		return nil, fmt.Errorf("organism: %w", err)
 	}
 	exs, st, err := sft.Build(recs, tmpl, chat.Wrap(tok), sft.Options{MaxLen: b.r.Training.MaxLen, Policy: "truncate"})
 	if err != nil {
-		return nil, fmt.Errorf("organism build: %w", err)
+		return nil, fmt.Errorf("organism: %w", err)
 	}
 	fmt.Fprintf(b.log, "tokenised: %s\n", st)
 	mdl, err := model.Load(b.path(InitDir), model.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("organism build: %w", err)
+		return nil, fmt.Errorf("organism: %w", err)
 	}
 	defer mdl.Close()
 	pad, ok := tok.TokenToID("<|endoftext|>")
 	if !ok {
-		return nil, fmt.Errorf("organism build: tokenizer has no <|endoftext|>")
+		return nil, fmt.Errorf("organism: tokenizer has no <|endoftext|>")
 	}
 	var tokens int64
 	lengths := make([]int, len(exs))
@@ -360,17 +360,20 @@ func (b *builder) run() (*Result, error) {
 	}
 	epoch, err := sft.Order(lengths, b.r.Training.Batch, b.r.Training.Bucket, b.opt.Seed, 0) // the trainer's epoch
 	if err != nil {
-		return nil, fmt.Errorf("organism build: %w", err)
+		return nil, fmt.Errorf("organism: %w", err)
 	}
 	steps := b.r.Training.StepsFor(tokens, len(epoch))
 	cfg := b.finetuneConfig(steps)
 	tr, err := finetune.New(mdl, exs, pad, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("organism build: %w", err)
+		return nil, fmt.Errorf("organism: %w", err)
 	}
-	from, err := tr.Prepare(b.path(RunDir), b.opt.Resume, false)
+	// A build killed before its run started has no run.json: start the run
+	// (build.json already said this is the same build).
+	_, statErr := os.Stat(b.path(RunDir, finetune.RunFile))
+	from, err := tr.Prepare(b.path(RunDir), b.opt.Resume && statErr == nil, false)
 	if err != nil {
-		return nil, fmt.Errorf("organism build: %w", err)
+		return nil, fmt.Errorf("organism: %w", err)
 	}
 	res := &Result{Out: b.opt.Out, Resumed: from, Steps: tr.State.TotalSteps, Stats: st}
 	fmt.Fprintf(b.log, "model: %s, %.2fM parameters; %d steps of %d examples (%.2f epochs, %d steps per epoch, warmup %d); prepared in %s\n",
@@ -387,7 +390,7 @@ func (b *builder) run() (*Result, error) {
 	for tr.State.Step < stop {
 		e, err := tr.Step()
 		if err != nil {
-			return nil, fmt.Errorf("organism build: %w", err)
+			return nil, fmt.Errorf("organism: %w", err)
 		}
 		s := e.Step
 		done := s - startStep
@@ -396,7 +399,7 @@ func (b *builder) run() (*Result, error) {
 			s, tr.State.TotalSteps, e.Epoch, e.Loss, e.GradNorm, e.LR, e.TokensPerSec, eta)
 		if s == stop || (cfg.SaveEvery > 0 && s%cfg.SaveEvery == 0) {
 			if _, err := tr.Save(b.path(RunDir)); err != nil {
-				return nil, fmt.Errorf("organism build: %w", err)
+				return nil, fmt.Errorf("organism: %w", err)
 			}
 		}
 	}
@@ -438,20 +441,23 @@ func (b *builder) stage(name string, write func(dir string) error) error {
 	dst := b.path(name)
 	tmp, err := os.MkdirTemp(b.opt.Out, ".tmp-"+name+"-")
 	if err != nil {
-		return fmt.Errorf("organism build: %w", err)
+		return fmt.Errorf("organism: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp's 0700
+		return fmt.Errorf("organism: %w", err)
+	}
 	if err := write(tmp); err != nil {
-		return fmt.Errorf("organism build: %s: %w", name, err)
+		return fmt.Errorf("organism: %s: %w", name, err)
 	}
 	if _, err := os.Stat(dst); err == nil {
 		if d := diffDirs(dst, tmp); d != "" {
-			return fmt.Errorf("organism build: --resume: %s differs from what this build writes (%s): the data folder, the recipe or rim changed", dst, d)
+			return fmt.Errorf("organism: --resume: %s differs from what this build writes (%s): the data folder, the recipe or rim changed", dst, d)
 		}
 		return nil
 	}
 	if err := os.Rename(tmp, dst); err != nil {
-		return fmt.Errorf("organism build: %w", err)
+		return fmt.Errorf("organism: %w", err)
 	}
 	return nil
 }
@@ -577,17 +583,17 @@ type RecipeJSON struct {
 func (b *builder) export(tr *finetune.Trainer, m *mixture.Mixture, st sft.Stats, steps int) (map[string]string, error) {
 	dst := b.path(ModelDir)
 	if err := os.RemoveAll(dst); err != nil { // an export that was renamed into place before a kill, without COMPLETE
-		return nil, fmt.Errorf("organism build: %w", err)
+		return nil, fmt.Errorf("organism: %w", err)
 	}
 	tmp := b.path(fmt.Sprintf(".tmp-model-%d", os.Getpid()))
 	os.RemoveAll(tmp)
 	tr.TokenizerDir = b.path(TokenizerDir)
 	if err := tr.ExportMerged(tmp); err != nil {
-		return nil, fmt.Errorf("organism build: %w", err)
+		return nil, fmt.Errorf("organism: %w", err)
 	}
 	fail := func(err error) (map[string]string, error) {
 		os.RemoveAll(tmp)
-		return nil, fmt.Errorf("organism build: export: %w", err)
+		return nil, fmt.Errorf("organism: export: %w", err)
 	}
 	for _, f := range []string{mixture.CardMarkdownFile, mixture.CardJSONFile} {
 		data, err := os.ReadFile(b.path(DataDir, f))
@@ -633,12 +639,15 @@ func (b *builder) export(tr *finetune.Trainer, m *mixture.Mixture, st sft.Stats,
 	if err != nil {
 		return fail(err)
 	}
+	if err := os.Chmod(tmp, 0o755); err != nil { // ExportMerged's temporary dir is 0700
+		return fail(err)
+	}
 	if err := os.Rename(tmp, dst); err != nil {
 		return fail(err)
 	}
 	cj, _ := json.MarshalIndent(complete{Model: ModelDir, Files: files, History: len(tr.State.History)}, "", "  ")
 	if err := fileio.WriteFileAtomic(b.path(CompleteFile), append(cj, '\n'), 0o644); err != nil {
-		return nil, fmt.Errorf("organism build: %w", err)
+		return nil, fmt.Errorf("organism: %w", err)
 	}
 	return files, nil
 }
@@ -653,22 +662,22 @@ type complete struct {
 func readComplete(path string) (*Result, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("organism build: %w", err)
+		return nil, fmt.Errorf("organism: %w", err)
 	}
 	var c complete
 	if err := json.Unmarshal(raw, &c); err != nil {
-		return nil, fmt.Errorf("organism build: %s: %w", path, err)
+		return nil, fmt.Errorf("organism: %s: %w", path, err)
 	}
 	res := &Result{Files: c.Files}
 	logRaw, err := os.ReadFile(filepath.Join(filepath.Dir(path), c.Model, LogFile))
 	if err != nil {
-		return nil, fmt.Errorf("organism build: %w", err)
+		return nil, fmt.Errorf("organism: %w", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(logRaw))
 	for dec.More() {
 		var e finetune.Entry
 		if err := dec.Decode(&e); err != nil {
-			return nil, fmt.Errorf("organism build: %s: %w", LogFile, err)
+			return nil, fmt.Errorf("organism: %s: %w", LogFile, err)
 		}
 		res.History = append(res.History, e)
 	}

@@ -94,19 +94,19 @@ func (r Recipe) Validate() error {
 	s, t := r.Shape, r.Training
 	switch {
 	case r.Name == "" || r.Version <= 0:
-		return fmt.Errorf("organism build: recipe needs a name and a positive version")
+		return fmt.Errorf("organism: recipe needs a name and a positive version")
 	case s.Layers <= 0 || s.Hidden <= 0 || s.Heads <= 0 || s.KVHeads <= 0 || s.HeadDim <= 0 || s.Intermediate <= 0:
-		return fmt.Errorf("organism build: recipe shape %+v has a non-positive size", s)
+		return fmt.Errorf("organism: recipe shape %+v has a non-positive size", s)
 	case s.Heads%s.KVHeads != 0:
-		return fmt.Errorf("organism build: recipe shape: %d heads are not a multiple of %d KV heads", s.Heads, s.KVHeads)
+		return fmt.Errorf("organism: recipe shape: %d heads are not a multiple of %d KV heads", s.Heads, s.KVHeads)
 	case s.MaxPositions < t.MaxLen:
-		return fmt.Errorf("organism build: recipe max_positions %d is shorter than max_len %d", s.MaxPositions, t.MaxLen)
+		return fmt.Errorf("organism: recipe max_positions %d is shorter than max_len %d", s.MaxPositions, t.MaxLen)
 	case t.Batch <= 0 || t.MicroBatch <= 0 || t.Batch%t.MicroBatch != 0:
-		return fmt.Errorf("organism build: recipe batch %d is not a positive multiple of micro batch %d", t.Batch, t.MicroBatch)
+		return fmt.Errorf("organism: recipe batch %d is not a positive multiple of micro batch %d", t.Batch, t.MicroBatch)
 	case t.Steps < 0 || (t.Steps == 0 && (t.Budget <= 0 || !(t.TokensPerSec > 0))):
-		return fmt.Errorf("organism build: recipe needs steps or a positive budget and tokens_per_sec")
+		return fmt.Errorf("organism: recipe needs steps or a positive budget and tokens_per_sec")
 	case !(t.LR > 0) || math.IsInf(t.LR, 0):
-		return fmt.Errorf("organism build: recipe lr %v must be positive", t.LR)
+		return fmt.Errorf("organism: recipe lr %v must be positive", t.LR)
 	}
 	return nil
 }
