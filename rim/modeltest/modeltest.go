@@ -35,6 +35,13 @@ type Spec struct {
 	Std float64
 	// Extra config.json keys (override the generated ones).
 	Extra map[string]any
+	// DType of the stored weights: "F32" (default) or "BF16" (values rounded
+	// to bfloat16; config.json then says torch_dtype bfloat16).
+	DType string
+	// ShardBytes, when > 0, splits the weights into shards of about that many
+	// bytes with a model.safetensors.index.json, as save_pretrained does; only
+	// one shard is held in memory while writing (real-size random models).
+	ShardBytes int64
 }
 
 var classNames = map[string]string{
@@ -107,17 +114,29 @@ func ConfigJSON(spec Spec) (map[string]any, error) {
 		c["use_sliding_window"] = false
 		c["sliding_window"] = nil
 	}
+	if spec.DType == "BF16" {
+		c["torch_dtype"] = "bfloat16"
+	}
 	for k, v := range spec.Extra {
 		c[k] = v
 	}
 	return c, nil
 }
 
-// Write creates dir (if needed) and writes config.json and model.safetensors
+// Write creates dir (if needed) and writes config.json and the weights
+// (model.safetensors, or shards and their index when spec.ShardBytes > 0)
 // with seeded random weights: matrices ~ N(0, Std), norm weights ~ 1 + N(0, 0.02),
 // biases ~ N(0, 0.02).
 func Write(dir string, spec Spec) error {
 	spec.defaults()
+	enc := safetensors.F32
+	switch spec.DType {
+	case "", "F32":
+	case "BF16":
+		enc = safetensors.BF16
+	default:
+		return fmt.Errorf("rim: modeltest: dtype %q is not supported (F32 or BF16)", spec.DType)
+	}
 	cj, err := ConfigJSON(spec)
 	if err != nil {
 		return err
@@ -134,28 +153,65 @@ func Write(dir string, spec Spec) error {
 		return fmt.Errorf("rim: modeltest: %w", err)
 	}
 	rng := rand.New(rand.NewPCG(spec.Seed, 0x9e3779b97f4a7c15))
-	var ts []safetensors.Tensor
-	for _, p := range model.ParamTable(cfg) {
-		n := 1
-		for _, d := range p.Shape {
-			n *= d
+	table := model.ParamTable(cfg)
+	// Shards: consecutive runs of the table of about ShardBytes each.
+	var shards [][]model.ParamSpec
+	var size int64
+	for i, p := range table {
+		n := int64(4)
+		if spec.DType == "BF16" {
+			n = 2
 		}
-		vals := make([]float32, n)
-		isNorm := strings.Contains(p.Name, "norm") && strings.HasSuffix(p.Name, ".weight")
-		for i := range vals {
-			switch {
-			case isNorm:
-				vals[i] = float32(1 + 0.02*rng.NormFloat64())
-			case len(p.Shape) == 1:
-				vals[i] = float32(0.02 * rng.NormFloat64())
-			default:
-				vals[i] = float32(spec.Std * rng.NormFloat64())
+		for _, d := range p.Shape {
+			n *= int64(d)
+		}
+		if i == 0 || (spec.ShardBytes > 0 && size > 0 && size+n > spec.ShardBytes) {
+			shards, size = append(shards, nil), 0
+		}
+		shards[len(shards)-1] = append(shards[len(shards)-1], p)
+		size += n
+	}
+	weightMap := map[string]string{}
+	for si, group := range shards {
+		var ts []safetensors.Tensor
+		for _, p := range group {
+			n := 1
+			for _, d := range p.Shape {
+				n *= d
+			}
+			vals := make([]float32, n)
+			isNorm := strings.Contains(p.Name, "norm") && strings.HasSuffix(p.Name, ".weight")
+			for i := range vals {
+				switch {
+				case isNorm:
+					vals[i] = float32(1 + 0.02*rng.NormFloat64())
+				case len(p.Shape) == 1:
+					vals[i] = float32(0.02 * rng.NormFloat64())
+				default:
+					vals[i] = float32(spec.Std * rng.NormFloat64())
+				}
+			}
+			ts = append(ts, enc(p.Name, p.Shape, vals))
+		}
+		name := "model.safetensors"
+		if spec.ShardBytes > 0 {
+			name = fmt.Sprintf("model-%05d-of-%05d.safetensors", si+1, len(shards))
+			for _, p := range group {
+				weightMap[p.Name] = name
 			}
 		}
-		ts = append(ts, safetensors.F32(p.Name, p.Shape, vals))
+		if err := safetensors.Write(filepath.Join(dir, name), ts, map[string]string{"format": "pt"}); err != nil {
+			return err
+		}
 	}
-	if err := fileio.WriteFileAtomic(filepath.Join(dir, "config.json"), append(data, '\n'), 0o644); err != nil {
-		return err
+	if spec.ShardBytes > 0 {
+		idx, err := json.MarshalIndent(map[string]any{"metadata": map[string]any{}, "weight_map": weightMap}, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := fileio.WriteFileAtomic(filepath.Join(dir, safetensors.IndexFile), append(idx, '\n'), 0o644); err != nil {
+			return err
+		}
 	}
-	return safetensors.Write(filepath.Join(dir, "model.safetensors"), ts, map[string]string{"format": "pt"})
+	return fileio.WriteFileAtomic(filepath.Join(dir, "config.json"), append(data, '\n'), 0o644)
 }

@@ -153,6 +153,13 @@ func (d *Dir) Bytes(name string) ([]byte, error) {
 	return nil, d.missing(name)
 }
 
+// Release drops the mapped pages of a tensor the caller has copied (File.Release).
+func (d *Dir) Release(name string) {
+	if f, ok := d.where[name]; ok {
+		f.Release(name)
+	}
+}
+
 // Float32 returns a tensor converted to a new []float32 and its shape.
 func (d *Dir) Float32(name string) ([]float32, []int, error) {
 	if f, ok := d.where[name]; ok {

@@ -60,6 +60,7 @@ type File struct {
 	path     string
 	data     []byte // the whole file (mapped)
 	unmap    func() error
+	mapped   bool // data is a file mapping (Release drops its pages)
 	infos    map[string]TensorInfo
 	names    []string
 	metadata map[string]string
@@ -84,6 +85,7 @@ func Open(path string) (*File, error) {
 		return nil, err
 	}
 	f.unmap = unmap
+	f.mapped = true
 	return f, nil
 }
 
@@ -204,6 +206,21 @@ func (f *File) Bytes(name string) ([]byte, error) {
 		return nil, f.notFound(name)
 	}
 	return f.data[ti.Begin:ti.End:ti.End], nil
+}
+
+// Release tells the OS that the caller is done with a tensor's bytes (a
+// loader that has copied them): on Linux the mapped pages it spans leave the
+// process's resident set, so loading a checkpoint tensor by tensor never
+// holds the file's pages and the loaded copy at once (docs/engine.md,
+// "Memory at real size"). The bytes stay readable (they fault back in from
+// the file); Release is a no-op for unknown names, in-memory images and
+// other systems.
+func (f *File) Release(name string) {
+	ti, ok := f.infos[name]
+	if !ok || !f.mapped || f.unmap == nil {
+		return
+	}
+	dropPages(f.data, int(ti.Begin), int(ti.End))
 }
 
 func (f *File) notFound(name string) error {
