@@ -6,8 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gomlx/gomlx/core/tensors"
-
+	"github.com/rimlab/rim/rim/model"
 	"github.com/rimlab/rim/rim/safetensors"
 )
 
@@ -51,7 +50,10 @@ func (t *Trainer) exportInto(dir string) error {
 	t.Adapter() // LoRA: the adapter takes the current factors
 	ts := make([]safetensors.Tensor, len(t.mNames))
 	for i, n := range t.mNames {
-		w := tensors.MustCopyFlatData[float32](cur[i])
+		w, err := model.Float32Values(cur[i]) // LoRA: the base weights, maybe bf16-stored
+		if err != nil {
+			return fmt.Errorf("%s: %w", n, err)
+		}
 		if err := t.mode.merge(n, w); err != nil {
 			return err
 		}

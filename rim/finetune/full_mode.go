@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -26,14 +27,26 @@ type fullMode struct {
 	t        trainables
 }
 
-func newFullMode(m *model.Model, names []string, base []*tensors.Tensor, decayAll bool) *fullMode {
+func newFullMode(m *model.Model, names []string, base []*tensors.Tensor, decayAll bool) (*fullMode, error) {
 	f := &fullMode{modelDir: m.Dir}
 	f.t.names = append([]string(nil), names...)
 	f.t.values = append([]*tensors.Tensor(nil), base...)
+	for i, v := range f.t.values {
+		if v.DType() != dtypes.Float32 {
+			// bf16-stored weights (model.Options.WeightDType): the trained
+			// parameters, their AdamW moments and updates are float32, as
+			// in the f32 load, so training starts from the same (exact) values.
+			c, err := model.Float32Tensor(m.Backend(), v)
+			if err != nil {
+				return nil, fmt.Errorf("finetune: %s: %w", names[i], err)
+			}
+			f.t.values[i] = c
+		}
+	}
 	for _, n := range names {
 		f.t.decay = append(f.t.decay, decayAll || !noDecay.MatchString(strings.ToLower(n)))
 	}
-	return f
+	return f, nil
 }
 
 func (f *fullMode) trainables() *trainables { return &f.t }

@@ -20,10 +20,9 @@ import (
 // (training only). It returns the outputs and the nodes to differentiate by.
 func (t *Trainer) buildForward(in []*graph.Node, gi model.GraphInputs, plan model.Plan, rng *graph.Node) (*model.GraphOutputs, []*graph.Node) {
 	np := len(t.mNames)
-	pm := model.ParamMap{}
-	for i, n := range t.mNames {
-		pm[n] = in[i]
-	}
+	// bf16-stored weights are converted to the compute dtype (exactly, for
+	// float32); full mode's float32 trainables are used as they are.
+	pm := t.Model.ParamsFromInputs(in[:np])
 	has := func(n string) bool { _, ok := pm[n]; return ok }
 	lin, wrt := t.mode.linear(model.DefaultLinear(t.Model.Config, pm, has), in[:np], in[np:np+len(t.mode.extraInputs())], rng)
 	return t.Model.Build(pm, lin, gi, plan), wrt

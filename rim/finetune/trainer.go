@@ -99,7 +99,11 @@ func New(m *model.Model, data []sft.Example, padID int, cfg Config) (*Trainer, e
 		}
 		t.mode = l
 	case "full":
-		t.mode = newFullMode(m, t.mNames, t.base, cfg.DecayAll)
+		f, err := newFullMode(m, t.mNames, t.base, cfg.DecayAll)
+		if err != nil {
+			return nil, err
+		}
+		t.mode = f
 	}
 	host := cfg.Update == "host" || ((cfg.Update == "" || cfg.Update == "auto") && strings.HasPrefix(m.Backend().Name(), "Go"))
 	base := map[*tensors.Tensor]bool{}

@@ -26,9 +26,14 @@ import (
 type Options struct {
 	// Backend to run on; nil uses backend.Default() (Go backend unless GOMLX_BACKEND says otherwise).
 	Backend compute.Backend
-	// WeightDType stores the weights as Float32 (default) or BFloat16 (half
-	// the memory; converted to float32 inside the graph, so the math stays
-	// float32 and parity tolerances are those of bf16-rounded weights).
+	// WeightDType stores the weights as Float32 or BFloat16 (half the
+	// memory; converted to the compute dtype inside the graph). The default
+	// (InvalidDType) is BFloat16 when every weight of the checkpoint is
+	// stored BF16 — bf16→f32 is exact, so a float32 forward gives the same
+	// logits bit for bit at half the resident memory (docs/engine.md,
+	// "Memory at real size") — or when ComputeDType is BFloat16, and
+	// Float32 otherwise (F32/F16/F64 or mixed files: rounding them would
+	// change the results). Float32 forces float32 storage.
 	WeightDType dtypes.DType
 	// ComputeDType is the dtype of the forward's activations and matmuls:
 	// Float32 (default) or BFloat16, like transformers with
@@ -131,7 +136,11 @@ func ResolveDir(dir string) (string, error) {
 }
 
 // Load reads config.json and the safetensors weights of dir (single file,
-// sharded index, or HF cache snapshot) onto the backend as float32.
+// sharded index, or HF cache snapshot) onto the backend, stored as
+// Options.WeightDType says (bf16 checkpoints stay bf16 by default). Each
+// tensor is copied straight from the file mapping into its backend buffer
+// and its mapped pages are then dropped, and the mapping is closed before
+// Load returns: the weights are resident once, never with a second full copy.
 // Any missing, unexpected or mis-shaped tensor is reported in one error.
 func Load(dir string, opts Options) (*Model, error) {
 	dir, err := ResolveDir(dir)
@@ -162,13 +171,12 @@ func Load(dir string, opts Options) (*Model, error) {
 		return nil, fmt.Errorf("rim: compute dtype %s is not supported (float32 or bfloat16)", cd)
 	}
 	wd := opts.WeightDType
-	if wd == dtypes.InvalidDType {
+	if wd == dtypes.InvalidDType && cd == dtypes.BFloat16 {
 		wd = cd
 	}
 	switch wd {
-	case dtypes.InvalidDType, dtypes.Float32:
-		wd = dtypes.Float32
-	case dtypes.BFloat16:
+	case dtypes.InvalidDType: // decided by the checkpoint's dtypes (loadFrom)
+	case dtypes.Float32, dtypes.BFloat16:
 	default:
 		return nil, fmt.Errorf("rim: weight dtype %s is not supported (float32 or bfloat16)", wd)
 	}
@@ -181,6 +189,54 @@ func Load(dir string, opts Options) (*Model, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// WeightDType is the dtype the weights are stored in (Options.WeightDType).
+func (m *Model) WeightDType() dtypes.DType { return m.wdtype }
+
+// ParamFloat32 returns a new float32 copy of parameter name's values,
+// converting bf16-stored weights (exactly).
+func (m *Model) ParamFloat32(name string) ([]float32, error) {
+	t := m.params[name]
+	if t == nil {
+		return nil, fmt.Errorf("rim: no parameter %q in this model", name)
+	}
+	return Float32Values(t)
+}
+
+// Float32Values copies a float32 or bfloat16 tensor into a new []float32.
+func Float32Values(t *tensors.Tensor) ([]float32, error) {
+	switch t.DType() {
+	case dtypes.Float32:
+		return tensors.CopyFlatData[float32](t)
+	case dtypes.BFloat16:
+		out := make([]float32, t.Shape().Size())
+		err := tensors.ConstFlatData[bfloat16.BFloat16](t, func(flat []bfloat16.BFloat16) {
+			for i, v := range flat {
+				out[i] = v.Float32()
+			}
+		})
+		return out, err
+	}
+	return nil, fmt.Errorf("rim: tensor of dtype %s is not float32 or bfloat16", t.DType())
+}
+
+// Float32Tensor returns a new float32 tensor on backend b (in a shared
+// buffer where b has them) holding the values of a float32 or bfloat16
+// tensor: the trainable copy of a bf16-stored weight in full fine-tuning.
+func Float32Tensor(b compute.Backend, t *tensors.Tensor) (*tensors.Tensor, error) {
+	vals, err := Float32Values(t)
+	if err != nil {
+		return nil, err
+	}
+	out, err := tensors.FromShapeForBackend(b, 0, shapes.Make(dtypes.Float32, t.Shape().Dimensions...))
+	if err != nil {
+		out = tensors.FromShape(shapes.Make(dtypes.Float32, t.Shape().Dimensions...))
+	}
+	if err := tensors.MutableFlatData[float32](out, func(flat []float32) { copy(flat, vals) }); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ComputeDType is the dtype the forward computes in (Options.ComputeDType).
@@ -204,6 +260,10 @@ func loadFrom(cfg *Config, dir string, st weightSource, b compute.Backend, wd dt
 	if err := checkTable(table, st, cfg); err != nil {
 		return nil, fmt.Errorf("rim: %s: %w", dir, err)
 	}
+	if wd == dtypes.InvalidDType {
+		wd = defaultWeightDType(table, st)
+	}
+	release, _ := st.(interface{ Release(name string) })
 	m := &Model{Config: cfg, Arch: arch, Dir: dir, backend: b, wdtype: wd, params: map[string]*tensors.Tensor{},
 		execs: map[string]*graph.Exec{}}
 	for _, p := range table {
@@ -221,10 +281,28 @@ func loadFrom(cfg *Config, dir string, st weightSource, b compute.Backend, wd dt
 		if err != nil {
 			return nil, fmt.Errorf("rim: %s: %w", p.Name, err)
 		}
+		if release != nil {
+			release.Release(p.Name) // copied: its file pages need not stay resident
+		}
 		m.names = append(m.names, p.Name)
 		m.params[p.Name] = t
 	}
 	return m, nil
+}
+
+// defaultWeightDType is the storage dtype when Options.WeightDType is unset
+// and the compute dtype is float32: BFloat16 when every weight is BF16 in
+// the file (storing it bf16 loses nothing), Float32 otherwise.
+func defaultWeightDType(table []ParamSpec, st weightSource) dtypes.DType {
+	for _, p := range table {
+		if info, _ := st.Info(p.Name); info.DType != "BF16" {
+			return dtypes.Float32
+		}
+	}
+	if len(table) == 0 {
+		return dtypes.Float32
+	}
+	return dtypes.BFloat16
 }
 
 // checkTable compares the declared table with the file contents.

@@ -36,7 +36,8 @@ func TestHFCacheLayout(t *testing.T) {
 	}
 }
 
-// BF16 checkpoints load (converted exactly to float32 for compute).
+// BF16 checkpoints load, stored bf16 by default (converted exactly to
+// float32 in the graph for compute).
 func TestLoadBF16(t *testing.T) {
 	src := testpaths.Shared(t, "fixtures", "hf-tiny", "qwen3")
 	f, err := safetensors.Open(filepath.Join(src, "model.safetensors"))
@@ -60,8 +61,14 @@ func TestLoadBF16(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
+	if got := m.Param("model.norm.weight").DType(); got != dtypes.BFloat16 || m.WeightDType() != dtypes.BFloat16 {
+		t.Fatalf("BF16 checkpoint stored as %s (model: %s), want BFloat16", got, m.WeightDType())
+	}
 	orig, _, _ := f.Float32("model.norm.weight")
-	got, _ := tensorsCopy(m.Param("model.norm.weight"))
+	got, err := m.ParamFloat32("model.norm.weight")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range orig {
 		bf := float32frombits(uint32(safetensors.Float32ToBF16(orig[i])) << 16)
 		if got[i] != bf {

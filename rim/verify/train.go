@@ -171,7 +171,10 @@ func (v *verifier) checkTrain() error {
 		if err != nil {
 			return err
 		}
-		p := tensors.MustCopyFlatData[float32](v.m.Param(n))
+		p, err := v.m.ParamFloat32(n)
+		if err != nil {
+			return err
+		}
 		got, err := adamWFirstStep(v.adam, p, g)
 		if err != nil {
 			return err

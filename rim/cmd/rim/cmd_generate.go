@@ -260,6 +260,7 @@ func benchGenerateCmd(args []string, stdout, errw io.Writer) error {
 	newTokens := fs.Int("new-tokens", 64, "new tokens per prompt (exactly; EOS is ignored)")
 	promptLen := fs.Int("prompt-len", 32, "length of the random prompts")
 	dtype := fs.String("dtype", "f32", "compute dtype: f32 or bf16 (bf16 weights and matmuls; norms/softmax in f32)")
+	weights := fs.String("weights", "auto", "weight storage dtype: auto (bf16 for a checkpoint stored BF16 or with --dtype bf16, else f32), f32 or bf16")
 	noSplit := fs.Bool("no-split-head", false, "take the logits from the engine's graph (turns off the Go-backend lm_head split, for comparison)")
 	if err := parseFlags(fs, args, errw); err != nil {
 		return err
@@ -295,7 +296,11 @@ func benchGenerateCmd(args []string, stdout, errw io.Writer) error {
 	if err != nil {
 		return badFlag(errw, "--dtype must be f32 or bf16")
 	}
-	m, err := model.Load(*dir, model.Options{ComputeDType: cd})
+	wd, err := parseWeightDType(*weights)
+	if err != nil {
+		return badFlag(errw, "%s", err)
+	}
+	m, err := model.Load(*dir, model.Options{ComputeDType: cd, WeightDType: wd})
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/gomlx/compute/dtypes"
+
 	"github.com/rimlab/rim/rim/backend"
 	"github.com/rimlab/rim/rim/hook"
 	"github.com/rimlab/rim/rim/model"
@@ -109,6 +111,22 @@ func readBenchInputs(path string, vocab int, needBatch, needPrompt bool) (*bench
 	return &bi, nil
 }
 
+// parseWeightDType maps --weights (auto, f32, bf16) to model.Options.WeightDType
+// (InvalidDType for auto: the checkpoint's dtypes decide, docs/engine.md).
+func parseWeightDType(s string) (dtypes.DType, error) {
+	if strings.TrimSpace(strings.ToLower(s)) == "auto" {
+		return dtypes.InvalidDType, nil
+	}
+	if strings.TrimSpace(s) == "" {
+		return dtypes.InvalidDType, fmt.Errorf("--weights must be auto, f32 or bf16")
+	}
+	d, err := model.ParseDType(s)
+	if err != nil {
+		return dtypes.InvalidDType, fmt.Errorf("--weights must be auto, f32 or bf16, not %q", s)
+	}
+	return d, nil
+}
+
 // benchForward implements "rim bench forward --model DIR [--batch 8 --seq 128] [--inputs FILE]".
 func benchForward(args []string, out, errw io.Writer) error {
 	fs := flag.NewFlagSet("bench forward", flag.ContinueOnError)
@@ -121,6 +139,7 @@ func benchForward(args []string, out, errw io.Writer) error {
 	matmul := fs.Int("matmul", 1024, "also time a plain NxNxN float32 matmul for reference (0 = skip; 2048 took ~7 s on 2 cores without GOEXPERIMENT=simd)")
 	capture := fs.String("capture", "", "comma-separated hook sites to also capture, e.g. blocks.0.hook_resid_post (default: logits only)")
 	dtype := fs.String("dtype", "f32", "compute dtype: f32 or bf16 (bf16 weights and matmuls; norms/softmax in f32)")
+	weights := fs.String("weights", "auto", "weight storage dtype: auto (bf16 for a checkpoint stored BF16 or with --dtype bf16, else f32), f32 or bf16")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -140,7 +159,11 @@ func benchForward(args []string, out, errw io.Writer) error {
 	case *matmul < 0:
 		return badFlag(errw, "--matmul must be >= 0 (0 = skip)")
 	}
-	m, err := model.Load(*dir, model.Options{ComputeDType: cd})
+	wd, err := parseWeightDType(*weights)
+	if err != nil {
+		return badFlag(errw, "%s", err)
+	}
+	m, err := model.Load(*dir, model.Options{ComputeDType: cd, WeightDType: wd})
 	if err != nil {
 		return err
 	}
@@ -170,7 +193,7 @@ func benchForward(args []string, out, errw io.Writer) error {
 	for _, n := range m.ParamNames() {
 		wbytes += int64(m.Param(n).Memory())
 	}
-	fmt.Fprintf(out, "backend: %s\nmodel: %s (%s, %d layers, hidden %d), compute dtype %s, weights %.2f MB\n", backend.Describe(m.Backend()), *dir, m.Config.ModelType, m.Config.NumLayers, m.Config.Hidden, m.ComputeDType(), float64(wbytes)/1e6)
+	fmt.Fprintf(out, "backend: %s\nmodel: %s (%s, %d layers, hidden %d), compute dtype %s, weights %.2f MB (stored %s)\n", backend.Describe(m.Backend()), *dir, m.Config.ModelType, m.Config.NumLayers, m.Config.Hidden, m.ComputeDType(), float64(wbytes)/1e6, m.WeightDType())
 	if *matmul > 0 {
 		mm, err := model.BenchMatMul(m.Backend(), *matmul, 3)
 		if err != nil {

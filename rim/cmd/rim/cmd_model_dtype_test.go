@@ -43,4 +43,17 @@ func TestBenchForwardDType(t *testing.T) {
 	if !errors.Is(err, errUsage) || errw.String() != "--dtype must be f32 or bf16\n" {
 		t.Errorf("--dtype fp8: err %v, stderr %q", err, errw.String())
 	}
+	// --weights bf16 stores the f32 checkpoint's weights bf16 under f32 compute.
+	out.Reset()
+	if err := benchForward([]string{"--model", dir, "--batch", "1", "--seq", "4", "--iters", "2", "--matmul", "0", "--weights", "bf16"}, &out, &errw); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, "compute dtype Float32") || !strings.Contains(s, "(stored BFloat16)") {
+		t.Errorf("--weights bf16 output:\n%s", s)
+	}
+	errw.Reset()
+	err = benchForward([]string{"--model", dir, "--weights", "fp8"}, &out, &errw)
+	if !errors.Is(err, errUsage) || !strings.Contains(errw.String(), "--weights must be auto, f32 or bf16") {
+		t.Errorf("--weights fp8: err %v, stderr %q", err, errw.String())
+	}
 }
