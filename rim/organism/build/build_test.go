@@ -93,8 +93,9 @@ func fileEqual(t *testing.T, a, b string) {
 	}
 }
 
-// TestDeterministicAndResume: a second build stopped after 3 of 6 steps
-// has the first build's losses bit for bit; killed (its last checkpoint
+// TestDeterministicAndResume: a second build (killed once before training
+// started) stopped after 3 of 6 steps has the first build's losses bit for
+// bit; killed (its last checkpoint
 // lost, a half-exported model left behind) and resumed, it ends with the
 // same losses and the same weights.
 func TestDeterministicAndResume(t *testing.T) {
@@ -104,9 +105,20 @@ func TestDeterministicAndResume(t *testing.T) {
 	}
 	b := t.TempDir()
 	data := testpaths.Shared(t, "data")
-	rb, err := Run(Options{Data: data, Out: b, Recipe: tiny(), MaxSteps: 3})
+	// Killed after its stages, before the run started (no run/): resuming
+	// starts the run.
+	if _, err := Run(Options{Data: data, Out: b, Recipe: tiny(), MaxSteps: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(b, RunDir)); err != nil {
+		t.Fatal(err)
+	}
+	rb, err := Run(Options{Data: data, Out: b, Recipe: tiny(), MaxSteps: 3, Resume: true})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if rb.Resumed != "" {
+		t.Errorf("run started again: resumed from %s", rb.Resumed)
 	}
 	if rb.Complete || len(rb.History) != 3 {
 		t.Fatalf("--max-steps 3: complete %v, %d steps", rb.Complete, len(rb.History))
