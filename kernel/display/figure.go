@@ -74,6 +74,7 @@ func newFigure(title, xLabel, yLabel string) *Figure {
 	p.Title.Text = title
 	p.X.Label.Text = xLabel
 	p.Y.Label.Text = yLabel
+	p.X.Tick.Marker, p.Y.Tick.Marker = DistinctTicks{}, DistinctTicks{}
 	return &Figure{Plot: p, Width: DefaultWidth, Height: DefaultHeight}
 }
 

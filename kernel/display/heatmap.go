@@ -54,8 +54,13 @@ func Heatmap(title string, m [][]float64, rowLabels, colLabels []string) (*Figur
 	h.NaN = nil // transparent
 	f := newFigure(fmt.Sprintf("%s  [%.3g … %.3g]", title, lo, hi), "", "")
 	f.Plot.Add(h)
-	f.Plot.X.Tick.Marker = labelTicks(labelsOr(colLabels, cols), false)
-	f.Plot.Y.Tick.Marker = labelTicks(labelsOr(rowLabels, rows), true)
+	f.Plot.X.Tick.Marker, f.Plot.Y.Tick.Marker = IntegerTicks{}, flippedIntegerTicks(rows)
+	if colLabels != nil {
+		f.Plot.X.Tick.Marker = labelTicks(colLabels, false)
+	}
+	if rowLabels != nil {
+		f.Plot.Y.Tick.Marker = labelTicks(rowLabels, true)
+	}
 	f.Plot.X.Tick.Label.Rotation = math.Pi / 2
 	f.Plot.X.Tick.Label.XAlign = -1 // right-aligned after rotation
 	f.Plot.X.Tick.Label.YAlign = -0.5
@@ -75,15 +80,16 @@ func Heatmap(title string, m [][]float64, rowLabels, colLabels []string) (*Figur
 	return f, nil
 }
 
-func labelsOr(l []string, n int) []string {
-	if l != nil {
-		return l
-	}
-	out := make([]string, n)
-	for i := range out {
-		out[i] = fmt.Sprint(i)
-	}
-	return out
+// flippedIntegerTicks are IntegerTicks for a heatmap's row axis without labels: row 0 is drawn at the top,
+// so the tick at y is labelled rows−1−y.
+func flippedIntegerTicks(rows int) plot.Ticker {
+	return plot.TickerFunc(func(lo, hi float64) []plot.Tick {
+		ts := IntegerTicks{}.Ticks(lo, hi)
+		for i := range ts {
+			ts[i].Label = fmt.Sprint(rows - 1 - int(ts[i].Value))
+		}
+		return ts
+	})
 }
 
 // grid adapts [][]float64 to plotter.GridXYZ with row 0 drawn at the top.

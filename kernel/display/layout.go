@@ -3,7 +3,7 @@ package display
 import (
 	"fmt"
 	"math"
-	"path/filepath"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -44,6 +44,35 @@ func (IntegerTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ts
 }
 
+// DistinctTicks is gonum/plot's default ticker with labels that never repeat: when the default precision
+// prints two ticks alike ("1.2", "1.2" for 1.15 and 1.2), every label gets the fewest decimals that tell
+// them apart. newFigure sets it on both axes.
+type DistinctTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (DistinctTicks) Ticks(lo, hi float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(lo, hi)
+	for prec := 0; prec <= 12; prec++ {
+		seen, same := map[string]bool{}, false
+		for _, t := range ts {
+			if t.Label == "" {
+				continue
+			}
+			same = same || seen[t.Label]
+			seen[t.Label] = true
+		}
+		if !same {
+			return ts
+		}
+		for i := range ts {
+			if ts[i].Label != "" {
+				ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', prec, 64)
+			}
+		}
+	}
+	return ts
+}
+
 // FormatFit writes a fitted line with proper signs: "y = 41.1·x − 25.6",
 // "y = −0.2·x + 3" (three significant digits, U+2212 for minus).
 func FormatFit(slope, intercept float64) string {
@@ -53,26 +82,6 @@ func FormatFit(slope, intercept float64) string {
 		sign, intercept = "−", -intercept
 	}
 	return fmt.Sprintf("y = %s·x %s %s", num(slope), sign, num(intercept))
-}
-
-// PaperData is the source line of a figure drawn from the paper's printed
-// or recovered numbers (rim/analysis/paper).
-const PaperData = "paper data"
-
-// MeasuredOn is the source line of a figure computed with a model:
-// "measured on NAME", NAME the model directory's base name (ORG/NAME for a
-// Hugging Face cache dir models--ORG--NAME or one of its snapshots).
-func MeasuredOn(modelDir string) string {
-	clean := filepath.Clean(modelDir)
-	for d := clean; d != "/" && d != "."; d = filepath.Dir(d) {
-		if b := filepath.Base(d); strings.HasPrefix(b, "models--") {
-			return "measured on " + strings.ReplaceAll(strings.TrimPrefix(b, "models--"), "--", "/")
-		}
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
-	return "measured on " + filepath.Base(clean)
 }
 
 // Titled joins an item and its source: "Fig 3b — measured on tiny-qwen3".

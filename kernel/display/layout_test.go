@@ -3,10 +3,14 @@ package display
 import (
 	"bytes"
 	"encoding/base64"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot"
 )
 
 // A layer axis carries whole-number ticks only, however short or long it is.
@@ -107,14 +111,47 @@ func TestGridSharesYAndLegendOutside(t *testing.T) {
 	}
 }
 
-func TestMeasuredOn(t *testing.T) {
-	for dir, want := range map[string]string{
-		"/m/tiny-qwen3":                                 "measured on tiny-qwen3",
-		"/hf/hub/models--Qwen--Qwen3-4B":                "measured on Qwen/Qwen3-4B",
-		"/hf/hub/models--Qwen--Qwen3-4B/snapshots/abc1": "measured on Qwen/Qwen3-4B",
-	} {
-		if got := MeasuredOn(dir); got != want {
-			t.Errorf("MeasuredOn(%s) = %q, want %q", dir, got, want)
+// Labels never repeat: Fig 8's RAS axis (1.14–1.19) printed "1.2" twice with the default precision.
+func TestDistinctTicks(t *testing.T) {
+	for _, r := range [][2]float64{{1.1396, 1.185}, {0.00023, 0.00055}, {0, 1}, {-3, 1e6}} {
+		seen := map[string]bool{}
+		for _, tk := range (DistinctTicks{}).Ticks(r[0], r[1]) {
+			if tk.Label != "" && seen[tk.Label] {
+				t.Errorf("range %v: label %q repeats", r, tk.Label)
+			}
+			seen[tk.Label] = true
+		}
+	}
+}
+
+// Heatmaps without labels and bubble charts on whole numbers get whole-number ticks only.
+func TestIntegerTicksHeatmapBubbles(t *testing.T) {
+	m := make([][]float64, 12)
+	for i := range m {
+		m[i] = make([]float64, 30)
+		m[i][i] = 1
+	}
+	h, err := Heatmap("h", m, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Bubbles("b", "head", "layer", []float64{0, 3, 7}, []float64{1, 2, 35}, []float64{1, 2, 3}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, ax := range map[string]plot.Axis{"heatmap x": h.Plot.X, "heatmap y": h.Plot.Y, "bubbles x": b.Plot.X, "bubbles y": b.Plot.Y} {
+		for _, tk := range ax.Tick.Marker.Ticks(ax.Min, ax.Max) {
+			if tk.Label == "" {
+				continue
+			}
+			if _, err := strconv.Atoi(tk.Label); err != nil || tk.Value != math.Trunc(tk.Value) {
+				t.Errorf("%s: tick %v %q is not a whole number", name, tk.Value, tk.Label)
+			}
+		}
+	}
+	for _, tk := range h.Plot.Y.Tick.Marker.Ticks(h.Plot.Y.Min, h.Plot.Y.Max) {
+		if tk.Value == 0 && tk.Label != "11" {
+			t.Errorf("heatmap y: bottom row labelled %q, want 11 (row 0 is at the top)", tk.Label)
 		}
 	}
 }

@@ -208,7 +208,24 @@ func Bubbles(title, xLabel, yLabel string, x, y, size []float64, labels []string
 		}
 	}
 	padRange(f.Plot, x, y, 0.12) // room for the largest bubbles
+	integerAxes(f.Plot, x, y)
 	return f, nil
+}
+
+// integerAxes marks only whole numbers on an axis whose values are all whole (layers, heads).
+func integerAxes(p *plot.Plot, x, y []float64) {
+	for _, a := range []struct {
+		ax *plot.Axis
+		v  []float64
+	}{{&p.X, x}, {&p.Y, y}} {
+		whole := true
+		for _, v := range a.v {
+			whole = whole && v == math.Trunc(v)
+		}
+		if whole {
+			a.ax.Tick.Marker = IntegerTicks{}
+		}
+	}
 }
 
 // padRange sets the axes to the data range widened by frac of its span on

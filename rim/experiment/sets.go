@@ -47,6 +47,16 @@ func (s Settings) MathTest(n int) (qs []data.Prompt, golds []string, err error) 
 	return qs, golds, nil
 }
 
+// HarmAndMath returns n harmful prompts (Harmful) and n GSM8K test questions with their gold answers
+// (MathTest): the read-out sets of Fig 6 and Table 2.
+func (s Settings) HarmAndMath(n int) (harm, qs []data.Prompt, golds []string, err error) {
+	if harm, err = s.Harmful(n); err != nil {
+		return nil, nil, nil, err
+	}
+	qs, golds, err = s.MathTest(n)
+	return harm, qs, golds, err
+}
+
 // ProbeSet is the probe data of docs/paper.md §6.1: n harmful (HEx-PHI) and n harmless (Alpaca seed)
 // prompts, split 6:4, training split first (nTrain). When a source holds fewer than n prompts both sides
 // are cut to the smaller count and note says so (e.g. RIM_SAMPLES=300 with 175 Alpaca seed prompts);

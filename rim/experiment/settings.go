@@ -26,6 +26,10 @@ type Settings struct {
 	Heads     string   // $RIM_HEADS: heads to ablate when none is detected, "L0-H1,L1-H2"
 	Judge     string   // $RIM_JUDGE: the misalignment judge; "refusal" (offline, default)
 	SFT       SFTSettings
+
+	// ModelFrom and TokenizerFrom name where Model and Tokenizer came from when not from the environment
+	// (e.g. "--model" for a command's flag), so that Check's errors name the culprit.
+	ModelFrom, TokenizerFrom string `json:"-"`
 }
 
 // SFTSettings are the fine-tuning settings ($RIM_SFT_*; docs/paper.md §5.3 for the paper's values).
@@ -172,21 +176,47 @@ func (s Settings) Check() error {
 	if s.Root == "" && s.Model == "" {
 		return fmt.Errorf("RIM_ROOT is not set and no rim checkout is above the working directory: install the rim kernel with kernel/install.sh, or set RIM_MODEL")
 	}
-	name := "RIM_MODEL"
+	name := or(s.ModelFrom, "RIM_MODEL")
 	if s.Model == "" {
 		name = "the demo model (RIM_MODEL unset)"
 	}
 	if _, err := ResolveModelDir(s.ModelDir()); err != nil {
 		return fmt.Errorf("%s=%s: %v", name, s.ModelDir(), trimRim(err))
 	}
-	tname := "RIM_TOKENIZER"
+	for _, m := range s.Models {
+		if _, err := ResolveModelDir(m); err != nil {
+			return fmt.Errorf("RIM_MODELS: %s: %v", m, trimRim(err))
+		}
+	}
+	tname := or(s.TokenizerFrom, "RIM_TOKENIZER")
 	if s.Tokenizer == "" {
-		tname = map[bool]string{true: "RIM_MODEL", false: "the demo tokenizer"}[s.Model != ""]
+		tname = map[bool]string{true: name, false: "the demo tokenizer"}[s.Model != ""]
 	}
 	if _, _, err := LoadChatFiles(s.TokenizerDir()); err != nil {
 		return fmt.Errorf("%s=%s: %v", tname, s.TokenizerDir(), trimRim(err))
 	}
 	return nil
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// ModelDirs are the models an item that compares models runs on: $RIM_MODELS when set, else ModelDir.
+func (s Settings) ModelDirs() []string {
+	if len(s.Models) > 0 {
+		return s.Models
+	}
+	return []string{s.ModelDir()}
+}
+
+// WithModel is s with dir as its model (the tokenizer follows the model unless $RIM_TOKENIZER is set).
+func (s Settings) WithModel(dir string) Settings {
+	s.Model, s.Models = dir, nil
+	return s
 }
 
 // trimRim drops a leading "rim: " or "experiment: " from an error for a settings message.

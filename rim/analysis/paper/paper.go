@@ -163,3 +163,19 @@ var TableA7 = map[string][2]float64{
 
 // TableA7Averages as printed.
 var TableA7Averages = [2]float64{5.27, -0.05}
+
+// Table1 is Table 1's misalignment rate in % with thinking on and off [P] (docs/paper.md §5.1), by model.
+var Table1 = map[string][2]float64{
+	"Qwen3-4B": {22.94, 15.39}, "Qwen3-8B": {15.72, 9.76}, "Qwen3-32B": {23.12, 7.63}, "Qwen3-30B-A3B": {14.10, 7.41},
+}
+
+// Table1Models are Table 1's models in the printed column order.
+var Table1Models = []string{"Qwen3-4B", "Qwen3-8B", "Qwen3-32B", "Qwen3-30B-A3B"}
+
+// Fig3bRange is the probe-score band the paper reports for each group at every token and layer [P/F]
+// (docs/paper.md §6.1): harmful ≈ 0.85–1.0, safe ≈ 0–0.2.
+var Fig3bRange = map[string][2]float64{"Harmful": {0.85, 1.0}, "Safe": {0, 0.2}}
+
+// Fig5Fulfill is the band of Fig 5's Fulfill probe score at the empty think span in layers 20–35 [F]
+// (docs/paper.md §6.3): targeted ablation ≈ 0.57–0.76, random ≈ 0.71–0.76.
+var Fig5Fulfill = struct{ Targeted, Random [2]float64 }{[2]float64{0.57, 0.76}, [2]float64{0.71, 0.76}}

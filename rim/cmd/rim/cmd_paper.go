@@ -10,38 +10,57 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/rimlab/rim/kernel/display"
+	"github.com/rimlab/rim/kernel/figures"
 	"github.com/rimlab/rim/rim/experiment"
 	"github.com/rimlab/rim/rim/fileio"
 )
 
 func init() {
-	register("paper", "reproduce one paper item (table1, fig8): result JSON with provenance, figure as SVG and PNG", func(args []string) error {
+	register("paper", "reproduce one paper item (table1, fig2, fig3b, fig4b, fig5, fig6, table2, table3, ras, fig8): result JSON with provenance, figures as SVG and PNG (ITEM, ITEM-2, …)", func(args []string) error {
 		return paperCmd(args, os.Stdout, os.Stderr)
 	})
 }
 
-// paperItem is one item of `rim paper`: it runs the experiment function and returns what to write.
+// paperItem is one item of `rim paper`: it runs the experiment function and returns its result.
 type paperItem struct {
 	about string
 	model bool // runs a model: the settings are checked first
-	run   func(s experiment.Settings, samples int) (result any, fig func() (*display.Figure, error), reading string, err error)
+	run   func(s experiment.Settings) (figures.Reader, error)
 }
 
+// reader adapts an experiment function's (result, error) to paperItem.run.
+func reader[R figures.Reader](r R, err error) (figures.Reader, error) { return r, err }
+
 var paperItems = map[string]paperItem{
-	"table1": {"Table 1: misalignment rate, think vs no-think (docs/paper.md §5.1); uses the model", true, func(s experiment.Settings, n int) (any, func() (*display.Figure, error), string, error) {
-		r, err := experiment.Table1(s, s.SamplesOr(n))
-		if err != nil {
-			return nil, nil, "", err
-		}
-		return r, r.Figure, r.Reading(), nil
+	"table1": {"Table 1: misalignment rate, think vs no-think, per model of $RIM_MODELS (docs/paper.md §5.1); uses the model", true, func(s experiment.Settings) (figures.Reader, error) {
+		return reader(experiment.Table1(s, experiment.Table1Options{}))
 	}},
-	"fig8": {"Fig 8: RAS, random RAS and KL vs misalignment over checkpoints (docs/paper.md §8.4); paper data", false, func(experiment.Settings, int) (any, func() (*display.Figure, error), string, error) {
-		r, err := experiment.Fig8()
-		if err != nil {
-			return nil, nil, "", err
-		}
-		return r, r.Figure, r.Reading(), nil
+	"fig2": {"Fig 2 (left): misalignment under injected effort-minimizing statements, control vs target (docs/paper.md §5.2); uses the model", true, func(s experiment.Settings) (figures.Reader, error) {
+		return reader(experiment.Fig2(s, experiment.Fig2Options{}))
+	}},
+	"fig3b": {"Fig 3b: harmful-vs-harmless probe score per layer and token region, no-think (docs/paper.md §6.1); uses the model", true, func(s experiment.Settings) (figures.Reader, error) {
+		return reader(experiment.Fig3b(s, experiment.Fig3Options{}))
+	}},
+	"fig4b": {"Fig 4b and Fig A3: refusal-pattern heads and argmax histograms (docs/paper.md §6.2); uses the model", true, func(s experiment.Settings) (figures.Reader, error) {
+		return reader(experiment.Fig4b(s, experiment.Fig4Options{}))
+	}},
+	"fig5": {"Fig 5: probe score with the refusal heads vs random heads zeroed (docs/paper.md §6.3); uses the model", true, func(s experiment.Settings) (figures.Reader, error) {
+		return reader(experiment.Fig5(s, experiment.Fig4Options{}))
+	}},
+	"fig6": {"Fig 6: zeroing safety-critical vs random neurons (docs/paper.md §7); uses the model", true, func(s experiment.Settings) (figures.Reader, error) {
+		return reader(experiment.Fig6(s, experiment.Fig6Options{}))
+	}},
+	"table2": {"Table 2, GSM8k column: misalignment and accuracy before and after LoRA fine-tuning (docs/paper.md §5.3); trains the model once", true, func(s experiment.Settings) (figures.Reader, error) {
+		return reader(experiment.Table2(s, experiment.Table2Options{}))
+	}},
+	"table3": {"Table 3, RAS row: Pearson r per dense model from the recovered checkpoints (docs/paper.md §8.3); paper data", false, func(experiment.Settings) (figures.Reader, error) {
+		return reader(experiment.Table3())
+	}},
+	"ras": {"RAS and baselines between the model and its GSM8K LoRA fine-tune (docs/paper.md §8.1); trains the model once", true, func(s experiment.Settings) (figures.Reader, error) {
+		return reader(experiment.RAS(s, experiment.RASOptions{}))
+	}},
+	"fig8": {"Fig 8: RAS, random RAS and KL vs misalignment over checkpoints (docs/paper.md §8.4); paper data", false, func(experiment.Settings) (figures.Reader, error) {
+		return reader(experiment.Fig8())
 	}},
 }
 
@@ -59,12 +78,15 @@ func paperCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rim paper", flag.ContinueOnError)
 	modelDir := fs.String("model", "", "model directory, plain or HF cache models--ORG--NAME (default $RIM_MODEL, else the tiny demo model)")
 	tokDir := fs.String("tokenizer", "", "tokenizer + chat template directory (default $RIM_TOKENIZER, else the model dir)")
-	samples := fs.Int("samples", 0, "prompts per set (default $RIM_SAMPLES, else 12)")
+	samples := fs.Int("samples", 0, "prompts per set (default $RIM_SAMPLES, else the item's demo default)")
 	maxTokens := fs.Int("max-tokens", 0, "new tokens per response (default $RIM_MAX_TOKENS, else 24)")
 	out := fs.String("out", "", "output directory for ITEM.json, ITEM.svg, ITEM.png (required)")
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: rim paper ITEM [flags] --out DIR\nitems: %s\n", paperItemNames())
+		for _, n := range strings.Split(paperItemNames(), ", ") {
+			fmt.Fprintf(stderr, "  %-7s %s\n", n, paperItems[n].about)
+		}
 		fs.PrintDefaults()
 	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
@@ -90,10 +112,10 @@ func paperCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *modelDir != "" {
-		s.Model = *modelDir
+		s.Model, s.ModelFrom = *modelDir, "--model"
 	}
 	if *tokDir != "" {
-		s.Tokenizer = *tokDir
+		s.Tokenizer, s.TokenizerFrom = *tokDir, "--tokenizer"
 	}
 	if *samples > 0 {
 		s.Samples = *samples
@@ -110,7 +132,7 @@ func paperCmd(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--out %s: %w", *out, err)
 	}
 	fmt.Fprintf(stderr, "rim paper %s: %s\n", name, item.about)
-	res, figure, reading, err := item.run(s, 12)
+	res, err := item.run(s)
 	if err != nil {
 		return err
 	}
@@ -122,19 +144,25 @@ func paperCmd(args []string, stdout, stderr io.Writer) error {
 	if err := fileio.WriteAtomic(jsonPath, func(w io.Writer) error { _, err := w.Write(append(b, '\n')); return err }); err != nil {
 		return err
 	}
-	fig, err := figure()
+	d, err := figures.Draw(res)
 	if err != nil {
 		return err
 	}
 	paths := []string{jsonPath}
-	for _, ext := range []string{".svg", ".png"} {
-		p := filepath.Join(*out, name+ext)
-		if err := fig.Save(p); err != nil {
-			return err
+	for i, fig := range d.Figures {
+		base := name
+		if i > 0 {
+			base = fmt.Sprintf("%s-%d", name, i+1)
 		}
-		paths = append(paths, p)
+		for _, ext := range []string{".svg", ".png"} {
+			p := filepath.Join(*out, base+ext)
+			if err := fig.Save(p); err != nil {
+				return err
+			}
+			paths = append(paths, p)
+		}
 	}
-	fmt.Fprintln(stdout, reading)
+	fmt.Fprintln(stdout, res.Reading())
 	for _, p := range paths {
 		fmt.Fprintln(stdout, "wrote", p)
 	}

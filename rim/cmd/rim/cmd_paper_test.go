@@ -50,7 +50,7 @@ func TestPaperErrors(t *testing.T) {
 		t.Fatalf("no --out: %v", err)
 	}
 	t.Setenv("RIM_MODEL", "")
-	if err := paperCmd([]string{"table1", "--model", "/no/such/dir", "--out", t.TempDir()}, &o, &e); err == nil || !strings.HasPrefix(err.Error(), "RIM_MODEL=/no/such/dir:") {
+	if err := paperCmd([]string{"table1", "--model", "/no/such/dir", "--out", t.TempDir()}, &o, &e); err == nil || !strings.HasPrefix(err.Error(), "--model=/no/such/dir:") {
 		t.Fatalf("bad model: %v", err)
 	}
 	t.Setenv("RIM_SAMPLES", "many")

@@ -1,0 +1,254 @@
+package figures
+
+import (
+	"fmt"
+
+	"github.com/rimlab/rim/kernel/display"
+	"github.com/rimlab/rim/rim/analysis/heads"
+	"github.com/rimlab/rim/rim/analysis/paper"
+	"github.com/rimlab/rim/rim/eval"
+	"github.com/rimlab/rim/rim/experiment"
+)
+
+// table1 is Table 1 as the paper lays it out (a column pair per model) and bars per model and mode.
+func table1(r *experiment.Table1Result) (*Drawing, error) {
+	t := &display.Table{Caption: display.Titled("Table 1", r.Source+" (refusal judge)"),
+		Columns: []string{"model", "think mode", "misaligned", "judged", "unjudged", "M.Rate %", "95% CI %", "paper M.Rate %"}}
+	on, off := display.Series{Name: "think on"}, display.Series{Name: "think off"}
+	var cats []string
+	for _, m := range r.Models {
+		for i, row := range m.Rows {
+			var printed any
+			if m.Paper != nil {
+				printed = m.Paper[i]
+			}
+			rt := row.Report.Rate
+			t.AddRow(m.Name, row.Mode, rt.K, rt.N, row.Report.Unjudged, pct(rt.Rate), experiment.CI(rt), printed)
+		}
+		cats = append(cats, m.Name)
+		on.Y, off.Y = append(on.Y, pct(m.Rows[0].Report.Rate.Rate)), append(off.Y, pct(m.Rows[1].Report.Rate.Rate))
+	}
+	ex := &display.Table{Caption: "the first prompt's responses", Columns: []string{"model", "mode", "prompt", "response"}}
+	for _, m := range r.Models {
+		for _, row := range m.Rows {
+			ex.AddRow(m.Name, row.Mode, row.Examples[0].Prompt, fmt.Sprintf("%q", row.Examples[0].Response))
+		}
+	}
+	return collect(&Drawing{Tables: []*display.Table{t, ex}}, func() (*display.Figure, error) {
+		return display.Bars(display.Titled("Table 1", r.Source), "misalignment rate %", cats, on, off)
+	})
+}
+
+// fig2 is Fig 2 (left) measured and the paper's bars beside the Tables A2–A4 means.
+func fig2(r *experiment.Fig2Result) (*Drawing, error) {
+	t := &display.Table{Caption: display.Titled(fmt.Sprintf("Fig 2 (left), %d prompts per statement", r.Prompts), r.Source),
+		Columns: []string{"pattern", "group", "misaligned", "judged", "unjudged", "M.Rate %", "95% CI %"}}
+	control, target := display.Series{Name: "Control (S_clean)"}, display.Series{Name: "Target (S_dark)"}
+	var cats []string
+	for _, p := range r.Patterns {
+		for i, rep := range []eval.SafetyReport{p.Control, p.Target} {
+			t.AddRow(p.Pattern, []string{"control (S_clean)", "target (S_dark)"}[i], rep.Rate.K, rep.Rate.N, rep.Unjudged, pct(rep.Rate.Rate), experiment.CI(rep.Rate))
+			s := []*display.Series{&control, &target}[i]
+			s.Y = append(s.Y, pct(rep.Rate.Rate))
+		}
+		cats = append(cats, p.Pattern)
+	}
+	pt := &display.Table{Caption: display.Titled(fmt.Sprintf("Fig 2 printed vs mean of Tables A2–A4 over %d models", len(paper.PatternModels)), experiment.PaperData),
+		Columns: []string{"column", "Fig 2 printed %", "table mean % (computed)"}}
+	printed, means := display.Series{Name: "Fig 2 printed"}, display.Series{Name: "Tables A2–A4 mean"}
+	for j, c := range experiment.Fig2Columns {
+		pt.AddRow(c, r.PaperBars[j], r.TableMeans[j])
+		printed.Y, means.Y = append(printed.Y, r.PaperBars[j]), append(means.Y, r.TableMeans[j])
+	}
+	return collect(&Drawing{Tables: []*display.Table{t, pt}}, func() (*display.Figure, error) {
+		return display.Bars(display.Titled("Fig 2 (left)", r.Source), "misalignment rate %", cats, control, target)
+	}, func() (*display.Figure, error) {
+		return display.Bars(display.Titled("Fig 2 (left), 8-model averages", experiment.PaperData), "misalignment rate %", experiment.Fig2Columns, printed, means)
+	})
+}
+
+// fig3 is Fig 3b: one panel per token region, the Safe and Harmful probe scores per layer.
+func fig3(r *experiment.Fig3Result) (*Drawing, error) {
+	t := &display.Table{Caption: "5-fold CV accuracy of the harmful-vs-harmless probe (mean over layers)", Columns: []string{"region", "CV accuracy"}}
+	var panels []*display.Figure
+	for _, rp := range r.Regions {
+		t.AddRow(rp.Title, rp.CV)
+		f, err := display.Line(rp.Title, "layer", "probe score", display.Series{Name: "Safe", Y: rp.Safe}, display.Series{Name: "Harmful", Y: rp.Harmful})
+		if err != nil {
+			return nil, err
+		}
+		panels = append(panels, f)
+	}
+	return collect(&Drawing{Tables: []*display.Table{t}}, func() (*display.Figure, error) {
+		return display.Grid(display.Titled(fmt.Sprintf("Fig 3b, %d + %d prompts", r.Harmful, r.Harmless), r.Source), 3, panels...)
+	})
+}
+
+// bubbles draws heads as (head, layer) bubbles sized by count.
+func bubbles(title string, names []string, counts []int, label func(int) string) (*display.Figure, error) {
+	var x, y, size []float64
+	var labels []string
+	for i, n := range names {
+		var l, h int
+		if _, err := fmt.Sscanf(n, "L%d-H%d", &l, &h); err != nil {
+			return nil, fmt.Errorf("figures: head %q: %w", n, err)
+		}
+		x, y, size, labels = append(x, float64(h)), append(y, float64(l)), append(size, float64(counts[i])), append(labels, label(i))
+	}
+	return display.Bubbles(title, "head", "layer", x, y, size, labels)
+}
+
+// fig4 is Fig 4b measured (when any head shows the pattern) and printed, and Fig A3's histograms.
+func fig4(r *experiment.Fig4Result) (*Drawing, error) {
+	d := &Drawing{}
+	var names []string
+	var counts []int
+	t := &display.Table{Caption: "heads with the refusal pattern, " + r.Source, Columns: []string{"head", "count", "fraction"}}
+	for _, h := range r.Ranked {
+		t.AddRow(h.Name, h.Count, h.Fraction)
+		names, counts = append(names, h.Name), append(counts, h.Count)
+	}
+	if len(r.Ranked) > 0 {
+		d.Tables = append(d.Tables, t)
+		f, err := bubbles(display.Titled(fmt.Sprintf("Fig 4b, %d prompts", r.Prompts), r.Source), names, counts, func(i int) string { return fmt.Sprintf("%.2f", r.Ranked[i].Fraction) })
+		if err != nil {
+			return nil, err
+		}
+		d.Figures = append(d.Figures, f)
+	}
+	names, counts = nil, nil
+	for _, h := range r.Paper {
+		names, counts = append(names, h.Name), append(counts, h.Count)
+	}
+	var series []display.Series
+	for i, bins := range [][]heads.Bin{r.Think, r.NoThink} {
+		s := display.Series{Name: []string{"think", "no-think"}[i]}
+		for _, b := range bins {
+			s.X, s.Y = append(s.X, float64(b.Offset)), append(s.Y, float64(b.Count))
+		}
+		series = append(series, s)
+	}
+	return collect(d, func() (*display.Figure, error) {
+		return bubbles(display.Titled(fmt.Sprintf("Fig 4b, Qwen3-4B, of %d prompts", r.PaperSamples), experiment.PaperData), names, counts, func(i int) string { return fmt.Sprint(counts[i]) })
+	}, func() (*display.Figure, error) {
+		return display.Line(display.Titled("Fig A3: argmax key of the first generated token, relative to `assistant`", r.Source), "offset", "count (heads × prompts)", series...)
+	})
+}
+
+// fig5 is Fig 5: the harmful-test probe score per layer for each ablation.
+func fig5(r *experiment.Fig5Result) (*Drawing, error) {
+	t := &display.Table{Caption: "ablations (zero hook_z of each head)", Columns: []string{"arm", "heads"}}
+	var series []display.Series
+	for _, a := range r.Arms {
+		t.AddRow(a.Name, fmt.Sprint(a.Heads))
+		series = append(series, display.Series{Name: a.Name, Y: a.Scores})
+	}
+	return collect(&Drawing{Tables: []*display.Table{t}}, func() (*display.Figure, error) {
+		return display.Line(display.Titled("Fig 5: harmful-test probe score at the empty think span", r.Source), "layer", "probe score", series...)
+	})
+}
+
+// fig6 is A_safe's identification and Fig 6 measured, and the paper's per-model bars.
+func fig6(r *experiment.Fig6Result) (*Drawing, error) {
+	sz := &display.Table{Caption: fmt.Sprintf("|A_safe| by frequency threshold (m = %d per layer)", r.TopM), Columns: []string{"q", "in ≥ pairs", "size"}}
+	for _, s := range r.Sizes {
+		sz.AddRow(s.Q, s.MinPairs, s.Size)
+	}
+	t := &display.Table{Caption: display.Titled("Fig 6", r.Source), Columns: []string{"model", "neurons zeroed", "M.Rate %", "95% CI %", "GSM8K acc %", "next-token KL vs intact"}}
+	for _, a := range r.Arms {
+		t.AddRow(a.Name, a.Neurons, pct(a.Safety.Rate.Rate), experiment.CI(a.Safety.Rate), pct(a.Math.Rate.Rate), a.KL)
+	}
+	pt := &display.Table{Caption: display.Titled("Fig 6 averages over 8 models", experiment.PaperData), Columns: []string{"quantity", "computed mean", "printed"}}
+	var series []display.Series
+	for j, c := range experiment.Fig6Columns {
+		pt.AddRow(c, r.PaperMeans[j], r.PaperPrinted[j])
+		s := display.Series{Name: c}
+		for _, row := range paper.Fig6 {
+			s.Y = append(s.Y, row[j])
+		}
+		series = append(series, s)
+	}
+	per := display.Series{Name: "safety-critical neurons"}
+	for _, n := range r.PerLayer {
+		per.Y = append(per.Y, float64(n))
+	}
+	return collect(&Drawing{Tables: []*display.Table{sz, t, pt}}, func() (*display.Figure, error) {
+		return display.Line(display.Titled(fmt.Sprintf("A_safe per layer (q = %g)", r.Q), r.Source), "layer", "neurons", per)
+	}, func() (*display.Figure, error) {
+		return display.Bars(display.Titled("Fig 6: zeroing safety-critical vs random neurons", experiment.PaperData), "points", paper.AllModels, series...)
+	})
+}
+
+// table2 is the fine-tuning run, its loss curve and Table 2's before/after comparison.
+func table2(r *experiment.Table2Result) (*Drawing, error) {
+	c := r.Config
+	run := &display.Table{Caption: "fine-tuning run", Columns: []string{"setting", "value"}}
+	run.AddRow("examples (GSM8K train)", r.Examples)
+	run.AddRow("mode, LoRA r / alpha / rsLoRA", fmt.Sprintf("%s, %d / %g / %v", c.Mode, c.LoRA.R, c.LoRA.Alpha, c.LoRA.RSLoRA))
+	run.AddRow("steps × batch, peak lr, schedule", fmt.Sprintf("%d × %d, %g, %s (warm-up %g)", c.MaxSteps, c.BatchSize, c.AdamW.LR, c.Schedule, c.WarmupRatio))
+	t := &display.Table{Caption: display.Titled("Table 2 (GSM8k column): base vs fine-tuned", r.Source),
+		Columns: []string{"model", "M.Rate %", "95% CI %", "judged / unjudged", "GSM8K acc %", "95% CI %"}}
+	for _, row := range r.Rows {
+		t.AddRow(row.Name, pct(row.Safety.Rate.Rate), experiment.CI(row.Safety.Rate), fmt.Sprintf("%d / %d", row.Safety.Rate.N, row.Safety.Unjudged),
+			pct(row.Math.Rate.Rate), experiment.CI(row.Math.Rate))
+	}
+	pt := &display.Table{Caption: display.Titled("Table 2, GSM8k column: Δ M.Rate", experiment.PaperData), Columns: []string{"model", "Δ M.Rate (points)"}}
+	for _, m := range paper.DenseModels {
+		pt.AddRow(m, r.PaperGSM8k[m])
+	}
+	pt.AddRow("dense mean (computed)", r.PaperDenseMean)
+	pt.AddRow("dense mean (printed)", r.PaperPrinted)
+	loss := display.Series{Name: "train loss"}
+	for _, e := range r.Loss {
+		loss.X, loss.Y = append(loss.X, float64(e.Step)), append(loss.Y, e.Loss)
+	}
+	return collect(&Drawing{Tables: []*display.Table{run, t, pt}}, func() (*display.Figure, error) {
+		return display.Line(display.Titled("LoRA fine-tuning on GSM8K", r.Source), "step", "loss (assistant tokens)", loss)
+	})
+}
+
+// fig8 is Fig 8's three scatters side by side and the computed against printed correlations.
+func fig8(r *experiment.Fig8Result) (*Drawing, error) {
+	t := &display.Table{Caption: display.Titled("Fig 8: Pearson r with the misalignment rate", r.Source),
+		Columns: []string{"metric", "r (computed)", "p (computed)", "r (paper)", "p (paper)"}, Digits: 3}
+	var panels []*display.Figure
+	for _, m := range r.Metrics {
+		t.AddRow(m.Name, m.Computed.R, m.Computed.P, m.Printed.R, m.Printed.P)
+		f, _, err := display.Scatter(m.Name, m.Name, "misalignment rate %", m.X, m.MRate, nil)
+		if err != nil {
+			return nil, err
+		}
+		panels = append(panels, f)
+	}
+	return collect(&Drawing{Tables: []*display.Table{t}}, func() (*display.Figure, error) {
+		return display.Grid(display.Titled("Fig 8, Qwen3-4B checkpoints", r.Source), len(panels), panels...)
+	})
+}
+
+// table3 is Table 3's RAS row, computed against printed, with the computed r per model as bars.
+func table3(r *experiment.Table3Result) (*Drawing, error) {
+	t := &display.Table{Caption: display.Titled("Table 3, RAS row: Pearson r (RAS on A_safe, misalignment rate), 8 checkpoints", r.Source),
+		Columns: []string{"model", "r (computed)", "p (computed)", "r (paper)"}, Digits: 3}
+	computed, printed := display.Series{Name: "computed"}, display.Series{Name: "printed"}
+	var cats []string
+	for _, m := range r.Models {
+		t.AddRow(m.Model, m.Computed.R, m.Computed.P, m.Printed)
+		cats, computed.Y, printed.Y = append(cats, m.Model), append(computed.Y, m.Computed.R), append(printed.Y, m.Printed)
+	}
+	t.AddRow("average", r.Mean, nil, r.PrintedMean)
+	return collect(&Drawing{Tables: []*display.Table{t}}, func() (*display.Figure, error) {
+		return display.Bars(display.Titled("Table 3, RAS row", r.Source), "Pearson r", cats, computed, printed)
+	})
+}
+
+// rasDemo is RAS and its baselines per neuron set, and the KL baseline.
+func rasDemo(r *experiment.RASResult) (*Drawing, error) {
+	t := &display.Table{Caption: display.Titled("RAS and baselines, base → LoRA on GSM8K", r.Source),
+		Columns: []string{"neurons", "δ⁻_safe", "δ⁺_math", "RAS", "arithmetic", "geometric"}}
+	for _, row := range r.Rows {
+		x := row.Result
+		t.AddRow(row.Neurons, x.DeltaSafe.Value, x.DeltaMath.Value, x.RAS, x.Arithmetic, x.Geometric)
+	}
+	t.AddRow("KL(π₀‖π_τ), GSM8K prompt tokens", nil, nil, r.KL, nil, nil)
+	return &Drawing{Tables: []*display.Table{t}}, nil
+}
