@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
@@ -711,27 +712,43 @@ func hashDir(dir string) (map[string]string, error) {
 	return out, nil
 }
 
-// Commit is rim's VCS revision from the build info ("+dirty" when the tree
-// had changes; "unknown" when not stamped, as in tests).
+// Commit is rim's VCS revision: from the build info when go build stamped
+// it, else (GOFLAGS=-buildvcs=false, go run, tests) from git in the working
+// directory when that is a rim checkout; "+dirty" when tracked files had
+// changes; "unknown" otherwise.
 func Commit() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	rev, dirty := "", false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		rev, dirty := "", false
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+		if rev != "" {
+			if dirty {
+				rev += "+dirty"
+			}
+			return rev
 		}
 	}
-	if rev == "" {
+	top, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
 		return "unknown"
 	}
-	if dirty {
-		rev += "+dirty"
+	mod, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(top)), "go.mod"))
+	if err != nil || !bytes.HasPrefix(mod, []byte("module github.com/rimlab/rim\n")) {
+		return "unknown"
 	}
-	return rev
+	rev, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	c := strings.TrimSpace(string(rev))
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err != nil || len(bytes.TrimSpace(st)) > 0 {
+		c += "+dirty"
+	}
+	return c
 }
