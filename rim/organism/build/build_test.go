@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rimlab/rim/rim/chat"
 	"github.com/rimlab/rim/rim/finetune"
@@ -274,6 +275,11 @@ func TestOrganismRecipe(t *testing.T) {
 	if s != (Shape{Layers: 6, Hidden: 256, Heads: 8, KVHeads: 4, HeadDim: 32, Intermediate: 768, Vocab: 4096,
 		MaxPositions: 2048, RopeTheta: 10000, InitStd: 0.02}) || Organism.Version != 1 {
 		t.Errorf("the organism's recipe changed without a new version: %+v", Organism)
+	}
+	if tr := Organism.Training; tr != (Training{LR: 1e-3, WeightDecay: 0.1, Beta1: 0.9, Beta2: 0.95, Eps: 1e-8, Schedule: "cosine",
+		WarmupRatio: 0.03, MaxGradNorm: 1, Batch: 32, MicroBatch: 8, MaxLen: 1024, PadMultiple: 32, Bucket: 16,
+		Budget: Duration(2 * time.Hour), TokensPerSec: 900, SaveEvery: 100, Keep: 2}) || Organism.MixtureSeed != 1 {
+		t.Errorf("the organism's training recipe changed without a new version: %+v", tr)
 	}
 	if p := s.Params(); p < 5_700_000 || p > 5_850_000 {
 		t.Errorf("params %d, want ≈5.8M", p)
