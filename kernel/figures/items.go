@@ -8,6 +8,9 @@ import (
 	"github.com/rimlab/rim/rim/analysis/paper"
 	"github.com/rimlab/rim/rim/eval"
 	"github.com/rimlab/rim/rim/experiment"
+	"github.com/rimlab/rim/rim/hook"
+	"github.com/rimlab/rim/rim/model"
+	"github.com/rimlab/rim/rim/tokenize"
 )
 
 // table1 is Table 1 as the paper lays it out (a column pair per model) and bars per model and mode.
@@ -251,4 +254,46 @@ func rasDemo(r *experiment.RASResult) (*Drawing, error) {
 	}
 	t.AddRow("KL(π₀‖π_τ), GSM8K prompt tokens", nil, nil, r.KL, nil, nil)
 	return &Drawing{Tables: []*display.Table{t}}, nil
+}
+
+// ModelConfig is the tour's table of a model's config.json fields and parameter count.
+func ModelConfig(name string, m *model.Model) *display.Table {
+	c := m.Config
+	t := &display.Table{Caption: "config.json of " + name, Columns: []string{"field", "value"}}
+	t.AddRow("model_type", c.ModelType)
+	t.AddRow("layers", c.NumLayers)
+	t.AddRow("hidden (dModel)", c.Hidden)
+	t.AddRow("heads / KV heads", fmt.Sprintf("%d / %d", c.NumHeads, c.NumKVHeads))
+	t.AddRow("head_dim", c.HeadDim)
+	t.AddRow("intermediate (dMLP)", c.Intermediate)
+	t.AddRow("vocab", c.Vocab)
+	n := 0
+	for _, p := range m.ParamNames() {
+		n += m.Param(p).Shape().Size()
+	}
+	t.AddRow("parameters", fmt.Sprintf("%d in %d tensors", n, len(m.ParamNames())))
+	return t
+}
+
+// Captures lists the captured sites of a forward with their shapes.
+func Captures(res *model.Result, sites []hook.Site) (*display.Table, error) {
+	t := &display.Table{Caption: "captured sites", Columns: []string{"site", "shape"}}
+	for _, s := range sites {
+		_, shape, err := res.Float32(s)
+		if err != nil {
+			return nil, err
+		}
+		t.AddRow(s.String(), fmt.Sprint(shape))
+	}
+	return t, nil
+}
+
+// TopTokens is the tour's table of the top next tokens with and without an intervention.
+func TopTokens(tok *tokenize.Tokenizer, sh *experiment.LogitShift) *display.Table {
+	t := &display.Table{Caption: "top next tokens after the prompt", Columns: []string{"rank", "base", "logit", "ablated", "logit"}}
+	for i := range sh.Base {
+		b, a := sh.Base[i], sh.Ablated[i]
+		t.AddRow(i+1, experiment.TokenTexts(tok, []int{b.ID})[0], b.Logit, experiment.TokenTexts(tok, []int{a.ID})[0], a.Logit)
+	}
+	return t
 }
