@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rimlab/rim/rim/internal/testpaths"
 )
 
 // rim paper fig8 writes the result with its provenance and the figure as SVG and PNG; the reading is computed.
@@ -56,5 +58,47 @@ func TestPaperErrors(t *testing.T) {
 	t.Setenv("RIM_SAMPLES", "many")
 	if err := paperCmd([]string{"table1", "--out", t.TempDir()}, &o, &e); err == nil || !strings.HasPrefix(err.Error(), "RIM_SAMPLES=many:") {
 		t.Fatalf("bad RIM_SAMPLES: %v", err)
+	}
+}
+
+// Every model-backed item runs on the demo model and writes its result with provenance, its figures and a
+// reading that cites the paper; a second run is read from the cache.
+func TestPaperModelItems(t *testing.T) {
+	root := testpaths.Root(t)
+	for _, v := range []string{"RIM_MODEL", "RIM_MODELS", "RIM_TOKENIZER", "RIM_HEXPHI", "RIM_SAMPLES", "RIM_PREFILL", "RIM_TOPM", "RIM_Q", "RIM_HEADS", "RIM_JUDGE",
+		"RIM_SFT_SAMPLES", "RIM_SFT_STEPS", "RIM_SFT_BATCH", "RIM_SFT_MAXLEN", "RIM_SFT_LR", "RIM_BATCH"} {
+		t.Setenv(v, "")
+	}
+	t.Setenv("RIM_ROOT", root)
+	t.Setenv("RIM_DATA", testpaths.Shared(t, "data"))
+	t.Setenv("RIM_CACHE_DIR", t.TempDir())
+	t.Setenv("RIM_MAX_TOKENS", "4")
+	t.Setenv("RIM_SFT_STEPS", "2")
+	for name, item := range paperItems {
+		if !item.model {
+			continue
+		}
+		out := t.TempDir()
+		for run := 0; run < 2; run++ {
+			var stdout, stderr bytes.Buffer
+			if err := paperCmd([]string{name, "--samples", "10", "--out", out}, &stdout, &stderr); err != nil {
+				t.Fatalf("%s: %v\n%s", name, err, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), "docs/paper.md §") || !strings.Contains(stdout.String(), "Paper") && !strings.Contains(stdout.String(), "paper") {
+				t.Fatalf("%s: reading %q", name, stdout.String())
+			}
+		}
+		var res struct {
+			Item, Source string
+			ModelID      string `json:"model_id"`
+			RimVersion   string `json:"rim_version"`
+		}
+		b, err := os.ReadFile(filepath.Join(out, name+".json"))
+		if err != nil || json.Unmarshal(b, &res) != nil {
+			t.Fatalf("%s.json: %v %s", name, err, b)
+		}
+		if res.Item != name || res.Source != "measured on tiny-qwen3" || res.ModelID == "" || res.RimVersion == "" {
+			t.Fatalf("%s: provenance %+v", name, res)
+		}
 	}
 }
