@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rimlab/rim/rim/eval/respond"
+	"github.com/rimlab/rim/rim/experiment"
 	"github.com/rimlab/rim/rim/internal/testpaths"
 	"github.com/rimlab/rim/rim/modeltest"
 	"github.com/rimlab/rim/rim/serve"
@@ -77,12 +77,12 @@ func TestRubricJudgeAgainstRimServe(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates with a model")
 	}
-	r, err := respond.Load(tinyChatModel(t), 8)
+	l, err := experiment.Load(tinyChatModel(t), "", experiment.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer r.Close()
-	srv := httptest.NewServer(serve.New(r.Chat, serve.Options{}))
+	defer l.Close()
+	srv := httptest.NewServer(serve.New(l.Chat, serve.Options{}))
 	defer srv.Close()
 	var out, errb bytes.Buffer
 	err = evalSafety([]string{"--responses", testpaths.TestData(t, "eval", "safety_responses.jsonl"), "--judge", "rubric",

@@ -12,12 +12,12 @@ import (
 	"github.com/rimlab/rim/rim/chat"
 	"github.com/rimlab/rim/rim/eval"
 	"github.com/rimlab/rim/rim/generate"
-	"github.com/rimlab/rim/rim/model"
 )
 
 var _ eval.Responder = (*Model)(nil)
 
-// Model answers prompts with a loaded model.
+// Model answers prompts with a loaded model (load it with experiment.Load, the one loader: its Chat goes
+// here and it closes the model).
 type Model struct {
 	Chat      *generate.Chat
 	MaxTokens int   // new tokens per response
@@ -27,41 +27,6 @@ type Model struct {
 	System    string // optional system prompt (the paper uses none)
 	// OnBatch, when set, is called after each batch with the number done.
 	OnBatch func(done, total int)
-	m       *model.Model
-}
-
-// Load loads the model directory for greedy generation on the default
-// backend (rim/backend: Go by default, XLA by GOMLX_BACKEND).
-func Load(dir string, maxTokens int) (*Model, error) {
-	if maxTokens <= 0 {
-		return nil, fmt.Errorf("respond: max tokens %d must be positive", maxTokens)
-	}
-	snap, err := model.ResolveDir(dir) // a HF cache repo dir: weights and tokenizer from one snapshot
-	if err != nil {
-		return nil, err
-	}
-	m, err := model.Load(snap, model.Options{})
-	if err != nil {
-		return nil, err
-	}
-	c, err := generate.NewChat(snap, generate.NewModelStepper(m), m.Config.MaxPositions)
-	if err != nil {
-		m.Close()
-		return nil, err
-	}
-	if c.Template == nil {
-		m.Close()
-		return nil, fmt.Errorf("respond: %s has no chat template (chat_template.jinja or tokenizer_config.json)", dir)
-	}
-	return &Model{Chat: c, MaxTokens: maxTokens, Batch: 8, m: m}, nil
-}
-
-// Close releases the model.
-func (r *Model) Close() error {
-	if r.m == nil {
-		return nil
-	}
-	return r.m.Close()
 }
 
 // Respond implements eval.Responder: greedy answers, one per prompt, each

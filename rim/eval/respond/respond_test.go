@@ -24,12 +24,3 @@ func TestAssemble(t *testing.T) {
 		}
 	}
 }
-
-func TestLoadErrors(t *testing.T) {
-	if _, err := Load(t.TempDir(), 0); err == nil {
-		t.Error("zero max tokens accepted")
-	}
-	if _, err := Load("/nonexistent-model-dir", 8); err == nil {
-		t.Error("missing model accepted")
-	}
-}
