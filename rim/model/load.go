@@ -180,7 +180,7 @@ func Load(dir string, opts Options) (*Model, error) {
 	default:
 		return nil, fmt.Errorf("rim: weight dtype %s is not supported (float32 or bfloat16)", wd)
 	}
-	m, err := loadFrom(cfg, dir, st, b, wd)
+	m, err := loadFrom(cfg, dir, st, b, wd, cd)
 	if err != nil {
 		return nil, err
 	}
@@ -254,14 +254,17 @@ type weightSource interface {
 	Bytes(name string) ([]byte, error)
 }
 
-func loadFrom(cfg *Config, dir string, st weightSource, b compute.Backend, wd dtypes.DType) (*Model, error) {
+func loadFrom(cfg *Config, dir string, st weightSource, b compute.Backend, wd, cd dtypes.DType) (*Model, error) {
 	arch := archs[cfg.ModelType]
 	table := paramTable(cfg, arch)
 	if err := checkTable(table, st, cfg); err != nil {
 		return nil, fmt.Errorf("rim: %s: %w", dir, err)
 	}
+	// vocabF32: see vocabMatrices.
+	vocabF32 := false
 	if wd == dtypes.InvalidDType {
 		wd = defaultWeightDType(table, st)
+		vocabF32 = wd == dtypes.BFloat16 && cd != dtypes.BFloat16
 	}
 	release, _ := st.(interface{ Release(name string) })
 	m := &Model{Config: cfg, Arch: arch, Dir: dir, backend: b, wdtype: wd, params: map[string]*tensors.Tensor{},
@@ -273,7 +276,7 @@ func loadFrom(cfg *Config, dir string, st weightSource, b compute.Backend, wd dt
 			return nil, fmt.Errorf("rim: %s: %w", p.Name, err)
 		}
 		var t *tensors.Tensor
-		if wd == dtypes.BFloat16 {
+		if wd == dtypes.BFloat16 && !(vocabF32 && vocabMatrices[p.Name]) {
 			t, err = deviceBFloat16(b, p.Shape, info.DType, raw)
 		} else {
 			t, err = deviceFloat32(b, p.Shape, info.DType, raw)
@@ -289,6 +292,19 @@ func loadFrom(cfg *Config, dir string, st weightSource, b compute.Backend, wd dt
 	}
 	return m, nil
 }
+
+// vocabMatrices are the weights a default (auto) bf16 load stores as
+// float32 under float32 compute (same values: bf16→f32 is exact). A tied
+// embedding is read at the graph's start (Gather) and end (lm_head), so its
+// in-graph float32 conversion would stay live through the whole forward:
+// 4·vocab·hidden bytes on top of a bf16 copy, against 2·vocab·hidden more for
+// float32 storage (Qwen3-4B, load + one forward: peak RSS 1.24× → 1.14× the
+// bf16 weight bytes, docs/engine.md "Memory at real size"). Untied, the two
+// conversions are transients of the same 4·vocab·hidden each, and
+// rim/generate's split lm_head reads lm_head.weight directly: stored bf16 it
+// would take bf16 products, float32 keeps a float32 model's greedy tokens.
+// An explicit WeightDType BFloat16 stores them bf16 too.
+var vocabMatrices = map[string]bool{"model.embed_tokens.weight": true, "lm_head.weight": true}
 
 // defaultWeightDType is the storage dtype when Options.WeightDType is unset
 // and the compute dtype is float32: BFloat16 when every weight is BF16 in

@@ -44,8 +44,12 @@ func TestBF16CheckpointStaysBF16(t *testing.T) {
 			}
 			defer m32.Close()
 			for _, n := range m16.ParamNames() {
-				if got := m16.Param(n).DType(); got != dtypes.BFloat16 {
-					t.Fatalf("default load stored %s as %s, want BFloat16", n, got)
+				want := dtypes.BFloat16
+				if n == "model.embed_tokens.weight" || n == "lm_head.weight" {
+					want = dtypes.Float32 // the vocab matrices are held float32 (load.go vocabMatrices)
+				}
+				if got := m16.Param(n).DType(); got != want {
+					t.Fatalf("default load stored %s as %s, want %s", n, got, want)
 				}
 				if got := m32.Param(n).DType(); got != dtypes.Float32 {
 					t.Fatalf("WeightDType f32 stored %s as %s", n, got)
@@ -54,7 +58,10 @@ func TestBF16CheckpointStaysBF16(t *testing.T) {
 			if m16.WeightDType() != dtypes.BFloat16 || m16.ComputeDType() != dtypes.Float32 {
 				t.Fatalf("weights %s compute %s", m16.WeightDType(), m16.ComputeDType())
 			}
-			name := m16.ParamNames()[1]
+			name := "model.layers.0.mlp.down_proj.weight"
+			if s.ModelType == "qwen3_moe" {
+				name = "model.layers.0.self_attn.o_proj.weight"
+			}
 			a, err := m16.ParamFloat32(name)
 			if err != nil {
 				t.Fatal(err)
@@ -88,6 +95,23 @@ func TestBF16CheckpointStaysBF16(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// An explicit WeightDType BFloat16 stores every weight bf16, the vocab
+// matrices included.
+func TestExplicitBF16StoresTiedEmbeddingBF16(t *testing.T) {
+	dir := t.TempDir()
+	if err := Write(dir, Spec{ModelType: "qwen3", Tied: true, DType: "BF16", Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.Load(dir, model.Options{WeightDType: dtypes.BFloat16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if got := m.Param("model.embed_tokens.weight").DType(); got != dtypes.BFloat16 {
+		t.Fatalf("embedding stored as %s", got)
 	}
 }
 
