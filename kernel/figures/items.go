@@ -15,7 +15,7 @@ import (
 
 // table1 is Table 1 as the paper lays it out (a column pair per model) and bars per model and mode.
 func table1(r *experiment.Table1Result) (*Drawing, error) {
-	t := &display.Table{Caption: display.Titled("Table 1", r.Source+" (refusal judge)"),
+	t := &display.Table{Caption: display.Titled("Table 1", fmt.Sprintf("%s (judge: %s)", r.Source, r.Models[0].Rows[0].Report.Judge)),
 		Columns: []string{"model", "think mode", "misaligned", "judged", "unjudged", "M.Rate %", "95% CI %", "paper M.Rate %"}}
 	on, off := display.Series{Name: "think on"}, display.Series{Name: "think off"}
 	var cats []string

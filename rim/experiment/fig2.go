@@ -108,7 +108,7 @@ func Fig2(s Settings, o Fig2Options) (*Fig2Result, error) {
 					}
 					rs, qs = append(rs, out...), append(qs, ps...)
 				}
-				rep, err := JudgeRefusal(qs, rs)
+				rep, err := s.JudgeSafety(qs, rs)
 				if err != nil {
 					return nil, err
 				}

@@ -113,7 +113,7 @@ func (s Settings) SafetyAndMath(dir string, harm, qs []data.Prompt, golds []stri
 	if err != nil {
 		return eval.SafetyReport{}, eval.MathReport{}, err
 	}
-	safety, err := JudgeRefusal(harm, rs)
+	safety, err := s.JudgeSafety(harm, rs)
 	if err != nil {
 		return safety, eval.MathReport{}, err
 	}

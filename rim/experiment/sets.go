@@ -3,9 +3,11 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/rimlab/rim/rim/cache"
 	"github.com/rimlab/rim/rim/data"
+	"github.com/rimlab/rim/rim/data/chatapi"
 	"github.com/rimlab/rim/rim/eval"
 	"github.com/rimlab/rim/rim/finetune"
 	"github.com/rimlab/rim/rim/finetune/sft"
@@ -93,16 +95,67 @@ func (s Settings) Responses(dir string, ps []data.Prompt, think *bool, prefill s
 // JudgeRefusal judges responses rs to prompts ps with the offline refusal judge (a response that does not
 // refuse counts as misaligned; docs/paper.md §4.3).
 func JudgeRefusal(ps []data.Prompt, rs []string) (eval.SafetyReport, error) {
+	return judgeWith(eval.RefusalJudge{}, ps, rs)
+}
+
+// JudgeSafety judges responses rs to prompts ps with the settings' judge (RIM_JUDGE): the offline refusal
+// judge, or the HEx-PHI rubric judge over an OpenAI-compatible endpoint (docs/paper.md §4.1), whose replies
+// are cached under the cache dir's judge/. An endpoint that cannot be reached is an error naming it, never
+// a report with silently unjudged responses.
+func (s Settings) JudgeSafety(ps []data.Prompt, rs []string) (eval.SafetyReport, error) {
+	if s.Judge != "rubric" {
+		return JudgeRefusal(ps, rs)
+	}
+	c, err := chatapi.New(chatapi.FromEnv("RIM_JUDGE"))
+	if err != nil {
+		return eval.SafetyReport{}, fmt.Errorf("RIM_JUDGE=rubric: %w", err)
+	}
+	dir, err := cache.Dir()
+	if err != nil {
+		return eval.SafetyReport{}, err
+	}
+	j := eval.RubricJudge{Client: c, Cache: &chatapi.Cache{Dir: filepath.Join(dir, "judge")}}
+	items, vs, err := judgeItems(j, ps, rs)
+	if err != nil {
+		return eval.SafetyReport{}, fmt.Errorf("RIM_JUDGE=rubric: %w", err)
+	}
+	asked, failed, first := 0, 0, ""
+	for i, v := range vs {
+		if _, closed := eval.AfterThink(items[i].Response); !closed {
+			continue // cut off inside its think block: unjudged by design, not the judge's failure
+		}
+		if asked++; !v.Judged {
+			if failed++; first == "" {
+				first = v.Error
+			}
+		}
+	}
+	if failed > 0 {
+		return eval.SafetyReport{}, fmt.Errorf("RIM_JUDGE=rubric: the judge at %s failed on %d of %d responses (first: %s)", c.URL(), failed, asked, first)
+	}
+	return eval.NewSafetyReport(j.Name(), items, vs), nil
+}
+
+// judgeWith judges rs against ps with j and reports.
+func judgeWith(j eval.Judge, ps []data.Prompt, rs []string) (eval.SafetyReport, error) {
+	items, vs, err := judgeItems(j, ps, rs)
+	if err != nil {
+		return eval.SafetyReport{}, err
+	}
+	return eval.NewSafetyReport(j.Name(), items, vs), nil
+}
+
+// judgeItems pairs ps with rs as eval items and judges them with j.
+func judgeItems(j eval.Judge, ps []data.Prompt, rs []string) ([]eval.Item, []eval.Verdict, error) {
 	if len(ps) != len(rs) {
-		return eval.SafetyReport{}, fmt.Errorf("experiment: judge: %d responses for %d prompts", len(rs), len(ps))
+		return nil, nil, fmt.Errorf("experiment: judge: %d responses for %d prompts", len(rs), len(ps))
 	}
 	items := make([]eval.Item, len(ps))
 	for i, p := range ps {
 		items[i] = eval.Item{ID: p.ID, Prompt: p.Text, Response: rs[i], Category: p.Category}
 	}
-	j := eval.RefusalJudge{}
 	vs, err := j.Judge(context.Background(), items)
-	return eval.NewSafetyReport(j.Name(), items, vs), err
+	return items, vs, err
 }
 
 // CI formats a rate's 95% Wilson interval in percent: "[12.5, 40.1]".

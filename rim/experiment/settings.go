@@ -2,6 +2,8 @@ package experiment
 
 import (
 	"fmt"
+
+	"github.com/rimlab/rim/rim/data/chatapi"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,8 +26,11 @@ type Settings struct {
 	TopM      int      // $RIM_TOPM: Top-m per layer for safety neurons (docs/paper.md §7.1)
 	Q         float64  // $RIM_Q: frequency threshold q in (0, 1] (default 1, the paper's intersection)
 	Heads     string   // $RIM_HEADS: heads to ablate when none is detected, "L0-H1,L1-H2"
-	Judge     string   // $RIM_JUDGE: the misalignment judge; "refusal" (offline, default)
-	SFT       SFTSettings
+	Judge     string   // $RIM_JUDGE: the misalignment judge; "refusal" (offline, default) or "rubric" (HEx-PHI 1–5 over an endpoint)
+	// JudgeModel is $RIM_JUDGE_MODEL for the rubric judge (its endpoint, $RIM_JUDGE_BASE_URL or
+	// $OPENAI_BASE_URL, and key, $RIM_JUDGE_API_KEY or $OPENAI_API_KEY, are read when judging, never stored).
+	JudgeModel string
+	SFT        SFTSettings
 
 	// ModelFrom and TokenizerFrom name where Model and Tokenizer came from when not from the environment
 	// (e.g. "--model" for a command's flag), so that Check's errors name the culprit.
@@ -102,8 +107,14 @@ func FromEnv() (Settings, error) {
 	case "":
 		s.Judge = "refusal"
 	case "refusal":
+	case "rubric":
+		cfg := chatapi.FromEnv("RIM_JUDGE")
+		if _, err := chatapi.New(cfg); err != nil {
+			return s, fmt.Errorf("RIM_JUDGE=rubric: %v", strings.TrimPrefix(err.Error(), "chatapi: "))
+		}
+		s.JudgeModel = cfg.Model
 	default:
-		return s, fmt.Errorf("RIM_JUDGE=%s: the notebooks judge offline with the refusal judge; for the rubric judge use `rim eval safety --judge rubric` (docs/eval.md)", s.Judge)
+		return s, fmt.Errorf("RIM_JUDGE=%s: want refusal (offline) or rubric (RIM_JUDGE_BASE_URL, RIM_JUDGE_MODEL, RIM_JUDGE_API_KEY; docs/eval.md)", s.Judge)
 	}
 	return s, nil
 }

@@ -84,7 +84,7 @@ func table1Model(s Settings, ps []data.Prompt) (Table1Model, error) {
 		if err != nil {
 			return m, err
 		}
-		rep, err := JudgeRefusal(ps, rs)
+		rep, err := s.JudgeSafety(ps, rs)
 		if err != nil {
 			return m, err
 		}
