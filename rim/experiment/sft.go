@@ -72,26 +72,81 @@ func TrainOnce(c *cache.Cache, modelDir, tokenizerDir string, exs []sft.Example,
 	return merged, st.History, err
 }
 
-// train runs the fine-tuning into dir and exports the merged model to merged.
+// train runs the fine-tuning into dir (a fresh run) and exports the merged model to merged.
 func train(modelDir, dir, merged string, exs []sft.Example, cfg finetune.Config, onStep func(finetune.Entry)) error {
-	m, err := model.Load(modelDir, model.Options{})
-	if err != nil {
-		return err
-	}
-	defer m.Close()
-	tr, err := finetune.New(m, exs, m.Config.PadID(), cfg)
-	if err != nil {
-		return err
-	}
-	tr.OnStep = onStep
-	if _, err := tr.Prepare(dir, false, true); err != nil {
-		return err
-	}
-	if err := tr.Run(dir); err != nil {
-		return err
-	}
 	if err := os.RemoveAll(merged); err != nil { // a half-exported dir from an interrupted run
 		return err
 	}
-	return tr.ExportMerged(merged)
+	_, err := Finetune(FinetuneRun{ModelDir: modelDir, Examples: exs, Config: cfg, Dir: dir, Overwrite: true, Export: merged, OnStep: onStep})
+	return err
+}
+
+// FinetuneRun is one fine-tuning run (docs/paper.md §5.3): the model, the examples, the recipe, the run
+// directory with its checkpoints, and what to do around the steps.
+type FinetuneRun struct {
+	ModelDir          string
+	Examples          []sft.Example
+	Config            finetune.Config
+	Dir               string // run directory: checkpoints and state
+	Resume, Overwrite bool   // continue the run in Dir, or replace it (neither: Dir must hold no run)
+	Export            string // merged model dir written after training ("" = none); checked before training
+	TokenizerDir      string // tokenizer copied into Export ("" = the model dir's)
+	// Hooks, when set, adds checkpoint hooks built with the loaded model (e.g. probes).
+	Hooks func(m *model.Model) ([]finetune.Hook, error)
+	// OnStart, when set, is called after the run is prepared, before the first step, with the trainer and
+	// the checkpoint resumed from ("" for a fresh run).
+	OnStart func(tr *finetune.Trainer, resumedFrom string)
+	OnStep  func(finetune.Entry) // after each step (may be nil)
+}
+
+// Finetune is the one driver of a fine-tuning run, for rim finetune and the notebooks' TrainOnce: it checks
+// the export dir, loads the model, builds the trainer with r.Config, prepares Dir (resume or overwrite),
+// trains and exports the merged model. It returns the trainer's final state (loss history included).
+func Finetune(r FinetuneRun) (*finetune.State, error) {
+	removeExport := false
+	if r.Export != "" {
+		var err error
+		if removeExport, err = finetune.CheckExport(r.Export, r.Dir, r.Overwrite); err != nil {
+			return nil, err
+		}
+	}
+	m, err := model.Load(r.ModelDir, model.Options{}) // zero Backend: backend.Default() (rim/backend)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	tr, err := finetune.New(m, r.Examples, m.Config.PadID(), r.Config)
+	if err != nil {
+		return nil, err
+	}
+	if r.Hooks != nil {
+		hs, err := r.Hooks(m)
+		if err != nil {
+			return nil, err
+		}
+		tr.Hooks = append(tr.Hooks, hs...)
+	}
+	from, err := tr.Prepare(r.Dir, r.Resume, r.Overwrite)
+	if err != nil {
+		return nil, err
+	}
+	if removeExport { // an old rim export inside the overwritten run
+		if err := finetune.RemoveExport(r.Export); err != nil {
+			return nil, err
+		}
+	}
+	if r.OnStart != nil {
+		r.OnStart(tr, from)
+	}
+	tr.OnStep = r.OnStep
+	if err := tr.Run(r.Dir); err != nil {
+		return nil, err
+	}
+	if r.Export != "" {
+		tr.TokenizerDir = r.TokenizerDir // the exported dir must carry the tokenizer the data was built with
+		if err := tr.ExportMerged(r.Export); err != nil {
+			return nil, err
+		}
+	}
+	return &tr.State, nil
 }

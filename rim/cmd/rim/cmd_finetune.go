@@ -11,6 +11,7 @@ import (
 
 	"github.com/rimlab/rim/rim/backend"
 	"github.com/rimlab/rim/rim/chat"
+	"github.com/rimlab/rim/rim/experiment"
 	"github.com/rimlab/rim/rim/finetune"
 	"github.com/rimlab/rim/rim/finetune/lora"
 	"github.com/rimlab/rim/rim/finetune/sft"
@@ -169,12 +170,6 @@ func runFinetune(args []string, out, errw io.Writer) error {
 	if err != nil {
 		return err
 	}
-	removeExport := false
-	if f.export != "" {
-		if removeExport, err = finetune.CheckExport(f.export, f.out, f.overwrite); err != nil {
-			return err
-		}
-	}
 	recs, err := sft.ReadJSONL(f.data)
 	if err != nil {
 		return err
@@ -203,63 +198,51 @@ func runFinetune(args []string, out, errw io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(errw, "data: %s: %s\n", f.data, st)
-	m, err := model.Load(f.modelDir, model.Options{}) // nil Backend: backend.Default() (plain "go" runs ops sequentially, rim/backend)
-	if err != nil {
-		return err
-	}
-	defer m.Close()
-	tr, err := finetune.New(m, exs, m.Config.PadID(), cfg)
-	if err != nil {
-		return err
-	}
-	for _, pr := range f.probes {
-		name, file, ok := strings.Cut(pr, "=")
-		if !ok || name == "" || file == "" {
-			return fmt.Errorf("--probe %q: want NAME=FILE.jsonl", pr)
+	run := experiment.FinetuneRun{ModelDir: f.modelDir, Examples: exs, Config: cfg, Dir: f.out, Resume: f.resume, Overwrite: f.overwrite,
+		Export: f.export, TokenizerDir: f.tokDir}
+	run.Hooks = func(m *model.Model) ([]finetune.Hook, error) {
+		var hs []finetune.Hook
+		for _, pr := range f.probes {
+			name, file, ok := strings.Cut(pr, "=")
+			if !ok || name == "" || file == "" {
+				return nil, fmt.Errorf("--probe %q: want NAME=FILE.jsonl", pr)
+			}
+			h, err := probeHook(name, file, f.probeSites, tmpl, tok, f, m, m.Config.PadID())
+			if err != nil {
+				return nil, err
+			}
+			hs = append(hs, h)
 		}
-		h, err := probeHook(name, file, f.probeSites, tmpl, tok, f, m, m.Config.PadID())
-		if err != nil {
-			return err
+		return hs, nil
+	}
+	var start time.Time
+	var startStep, total int
+	run.OnStart = func(tr *finetune.Trainer, from string) {
+		fmt.Fprintf(errw, "backend: %s\nmodel: %s (%s), mode %s, %d steps (%d per epoch, warmup %d)\n",
+			backend.Describe(tr.Model.Backend()), f.modelDir, tr.Model.Config.ModelType, cfg.Mode, tr.State.TotalSteps, tr.State.StepsEpoch, tr.State.WarmupSteps)
+		if from != "" {
+			fmt.Fprintf(errw, "resumed from %s at step %d\n", from, tr.State.Step)
 		}
-		tr.Hooks = append(tr.Hooks, h)
+		start, startStep, total = time.Now(), tr.State.Step, tr.State.TotalSteps
 	}
-	from, err := tr.Prepare(f.out, f.resume, f.overwrite)
-	if err != nil {
-		return err
-	}
-	if removeExport { // an old rim export inside the overwritten run
-		if err := finetune.RemoveExport(f.export); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(errw, "backend: %s\nmodel: %s (%s), mode %s, %d steps (%d per epoch, warmup %d)\n",
-		backend.Describe(m.Backend()), f.modelDir, m.Config.ModelType, cfg.Mode, tr.State.TotalSteps, tr.State.StepsEpoch, tr.State.WarmupSteps)
-	if from != "" {
-		fmt.Fprintf(errw, "resumed from %s at step %d\n", from, tr.State.Step)
-	}
-	start, startStep := time.Now(), tr.State.Step
-	tr.OnStep = func(e finetune.Entry) {
-		if cfg.LogEvery > 1 && e.Step%cfg.LogEvery != 0 && e.Step != tr.State.TotalSteps {
+	run.OnStep = func(e finetune.Entry) {
+		if cfg.LogEvery > 1 && e.Step%cfg.LogEvery != 0 && e.Step != total {
 			return
 		}
 		done := e.Step - startStep
-		eta := time.Duration(float64(time.Since(start)) / float64(done) * float64(tr.State.TotalSteps-e.Step)).Round(time.Second)
+		eta := time.Duration(float64(time.Since(start)) / float64(done) * float64(total-e.Step)).Round(time.Second)
 		fmt.Fprintf(errw, "step %d/%d  epoch %.2f  loss %.4f  grad %.3f  lr %.3g  %.0f tok/s  eta %s\n",
-			e.Step, tr.State.TotalSteps, e.Epoch, e.Loss, e.GradNorm, e.LR, e.TokensPerSec, eta)
+			e.Step, total, e.Epoch, e.Loss, e.GradNorm, e.LR, e.TokensPerSec, eta)
 	}
-	if err := tr.Run(f.out); err != nil {
+	state, err := experiment.Finetune(run)
+	if err != nil {
 		return err
 	}
-	h := tr.State.History
-	if len(h) > 0 {
-		fmt.Fprintf(out, "done: %d steps, loss %.4f -> %.4f, checkpoint %s\n", tr.State.Step, h[0].Loss, h[len(h)-1].Loss,
-			filepath.Join(f.out, fmt.Sprintf("checkpoint-%d", tr.State.Step)))
+	if h := state.History; len(h) > 0 {
+		fmt.Fprintf(out, "done: %d steps, loss %.4f -> %.4f, checkpoint %s\n", state.Step, h[0].Loss, h[len(h)-1].Loss,
+			filepath.Join(f.out, fmt.Sprintf("checkpoint-%d", state.Step)))
 	}
 	if f.export != "" {
-		tr.TokenizerDir = f.tokDir // the exported dir must carry the tokenizer the data was built with
-		if err := tr.ExportMerged(f.export); err != nil {
-			return err
-		}
 		fmt.Fprintf(out, "exported merged model to %s\n", f.export)
 	}
 	return nil
