@@ -38,7 +38,9 @@
 //	train.go       RunGraph (custom graphs over the parameters), Build,
 //	               LossAndGrads, RouterAuxLoss
 //	load.go        Load, ResolveDir (model dir, sharded index or HF cache
-//	               snapshot), Options (backend, weight/compute dtype), MustLoad
+//	               snapshot), Options (backend, weight/compute dtype: a BF16
+//	               checkpoint stays bf16 by default, docs/engine.md "Memory at
+//	               real size"), MustLoad
 //	bench.go       ForwardFLOPs, BenchForward, BenchDecode, BenchMatMul
 //
 // # Architectures
