@@ -43,6 +43,12 @@ func Draw(r Reader) (*Drawing, error) {
 		return table3(r)
 	case *experiment.RASResult:
 		return rasDemo(r)
+	case *experiment.Fig7Result:
+		return fig7(r)
+	case *experiment.TableA7Result:
+		return tableA7(r)
+	case *experiment.Fig1Result:
+		return fig1(r)
 	}
 	return nil, fmt.Errorf("figures: no drawing for %T", r)
 }

@@ -17,7 +17,19 @@ func TestDrawPaperData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range []Reader{f8, t3} {
+	f7, err := experiment.Fig7()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a7, err := experiment.TableA7()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f1, err := experiment.Fig1(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []Reader{f8, t3, f7, a7, f1} {
 		d, err := Draw(r)
 		if err != nil {
 			t.Fatal(err)

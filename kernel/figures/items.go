@@ -297,3 +297,42 @@ func TopTokens(tok *tokenize.Tokenizer, sh *experiment.LogitShift) *display.Tabl
 	}
 	return t
 }
+
+// pairs draws model pairs as a table and grouped bars.
+func pairs(title, source, unit string, names [2]string, ms []experiment.ModelPair) (*display.Table, func() (*display.Figure, error)) {
+	t := &display.Table{Caption: display.Titled(title, source), Columns: []string{"model", names[0], names[1]}}
+	a, b := display.Series{Name: names[0]}, display.Series{Name: names[1]}
+	var cats []string
+	for _, m := range ms {
+		t.AddRow(m.Model, m.Pair[0], m.Pair[1])
+		cats, a.Y, b.Y = append(cats, m.Model), append(a.Y, m.Pair[0]), append(b.Y, m.Pair[1])
+	}
+	return t, func() (*display.Figure, error) { return display.Bars(display.Titled(title, source), unit, cats, a, b) }
+}
+
+// fig7 is Fig 7: RAS after Control vs Target fine-tuning per dense model.
+func fig7(r *experiment.Fig7Result) (*Drawing, error) {
+	t, f := pairs("Fig 7: RAS after GSM8k(L) fine-tuning", r.Source, "RAS", [2]string{"Control", "Target"}, r.Models)
+	return collect(&Drawing{Tables: []*display.Table{t}}, f)
+}
+
+// tableA7 is Table A7 with its computed and printed averages.
+func tableA7(r *experiment.TableA7Result) (*Drawing, error) {
+	t, f := pairs("Table A7: Δ misalignment after fine-tuning (points)", r.Source, "Δ M.Rate (points)", [2]string{"GSM8k", "GSM8k-Literal"}, r.Models)
+	t.AddRow("average (computed)", r.Means[0], r.Means[1])
+	t.AddRow("average (printed)", r.Printed[0], r.Printed[1])
+	return collect(&Drawing{Tables: []*display.Table{t}}, f)
+}
+
+// fig1 is Fig 1: each base model's (accuracy, misalignment) relative to its fine-tune at (1, 1).
+func fig1(r *experiment.Fig1Result) (*Drawing, error) {
+	t := &display.Table{Caption: "Fig 1: base model / fine-tuned model", Columns: []string{"model", "math accuracy", "misalignment", "source"}, Digits: 3}
+	x, y, size, labels := []float64{1}, []float64{1}, []float64{1}, []string{"fine-tuned"}
+	for _, p := range r.Points {
+		t.AddRow(p.Model, p.Accuracy, p.Misalignment, p.Source)
+		x, y, size, labels = append(x, p.Accuracy), append(y, p.Misalignment), append(size, 1), append(labels, p.Model)
+	}
+	return collect(&Drawing{Tables: []*display.Table{t}}, func() (*display.Figure, error) {
+		return display.Bubbles(display.Titled("Fig 1: before vs after GSM8K fine-tuning", r.Source), "math accuracy / fine-tuned", "misalignment / fine-tuned", x, y, size, labels)
+	})
+}

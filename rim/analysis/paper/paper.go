@@ -179,3 +179,12 @@ var Fig3bRange = map[string][2]float64{"Harmful": {0.85, 1.0}, "Safe": {0, 0.2}}
 // Fig5Fulfill is the band of Fig 5's Fulfill probe score at the empty think span in layers 20–35 [F]
 // (docs/paper.md §6.3): targeted ablation ≈ 0.57–0.76, random ≈ 0.71–0.76.
 var Fig5Fulfill = struct{ Targeted, Random [2]float64 }{[2]float64{0.57, 0.76}, [2]float64{0.71, 0.76}}
+
+// Fig1 are Fig 1's base-model points (math accuracy, misalignment), each divided by its maximum, the
+// fine-tuned value, so that every fine-tuned model sits at (1, 1) [F] (docs/paper.md §5.3).
+var Fig1 = map[string][2]float64{
+	"Qwen3-4B": {0.949, 0.639}, "Phi3.5-Tiny": {0.888, 0.758}, "Mistral-7B": {0.458, 0.881}, "Mixtral-8x7B": {0.780, 0.725},
+}
+
+// Fig1Models are Fig 1's models in legend order.
+var Fig1Models = []string{"Qwen3-4B", "Phi3.5-Tiny", "Mistral-7B", "Mixtral-8x7B"}

@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	register("paper", "reproduce one paper item (table1, fig2, fig3b, fig4b, fig5, fig6, table2, table3, ras, fig8): result JSON with provenance, figures as SVG and PNG (ITEM, ITEM-2, …)", func(args []string) error {
+	register("paper", "reproduce one paper item (table1, fig1, fig2, fig3b, fig4b, fig5, fig6, fig7, table2, table3, tablea7, ras, fig8): result JSON with provenance, figures as SVG and PNG (ITEM, ITEM-2, …)", func(args []string) error {
 		return paperCmd(args, os.Stdout, os.Stderr)
 	})
 }
@@ -58,6 +58,19 @@ var paperItems = map[string]paperItem{
 	}},
 	"ras": {"RAS and baselines between the model and its GSM8K LoRA fine-tune (docs/paper.md §8.1); trains the model once", true, func(s experiment.Settings) (figures.Reader, error) {
 		return reader(experiment.RAS(s, experiment.RASOptions{}))
+	}},
+	"fig7": {"Fig 7: RAS after GSM8k(L) Control vs Target fine-tuning (docs/paper.md §8.2); paper data", false, func(experiment.Settings) (figures.Reader, error) {
+		return reader(experiment.Fig7())
+	}},
+	"tablea7": {"Table A7: Δ misalignment after GSM8k vs GSM8k-Literal fine-tuning (docs/paper.md §5.3); paper data", false, func(experiment.Settings) (figures.Reader, error) {
+		return reader(experiment.TableA7())
+	}},
+	"fig1": {"Fig 1: accuracy and misalignment before vs after GSM8K fine-tuning, the paper's models and the model's Table 2 run (docs/paper.md §5.3); trains the model once", true, func(s experiment.Settings) (figures.Reader, error) {
+		t2, err := experiment.Table2(s, experiment.Table2Options{})
+		if err != nil {
+			return nil, err
+		}
+		return reader(experiment.Fig1(t2))
 	}},
 	"fig8": {"Fig 8: RAS, random RAS and KL vs misalignment over checkpoints (docs/paper.md §8.4); paper data", false, func(experiment.Settings) (figures.Reader, error) {
 		return reader(experiment.Fig8())
