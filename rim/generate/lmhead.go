@@ -102,11 +102,18 @@ func newSplitHead(m *model.Model, rows int) (*splitHead, error) {
 		return nil, fmt.Errorf("generate: %s has %d values, want vocab %d × hidden %d", wName, n, V, D)
 	}
 	s := &splitHead{}
-	switch w.DType() {
-	case dtypes.Float32:
-		s.blocks, err = headBlocks[float32](w, rows, V, D)
-	case dtypes.BFloat16: // bf16 weights stay bf16 (half the bytes streamed per token)
-		s.blocks, err = headBlocks[bfloat16.BFloat16](w, rows, V, D)
+	// The blocks hold the lm_head in the dtype the model computes in: bf16
+	// compute keeps bf16 weights bf16 (half the bytes streamed per token) and
+	// multiplies bf16 hidden states as the engine does; f32 compute gets f32
+	// blocks, also from bf16-stored weights (bf16 → f32 is exact), so an f32
+	// model's logits never depend on how its weights are stored.
+	switch {
+	case m.ComputeDType() == dtypes.BFloat16 && w.DType() == dtypes.BFloat16:
+		s.blocks, err = headBlocks(w, rows, V, D, func(t *tensors.Tensor) ([]bfloat16.BFloat16, error) {
+			return tensors.CopyFlatData[bfloat16.BFloat16](t)
+		})
+	case w.DType() == dtypes.Float32 || w.DType() == dtypes.BFloat16:
+		s.blocks, err = headBlocks(w, rows, V, D, floats32)
 	default:
 		err = fmt.Errorf("dtype %s not supported", w.DType())
 	}
@@ -151,8 +158,8 @@ func floats32(t *tensors.Tensor) ([]float32, error) {
 }
 
 // headBlocks copies the lm_head weight [V, D] into row blocks of at most rows rows.
-func headBlocks[T float32 | bfloat16.BFloat16](w *tensors.Tensor, rows, V, D int) ([]*tensors.Tensor, error) {
-	flat, err := tensors.CopyFlatData[T](w)
+func headBlocks[T float32 | bfloat16.BFloat16](w *tensors.Tensor, rows, V, D int, values func(*tensors.Tensor) ([]T, error)) ([]*tensors.Tensor, error) {
+	flat, err := values(w)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +181,7 @@ func (s *splitHead) execFor(sh *headShard, B int) (*graph.Exec, error) {
 	e, err := graph.NewExec(s.backend, func(in []*graph.Node) *graph.Node {
 		h := in[0] // [B, dModel]
 		if dt := in[1].DType(); dt != h.DType() {
-			h = graph.ConvertDType(h, dt) // bf16 weights: bf16 products accumulated in float32
+			h = graph.ConvertDType(h, dt) // bf16 compute: bf16 products accumulated in float32
 		}
 		// Rows go in groups of splitHeadGroup, each group against every
 		// block: group·blockRows·dModel stays under the small-kernel size, so

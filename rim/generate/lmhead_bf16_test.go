@@ -53,3 +53,43 @@ func TestSplitHeadBF16(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitHeadF32ComputeBF16Weights: an f32-compute model whose weights are
+// stored bf16 gets float32 blocks (bf16 → f32 is exact), so its split-head
+// logits are the engine's f32 logits, not bf16 products.
+func TestSplitHeadF32ComputeBF16Weights(t *testing.T) {
+	dir := fixtureDirs(t)[0]
+	ref, err := safetensors.Open(filepath.Join(dir, "reference.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	prompt, _ := ints(t, ref, "generate.prompt_ids")
+	m, err := model.Load(dir, model.Options{WeightDType: dtypes.BFloat16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	var logits [2][][][]float32
+	for i, splitRows := range []int{100, 0} {
+		st := NewModelStepper(m)
+		st.splitRows = splitRows
+		st.NoSplitHead = splitRows == 0
+		rec := &recorder{Stepper: st}
+		if _, err := Run(rec, idDecoder{}, [][]int{prompt}, Options{MaxNewTokens: 4, ContextLen: m.Config.MaxPositions}); err != nil {
+			t.Fatal(err)
+		}
+		if splitRows > 0 && (st.head == nil || st.head.blocks[0].DType() != dtypes.Float32) {
+			t.Fatalf("split head not used, or its blocks are not float32")
+		}
+		logits[i] = rec.logits
+	}
+	for s := range logits[1] {
+		g, w := logits[0][s][0], logits[1][s][0]
+		for i := range w {
+			if !closeTo(g[i], w[i]) {
+				t.Fatalf("step %d logit %d: split head %v, engine %v", s, i, g[i], w[i])
+			}
+		}
+	}
+}
