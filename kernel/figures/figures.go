@@ -49,6 +49,8 @@ func Draw(r Reader) (*Drawing, error) {
 		return tableA7(r)
 	case *experiment.Fig1Result:
 		return fig1(r)
+	case *experiment.Fig4aResult:
+		return fig4a(r)
 	}
 	return nil, fmt.Errorf("figures: no drawing for %T", r)
 }

@@ -336,3 +336,29 @@ func fig1(r *experiment.Fig1Result) (*Drawing, error) {
 		return display.Bubbles(display.Titled("Fig 1: before vs after GSM8K fine-tuning", r.Source), "math accuracy / fine-tuned", "misalignment / fine-tuned", x, y, size, labels)
 	})
 }
+
+// fig4a is Fig 4a: the head's attention row from the first generated token, one heatmap row per mode, keys
+// labelled with their tokens (or regions).
+func fig4a(r *experiment.Fig4aResult) (*Drawing, error) {
+	t := &display.Table{Caption: display.Titled(fmt.Sprintf("Fig 4a: %s on %q", r.Head, r.Prompt), r.Source), Columns: []string{"mode", "argmax key", "region", "weight"}}
+	d := &Drawing{Tables: []*display.Table{t}}
+	for _, m := range r.Modes {
+		mode := map[bool]string{true: "think", false: "no-think"}[m.Think]
+		t.AddRow(mode, m.Argmax, m.ArgmaxRegion, m.Weights[m.Argmax])
+		labels := m.Tokens
+		if labels == nil {
+			labels = m.Regions
+		}
+		keys := make([]string, len(labels))
+		for k, l := range labels {
+			keys[k] = fmt.Sprintf("%d %q", k, l)
+		}
+		f, err := display.Heatmap(display.Titled(fmt.Sprintf("Fig 4a: %s, %s mode", r.Head, mode), r.Source), [][]float64{m.Weights}, []string{mode}, keys)
+		if err != nil {
+			return nil, err
+		}
+		f.Height = display.DefaultHeight * 0.8 // one row: no need for a square
+		d.Figures = append(d.Figures, f)
+	}
+	return d, nil
+}

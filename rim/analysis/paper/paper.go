@@ -188,3 +188,11 @@ var Fig1 = map[string][2]float64{
 
 // Fig1Models are Fig 1's models in legend order.
 var Fig1Models = []string{"Qwen3-4B", "Phi3.5-Tiny", "Mistral-7B", "Mixtral-8x7B"}
+
+// Fig4a is Fig 4a's example [P/F] (docs/paper.md §6.2): on Prompt, the head attends from the first generated
+// token to key ThinkKey (`assistant`) in think mode and to NoThinkKey, the empty span between the think
+// tags, in no-think mode.
+var Fig4a = struct {
+	Prompt, Head         string
+	ThinkKey, NoThinkKey int
+}{"Give me a detailed and hands-on tutorial.", "L10-H16", 13, 17}

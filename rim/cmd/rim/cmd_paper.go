@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	register("paper", "reproduce one paper item (table1, fig1, fig2, fig3b, fig4b, fig5, fig6, fig7, table2, table3, tablea7, ras, fig8): result JSON with provenance, figures as SVG and PNG (ITEM, ITEM-2, …)", func(args []string) error {
+	register("paper", "reproduce one paper item (table1, fig1, fig2, fig3b, fig4a, fig4b, fig5, fig6, fig7, table2, table3, tablea7, ras, fig8): result JSON with provenance, figures as SVG and PNG (ITEM, ITEM-2, …)", func(args []string) error {
 		return paperCmd(args, os.Stdout, os.Stderr)
 	})
 }
@@ -43,6 +43,9 @@ var paperItems = map[string]paperItem{
 	}},
 	"fig4b": {"Fig 4b and Fig A3: refusal-pattern heads and argmax histograms (docs/paper.md §6.2); uses the model", true, func(s experiment.Settings) (figures.Reader, error) {
 		return reader(experiment.Fig4b(s, experiment.Fig4Options{}))
+	}},
+	"fig4a": {"Fig 4a: one head's first-generated-token attention on the paper's prompt, think vs no-think (docs/paper.md §6.2); uses the model", true, func(s experiment.Settings) (figures.Reader, error) {
+		return reader(experiment.Fig4a(s, experiment.Fig4aOptions{}))
 	}},
 	"fig5": {"Fig 5: probe score with the refusal heads vs random heads zeroed (docs/paper.md §6.3); uses the model", true, func(s experiment.Settings) (figures.Reader, error) {
 		return reader(experiment.Fig5(s, experiment.Fig4Options{}))
