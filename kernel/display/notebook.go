@@ -53,7 +53,17 @@ func Show(f *Figure, paths ...string) error {
 		protocol.MIMEImageSVG:  string(svg),
 		protocol.MIMETextPlain: FigurePlain(f.Title()),
 	}})
+	Flush()
 	return nil
+}
+
+// Flush waits until GoNB has taken every display sent so far (gonbui.Sync). A cell program that ends right
+// after a display could otherwise exit before its last outputs were read from the pipe, and they were lost
+// (seen as a figure that never arrived, under load). Show flushes each figure; nothing outside a notebook.
+func Flush() {
+	if InNotebook() {
+		gonbui.Sync()
+	}
 }
 
 // FigurePlain is the text/plain form of a figure's display; the notebook

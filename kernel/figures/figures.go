@@ -72,6 +72,7 @@ func Show(r Reader) error {
 		}
 	}
 	display.Markdown("**How to read it.** " + r.Reading())
+	display.Flush()
 	return nil
 }
 

@@ -83,7 +83,8 @@ func fig3(r *experiment.Fig3Result) (*Drawing, error) {
 		panels = append(panels, f)
 	}
 	return collect(&Drawing{Tables: []*display.Table{t}}, func() (*display.Figure, error) {
-		return display.Grid(display.Titled(fmt.Sprintf("Fig 3b, %d + %d prompts", r.Harmful, r.Harmless), r.Source), 3, panels...)
+		item := map[bool]string{true: "Fig 3a (think mode)", false: "Fig 3b (no-think mode)"}[r.Think]
+		return display.Grid(display.Titled(fmt.Sprintf("%s, %d + %d prompts", item, r.Harmful, r.Harmless), r.Source), 3, panels...)
 	})
 }
 

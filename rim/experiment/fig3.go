@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/rimlab/rim/rim/data"
+	"github.com/rimlab/rim/rim/generate"
+
 	"github.com/rimlab/rim/rim/analysis/paper"
 	"github.com/rimlab/rim/rim/analysis/probe"
 	"github.com/rimlab/rim/rim/chat"
@@ -30,11 +33,12 @@ type RegionProbe struct {
 	CV            float64   `json:"cv_accuracy"`
 }
 
-// Fig3Result is Fig 3b (docs/paper.md §6.1) measured: no-think mode, the harmful-vs-harmless steering probe
-// at every layer and region.
+// Fig3Result is Fig 3a or 3b (docs/paper.md §6.1) measured: the harmful-vs-harmless steering probe at every
+// layer and region, in think (3a) or no-think (3b) mode.
 type Fig3Result struct {
 	Provenance
-	Note       string                `json:"note,omitempty"` // a source held fewer prompts than asked
+	Think      bool                  `json:"think"`
+	Note       string                `json:"note,omitempty"` // a source held fewer prompts than asked; panels left out
 	Harmful    int                   `json:"harmful_prompts"`
 	Harmless   int                   `json:"harmless_prompts"`
 	Regions    []RegionProbe         `json:"regions"`
@@ -42,22 +46,42 @@ type Fig3Result struct {
 }
 
 // Fig3b fits the steering probe (rim/analysis/probe) on the training split of ProbeSet at every layer on
-// hook_resid_post mean-pooled over each region, and scores the Safe and Harmful test groups.
+// hook_resid_post mean-pooled over each region, and scores the Safe and Harmful test groups (no-think mode).
 func Fig3b(s Settings, o Fig3Options) (*Fig3Result, error) {
+	return s.fig3("fig3b", o, false)
+}
+
+// Fig3a is Fig3b in think mode (docs/paper.md §6.1): each prompt is followed by the model's own greedy
+// reasoning (Settings.Responses, think on), so "Between Think Tag" pools the CoT tokens. Panels whose
+// region some response lacks (no `<think>` opened, or none closed within RIM_MAX_TOKENS) are left out and
+// the result's note says so.
+func Fig3a(s Settings, o Fig3Options) (*Fig3Result, error) {
+	return s.fig3("fig3a", o, true)
+}
+
+// fig3 is Fig 3a (think) or 3b (no-think).
+func (s Settings) fig3(item string, o Fig3Options, think bool) (*Fig3Result, error) {
 	set, nTrain, note, err := s.ProbeSet(s.count(o.Samples, 30))
 	if err != nil {
 		return nil, err
 	}
-	prov, err := s.measured("fig3b", set)
+	prov, err := s.measured(item, set)
 	if err != nil {
 		return nil, err
 	}
 	return cachedResult(prov, o, func() (*Fig3Result, error) {
-		a, err := s.ResidByRegion(set, Fig3Regions)
+		convs, regions, missing, err := s.fig3Convs(set, think)
 		if err != nil {
 			return nil, err
 		}
-		r := &Fig3Result{Note: note, PaperRange: paper.Fig3bRange}
+		if missing != "" {
+			note = strings.TrimPrefix(note+"; "+missing, "; ")
+		}
+		a, err := s.ResidByRegionConvs(convs, regions)
+		if err != nil {
+			return nil, err
+		}
+		r := &Fig3Result{Think: think, Note: note, PaperRange: paper.Fig3bRange}
 		samples := make([]probe.Sample, len(set))
 		for i, p := range set {
 			samples[i] = probe.Sample{Positive: p.Harmful, Group: map[bool]string{true: "Harmful", false: "Safe"}[p.Harmful], Train: i < nTrain}
@@ -67,9 +91,12 @@ func Fig3b(s Settings, o Fig3Options) (*Fig3Result, error) {
 		}
 		r.Harmless = len(set) - r.Harmful
 		for i, region := range Fig3Regions {
+			if a[region] == nil {
+				continue
+			}
 			res, err := probe.Layers(len(a[region]), func(l int) ([][]float64, error) { return a[region][l], nil }, samples, probe.Config{})
 			if err != nil {
-				return nil, fmt.Errorf("experiment: fig3b %s: %w", region, err)
+				return nil, fmt.Errorf("experiment: %s %s: %w", item, region, err)
 			}
 			rp := RegionProbe{Region: region, Title: Fig3Titles[i]}
 			for _, lr := range res {
@@ -80,6 +107,48 @@ func Fig3b(s Settings, o Fig3Options) (*Fig3Result, error) {
 		}
 		return r, nil
 	})
+}
+
+// fig3Convs are the probe set's conversations and the regions all of them have: no-think mode as is;
+// think mode with each prompt's greedy reasoning as the assistant prefill.
+func (s Settings) fig3Convs(set []data.Labeled, think bool) (convs []generate.Conversation, regions []string, missing string, err error) {
+	var rs []string
+	if think {
+		ps := make([]data.Prompt, len(set))
+		for i, p := range set {
+			ps[i] = p.Prompt
+		}
+		if rs, err = s.Responses(s.ModelDir(), ps, chat.Bool(true), ""); err != nil {
+			return nil, nil, "", err
+		}
+	}
+	opened, closed := 0, 0
+	for i, p := range set {
+		c := generate.Conversation{Messages: chat.User(p.Text), Think: chat.Bool(think)}
+		if think {
+			c.Prefill = rs[i]
+			if strings.HasPrefix(strings.TrimSpace(rs[i]), "<think>") {
+				opened++
+			}
+			if strings.Contains(rs[i], "</think>") {
+				closed++
+			}
+		}
+		convs = append(convs, c)
+	}
+	for _, r := range Fig3Regions {
+		switch {
+		case think && (r == chat.PosThinkOpen || r == "think") && opened < len(set):
+			missing = fmt.Sprintf("%d of %d responses open no <think> block, so the think panels are left out", len(set)-opened, len(set))
+		case think && r == chat.PosThinkClose && closed < len(set):
+			if missing == "" {
+				missing = fmt.Sprintf("%d of %d responses do not close their think block within RIM_MAX_TOKENS, so the Think End panel is left out", len(set)-closed, len(set))
+			}
+		default:
+			regions = append(regions, r)
+		}
+	}
+	return convs, regions, missing, nil
 }
 
 // Reading says where the probe separates harmful from harmless, from the scores, beside the paper's band.
@@ -103,7 +172,11 @@ func (r *Fig3Result) Reading() string {
 		where = fmt.Sprintf("%d of %d regions separate them by at least half the scale on average (%s)", len(sep), len(r.Regions), strings.Join(sep, ", "))
 	}
 	h, sf := r.PaperRange["Harmful"], r.PaperRange["Safe"]
-	return fmt.Sprintf("Averaged over layers, the Harmful test group scores above the Safe one by %.2f at best (%s); %s. "+
+	mode := map[bool]string{true: "In think mode (with the model's own reasoning)", false: "In no-think mode"}[r.Think]
+	if r.Note != "" {
+		where += " (" + r.Note + ")"
+	}
+	return fmt.Sprintf("%s, averaged over layers, the Harmful test group scores above the Safe one by %.2f at best (%s); %s. "+
 		"Paper (Qwen3-4B): Harmful ≈ %.2f–%.2f and Safe ≈ %.2f–%.2f at every region and layer (docs/paper.md §6.1).",
-		gap, best, where, h[0], h[1], sf[0], sf[1])
+		mode, gap, best, where, h[0], h[1], sf[0], sf[1])
 }

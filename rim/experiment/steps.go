@@ -131,11 +131,21 @@ func (s Settings) Calibration(n int) (think, noThink []heads.Sample, err error) 
 // prompt of set (no-think mode; docs/paper.md §6.1): [region][layer][sample][dModel], through rim/cache,
 // with ivs active (e.g. head ablations, Fig 5).
 func (s Settings) ResidByRegion(set []data.Labeled, regions []string, ivs ...hook.Intervention) (map[string][][][]float64, error) {
+	convs := make([]generate.Conversation, len(set))
+	for i, p := range set {
+		convs[i] = generate.Conversation{Messages: chat.User(p.Text), Think: chat.Bool(false)}
+	}
+	return s.ResidByRegionConvs(convs, regions, ivs...)
+}
+
+// ResidByRegionConvs is ResidByRegion for any conversations (e.g. think mode with the model's own reasoning
+// as the prefill, Fig 3a), through rim/cache keyed by the conversations.
+func (s Settings) ResidByRegionConvs(convs []generate.Conversation, regions []string, ivs ...hook.Intervention) (map[string][][][]float64, error) {
 	id, err := s.ID(s.ModelDir())
 	if err != nil {
 		return nil, err
 	}
-	dh, err := cache.HashValue(set)
+	dh, err := cache.HashValue(convs)
 	if err != nil {
 		return nil, err
 	}
@@ -147,18 +157,14 @@ func (s Settings) ResidByRegion(set []data.Labeled, regions []string, ivs ...hoo
 	if err != nil {
 		return nil, err
 	}
-	key := cache.Key{Kind: "notebooks/resid-post-by-region", Model: id, Data: dh, Code: "v1", Intervention: ih,
-		Params: map[string]string{"think": "false", "regions": strings.Join(regions, ",")}}
+	key := cache.Key{Kind: "notebooks/resid-post-by-region", Model: id, Data: dh, Code: "v2", Intervention: ih,
+		Params: map[string]string{"regions": strings.Join(regions, ",")}}
 	return cache.Cached(c, key, func() (map[string][][][]float64, error) {
 		l, err := Load(s.ModelDir(), s.TokenizerDir(), LoadOptions{})
 		if err != nil {
 			return nil, err
 		}
 		defer l.Close()
-		convs := make([]generate.Conversation, len(set))
-		for i, p := range set {
-			convs[i] = generate.Conversation{Messages: chat.User(p.Text), Think: chat.Bool(false)}
-		}
 		return RegionActs(l.Model, l.Chat, convs, regions, hook.ResidPost, probe.PoolMean, s.Batch, ivs...)
 	})
 }
