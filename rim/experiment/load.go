@@ -89,8 +89,10 @@ func Load(modelDir, tokenizerDir string, o LoadOptions) (*Loaded, error) {
 		return nil, err
 	}
 	if !o.Raw {
-		if _, _, err := LoadChatFiles(tdir); err != nil {
-			return nil, err
+		// The template only: generate.NewChat below parses the tokenizer (a second parse of a 10 MB
+		// tokenizer.json was half of Load's time).
+		if _, err := chat.LoadTemplate(tdir); err != nil {
+			return nil, fmt.Errorf("experiment: %s has no usable chat template (chat_template.jinja or tokenizer_config.json's chat_template): %w", tdir, err)
 		}
 	}
 	m, err := model.Load(dir, o.Model)
