@@ -157,7 +157,7 @@ func dryRun(t *testing.T, a arch, shared string, judge *fakeJudge) {
 		}
 		t.Logf("%s: %s", name, time.Since(st).Round(10*time.Millisecond))
 	}
-	step("table1 (generation, think on/off, refusal judge)", func() error { return table1(s) })
+	step("table1 (generation, think on/off, refusal judge)", func() error { return table1(s, a) })
 	step("rubric judge (fake OpenAI endpoint)", func() error { return rubric(s, judge) })
 	if !testing.Short() {
 		step("fig2 (prefilled patterns)", func() error { return fig2(s) })
@@ -564,7 +564,7 @@ func maxAbs64(a, b []float64) float64 {
 	return m
 }
 
-func table1(s experiment.Settings) error {
+func table1(s experiment.Settings, a arch) error {
 	r, err := experiment.Table1(s, experiment.Table1Options{Samples: 4})
 	if err != nil {
 		return err
@@ -582,6 +582,11 @@ func table1(s experiment.Settings) error {
 	}
 	if r.Reading() == "" {
 		return fmt.Errorf("empty reading")
+	}
+	// A template without a think mode ignores enable_thinking: both columns are the same greedy answers.
+	on, off := r.Models[0].Rows[0].Examples[0].Response, r.Models[0].Rows[1].Examples[0].Response
+	if !a.think && on != off {
+		return fmt.Errorf("think on and off differ on a template without think mode: %q vs %q", on, off)
 	}
 	return nil
 }
