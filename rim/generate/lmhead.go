@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -225,7 +226,6 @@ func (s *splitHead) logits(h [][]float32) (out [][]float32, err error) {
 	for i, r := range h {
 		copy(flat[i*D:], r)
 	}
-	hT := tensors.FromFlatDataAndDimensions(flat, Bp, D)
 	out = make([][]float32, B)
 	for r := range out {
 		out[r] = make([]float32, s.vocab)
@@ -234,8 +234,13 @@ func (s *splitHead) logits(h [][]float32) (out [][]float32, err error) {
 	var wg sync.WaitGroup
 	for i := range s.shards {
 		wg.Add(1)
+		// Each shard gets its own input tensor: the shards run at the same time, and one tensor shared by
+		// their executions was intermittently left with no local or on-device storage for the others
+		// ("Tensor has no local or on-device representation", seen in the paper dry run, rim/dryrun).
+		hT := tensors.FromFlatDataAndDimensions(slices.Clone(flat), Bp, D)
 		go func(i int) {
 			defer wg.Done()
+			defer hT.FinalizeAll()
 			errs[i] = s.runShard(&s.shards[i], hT, Bp, out)
 		}(i)
 	}
