@@ -7,8 +7,11 @@
 # default both. For each shape: ../shared/bench/torch_bench.py --save writes the model and
 # bench_inputs.json, then rim bench forward|train|generate run on that directory with --inputs.
 # PyTorch set-up (Debian's python3-torch, transformers 4.51.3 sources): ../shared/bench/README.md;
-# export HF_TRANSFORMERS_SRC and HF_HUB_SRC as it says. OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE are unset
-# for the PyTorch command only (PyTorch at its best on this machine; never in tests or CI).
+# export HF_TRANSFORMERS_SRC and HF_HUB_SRC as it says. PyTorch runs at its best: OpenBLAS 0.3.21 does
+# not recognise every CPU (on the project's Intel Xeon VM of 2026-12-02 it fell back to its SSE3
+# "Prescott" kernels: 38 GFLOP/s instead of 141), so set TORCH_OPENBLAS_CORETYPE (e.g. SkylakeX on an
+# AVX-512 CPU; check its results) to force a kernel set; otherwise OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE
+# are unset for the PyTorch command only (never in tests or CI).
 # Raw outputs go to OUT_DIR/{torch,rim}-SHAPE.txt (+ torch-SHAPE.json); nothing is downloaded.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -33,8 +36,11 @@ for shape in "${SHAPES[@]}"; do
 	esac
 	dir="$OUT/model-$shape"
 	echo "== $shape: PyTorch"
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 "$BENCH" --threads 2 "${targs[@]}" \
+	blas=(-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+	[[ -z "${TORCH_OPENBLAS_CORETYPE:-}" ]] || blas=(-u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE="$TORCH_OPENBLAS_CORETYPE")
+	env "${blas[@]}" OPENBLAS_VERBOSE=2 /usr/bin/python3 "$BENCH" --threads 2 "${targs[@]}" \
 		--save "$dir" --json "$OUT/torch-$shape.json" >"$OUT/torch-$shape.txt" 2>&1
+	grep -m1 '^Core:' "$OUT/torch-$shape.txt" | sed 's/^/  OpenBLAS /' || true
 	/usr/bin/python3 - "$OUT/torch-$shape.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
