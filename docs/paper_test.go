@@ -22,11 +22,7 @@ var paperCitation = regexp.MustCompile("docs/paper[.]md`? §([0-9]+(?:[.][0-9]+)
 
 // knownOutside lists files that may still cite outside notes, each with the
 // reason; keep it empty.
-var knownOutside = map[string]string{
-	// Owned by the rim/model optimisation in progress; its one-line comment
-	// fix ("GUIDE §3" → docs/ARCHITECTURE.md) waits for that change.
-	"rim/model/blocks.go": "pending comment fix after the rim/model optimisation",
-}
+var knownOutside = map[string]string{}
 
 // repoFiles returns the .go, .md and .ipynb files of the repository, relative
 // to its root.

@@ -7,7 +7,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph building reads better unqualified
 )
 
-// Shared building blocks of every architecture (exist once; GUIDE §3).
+// Shared building blocks of every architecture (exist once; docs/ARCHITECTURE.md).
 
 // rmsNorm is x * rsqrt(mean(x²) + eps) * w over the last axis (float32).
 // x: [..., n], w: [n]. A bf16 x is normalized in float32 and cast back
