@@ -11,13 +11,12 @@ import (
 	"github.com/rimlab/rim/rim/safetensors"
 )
 
-// TestSplitHeadBF16 runs the split lm_head (lmhead.go) on a bf16 model: its
-// blocks stay bf16 and it must give the engine's bf16 logits. The engine
-// rounds the lm_head product to bf16 before returning float32 logits; the
-// split head accumulates in float32 and does not, so the two differ by at
-// most one bf16 rounding of the logit (relative 2⁻⁸) plus the different
-// summation order of bf16 products (a few float32 ulps).
-func TestSplitHeadBF16(t *testing.T) {
+// splitVsEngine loads the first fixture with opts and greedily generates 4
+// tokens twice: with the split lm_head (lmhead.go, blocks of 100 rows) and
+// with the engine's logits. It returns both runs' logits [call][vocab] (row
+// 0) and the split head's first block.
+func splitVsEngine(t *testing.T, opts model.Options) (split, engine [][]float32, block0 dtypes.DType) {
+	t.Helper()
 	dir := fixtureDirs(t)[0]
 	ref, err := safetensors.Open(filepath.Join(dir, "reference.safetensors"))
 	if err != nil {
@@ -25,13 +24,12 @@ func TestSplitHeadBF16(t *testing.T) {
 	}
 	defer ref.Close()
 	prompt, _ := ints(t, ref, "generate.prompt_ids")
-	m, err := model.Load(dir, model.Options{ComputeDType: dtypes.BFloat16})
+	m, err := model.Load(dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	var logits [2][][][]float32
-	for i, splitRows := range []int{100, 0} {
+	for _, splitRows := range []int{100, 0} {
 		st := NewModelStepper(m)
 		st.splitRows = splitRows
 		st.NoSplitHead = splitRows == 0
@@ -39,16 +37,37 @@ func TestSplitHeadBF16(t *testing.T) {
 		if _, err := Run(rec, idDecoder{}, [][]int{prompt}, Options{MaxNewTokens: 4, ContextLen: m.Config.MaxPositions}); err != nil {
 			t.Fatal(err)
 		}
-		if splitRows > 0 && (st.head == nil || len(st.head.blocks) != (m.Config.Vocab+99)/100) {
+		var rows [][]float32
+		for _, call := range rec.logits {
+			rows = append(rows, call[0])
+		}
+		if splitRows == 0 {
+			engine = rows
+			continue
+		}
+		if st.head == nil || len(st.head.blocks) != (m.Config.Vocab+99)/100 {
 			t.Fatalf("split head not used")
 		}
-		logits[i] = rec.logits
+		split, block0 = rows, st.head.blocks[0].DType()
 	}
-	for s := range logits[1] {
-		g, w := logits[0][s][0], logits[1][s][0]
-		for i := range w {
-			if d := math.Abs(float64(g[i] - w[i])); d > 1e-5+math.Abs(float64(w[i]))/256 {
-				t.Fatalf("step %d logit %d: split head %v, engine %v", s, i, g[i], w[i])
+	return split, engine, block0
+}
+
+// TestSplitHeadBF16 runs the split lm_head on a bf16 model: its blocks stay
+// bf16 and it must give the engine's bf16 logits. The engine rounds the
+// lm_head product to bf16 before returning float32 logits; the split head
+// accumulates in float32 and does not, so the two differ by at most one bf16
+// rounding of the logit (relative 2⁻⁸) plus the different summation order
+// of bf16 products (a few float32 ulps).
+func TestSplitHeadBF16(t *testing.T) {
+	split, engine, block0 := splitVsEngine(t, model.Options{ComputeDType: dtypes.BFloat16})
+	if block0 != dtypes.BFloat16 {
+		t.Fatalf("blocks are %s, want bf16", block0)
+	}
+	for s := range engine {
+		for i, w := range engine[s] {
+			if d := math.Abs(float64(split[s][i] - w)); d > 1e-5+math.Abs(float64(w))/256 {
+				t.Fatalf("step %d logit %d: split head %v, engine %v", s, i, split[s][i], w)
 			}
 		}
 	}
@@ -58,37 +77,14 @@ func TestSplitHeadBF16(t *testing.T) {
 // stored bf16 gets float32 blocks (bf16 → f32 is exact), so its split-head
 // logits are the engine's f32 logits, not bf16 products.
 func TestSplitHeadF32ComputeBF16Weights(t *testing.T) {
-	dir := fixtureDirs(t)[0]
-	ref, err := safetensors.Open(filepath.Join(dir, "reference.safetensors"))
-	if err != nil {
-		t.Fatal(err)
+	split, engine, block0 := splitVsEngine(t, model.Options{WeightDType: dtypes.BFloat16})
+	if block0 != dtypes.Float32 {
+		t.Fatalf("blocks are %s, want float32", block0)
 	}
-	defer ref.Close()
-	prompt, _ := ints(t, ref, "generate.prompt_ids")
-	m, err := model.Load(dir, model.Options{WeightDType: dtypes.BFloat16})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	var logits [2][][][]float32
-	for i, splitRows := range []int{100, 0} {
-		st := NewModelStepper(m)
-		st.splitRows = splitRows
-		st.NoSplitHead = splitRows == 0
-		rec := &recorder{Stepper: st}
-		if _, err := Run(rec, idDecoder{}, [][]int{prompt}, Options{MaxNewTokens: 4, ContextLen: m.Config.MaxPositions}); err != nil {
-			t.Fatal(err)
-		}
-		if splitRows > 0 && (st.head == nil || st.head.blocks[0].DType() != dtypes.Float32) {
-			t.Fatalf("split head not used, or its blocks are not float32")
-		}
-		logits[i] = rec.logits
-	}
-	for s := range logits[1] {
-		g, w := logits[0][s][0], logits[1][s][0]
-		for i := range w {
-			if !closeTo(g[i], w[i]) {
-				t.Fatalf("step %d logit %d: split head %v, engine %v", s, i, g[i], w[i])
+	for s := range engine {
+		for i, w := range engine[s] {
+			if !closeTo(split[s][i], w) {
+				t.Fatalf("step %d logit %d: split head %v, engine %v", s, i, split[s][i], w)
 			}
 		}
 	}
