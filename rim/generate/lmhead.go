@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/gomlx/compute"
@@ -21,20 +20,15 @@ import (
 // (the blocks are sized so that this many rows still use the small kernel,
 // so the weights are streamed once per group of rows).
 //
-// splitHeadMaxBatch is the largest batch that uses the split head: from
-// about 8 rows on, the engine's single product amortises its packing and
-// was as fast or faster (rim bench generate --no-split-head, 42M model:
-// batch 16 decoded at 110-186 tokens/s with the engine's logits against
-// 84-123 split; batch 1: ~19 against ~55-71).
+// splitHeadMaxBatch is the largest batch that uses the split head: larger
+// batches stream the blocks once per 4-row group, and the engine's single
+// product was as fast or faster (compute v0.1.14, 42M model, batch-16 decode
+// of 64 tokens, min of 3 interleaved runs: 2.98 s with the engine's logits,
+// 3.35 s split; organism shape: equal).
 const (
 	splitHeadGroup    = 4
-	splitHeadMaxBatch = 16
+	splitHeadMaxBatch = 4
 )
-
-// goSmallMatMulFLOPs is the size below which the Go backend (gomlx/compute
-// v0.1.6, internal/gobackend/dot/matmul: noSIMDSmallMatMulSizeThreshold)
-// uses its small AVX-512 kernel, which streams the weights once.
-const goSmallMatMulFLOPs = 4 * 1024 * 1024
 
 // splitHead computes the logits h·Wᵀ (+ b) of the last position of each
 // row, one row at a time, with the vocabulary split into row blocks that are
@@ -85,10 +79,10 @@ func newSplitHead(m *model.Model, rows int) (*splitHead, error) {
 	c := m.Config
 	D, V := c.Hidden, c.Vocab
 	if rows <= 0 {
-		if b == nil || !strings.HasPrefix(strings.ToLower(b.Name()), "go") || splitHeadGroup*V*D < goSmallMatMulFLOPs {
+		if !model.IsGoBackend(b) || splitHeadGroup*V*D < model.GoSmallMatMulFLOPs {
 			return nil, nil
 		}
-		rows = max((goSmallMatMulFLOPs-1)/(splitHeadGroup*D), 1)
+		rows = max((model.GoSmallMatMulFLOPs-1)/(splitHeadGroup*D), 1)
 	}
 	wName := "lm_head.weight"
 	if m.Param(wName) == nil && c.TieEmbeddings {

@@ -3,13 +3,15 @@ package model
 import (
 	"strings"
 
+	"github.com/gomlx/compute"
+
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph building reads better unqualified
 )
 
 // Matmul shapes for the Go backend's small kernel.
 //
 // gomlx/compute v0.1.14's Go backend sends a product of fewer than
-// goSmallMatMulFLOPs multiply-adds (batch·M·N·K; its
+// GoSmallMatMulFLOPs multiply-adds (batch·M·N·K; its
 // internal/gobackend/dot/matmul/nosimd.go: SmallMatMulSizeThreshold) to an
 // unpacked "small" kernel, and larger ones to a packed (BLIS-style) kernel.
 // Three properties of that pair, measured on the project's 2-core AVX-512
@@ -38,14 +40,18 @@ import (
 // streams the weights, but nothing is packed). The XLA backends compile
 // plain products and are left alone.
 const (
-	goSmallMatMulFLOPs = 4 * 1024 * 1024
+	// GoSmallMatMulFLOPs is the Go backend's small-kernel bound (batch·M·N·K).
+	GoSmallMatMulFLOPs = 4 * 1024 * 1024
 	smallRowGroupMax   = 16
 )
 
-func isGoBackend(g *Graph) bool {
-	b := g.Backend()
+// IsGoBackend reports whether b is the Go backend (whose matmul paths the
+// row padding here and rim/generate's split lm_head are shaped for).
+func IsGoBackend(b compute.Backend) bool {
 	return b != nil && strings.HasPrefix(strings.ToLower(b.Name()), "go")
 }
+
+func isGoBackend(g *Graph) bool { return IsGoBackend(g.Backend()) }
 
 // matmulXWt computes x·Wᵀ: x [..., K], w [N, K] → [..., N] (see above).
 func matmulXWt(x, w *Node) *Node {
@@ -57,7 +63,7 @@ func matmulXWt(x, w *Node) *Node {
 	if !isGoBackend(x.Graph()) {
 		return DotGeneral(x, []int{x.Rank() - 1}, nil, w, []int{1}, nil)
 	}
-	if M == 0 || Mp > smallRowGroupMax || 4*K*N >= goSmallMatMulFLOPs {
+	if M == 0 || Mp > smallRowGroupMax || 4*K*N >= GoSmallMatMulFLOPs {
 		// Rows flattened to [M, K]: the product's gradients are then 2-D
 		// transposes, which the Go backend has a fast kernel for; with
 		// x [B, S, K] autodiff transposes [B, S, N] → [N, B, S], which takes
@@ -106,7 +112,7 @@ func batchedRowsMatMul(x, y *Node, yC int) *Node {
 	B, KV, R, C := d[0], d[1], d[2], d[3]
 	N := y.Shape().Dimensions[5-yC] // the non-contracting axis of y (2 or 3)
 	Rp := (R + 3) / 4 * 4
-	if Rp == R || !isGoBackend(x.Graph()) || B*KV*Rp*C*N >= goSmallMatMulFLOPs {
+	if Rp == R || !isGoBackend(x.Graph()) || B*KV*Rp*C*N >= GoSmallMatMulFLOPs {
 		return DotGeneral(x, []int{3}, []int{0, 1}, y, []int{yC}, []int{0, 1})
 	}
 	x = Concatenate([]*Node{x, Zeros(x.Graph(), makeShape(x.DType(), B, KV, Rp-R, C))}, 2)

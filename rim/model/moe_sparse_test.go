@@ -1,6 +1,7 @@
 package model
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -109,23 +110,11 @@ func TestSparseMoEMatchesDense(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(stepS) != 6 || !equalInts(idsD, idsS) {
+			if len(stepS) != 6 || !slices.Equal(idsD, idsS) {
 				t.Errorf("greedy: dense %v sparse %v", idsD, idsS)
 			}
 		})
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestRouterConfigErrors(t *testing.T) {
