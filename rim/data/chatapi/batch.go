@@ -71,14 +71,21 @@ func (c *Cache) Put(key, reply string) error {
 type Job struct {
 	Key string // cache key ("" disables caching for this job)
 	Req Request
+	// Reply sends the job with CompleteReply instead of Complete: a reply
+	// with reasoning but null content is an answer (Result.Reasoning), not
+	// a malformed body. Meant for uncached jobs (the cache keeps content only).
+	Reply bool
 }
 
 // Result is one job's outcome: the reply, whether it came from the cache,
-// or the error of its last attempt.
+// or the error of its last attempt. Reasoning and Finish are the reply's
+// split-off reasoning and finish reason (Reply); the cache keeps only the
+// content, so they are empty for a cached reply.
 type Result struct {
-	Reply  string
-	Cached bool
-	Err    error
+	Reply             string
+	Reasoning, Finish string
+	Cached            bool
+	Err               error
 }
 
 // Batch runs jobs with at most Concurrency requests in flight, serving
@@ -129,13 +136,21 @@ func (c *Client) Batch(ctx context.Context, cache *Cache, jobs []Job) ([]Result,
 		wg.Add(1)
 		go func(i int, j Job) {
 			defer func() { <-sem; wg.Done() }()
-			out, err := c.Complete(ctx, j.Req)
+			var (
+				out Reply
+				err error
+			)
+			if j.Reply {
+				out, err = c.CompleteReply(ctx, j.Req)
+			} else {
+				out.Content, err = c.Complete(ctx, j.Req)
+			}
 			if err == nil && j.Key != "" {
-				if perr := cache.Put(j.Key, out); perr != nil {
+				if perr := cache.Put(j.Key, out.Content); perr != nil {
 					err = perr
 				}
 			}
-			res[i] = Result{Reply: out, Err: err}
+			res[i] = Result{Reply: out.Content, Reasoning: out.Reasoning, Finish: out.Finish, Err: err}
 			mu.Lock()
 			ended()
 			if errors.Is(err, ErrUnreachable) && fatal == nil {

@@ -109,6 +109,19 @@ type Request struct {
 	Messages    []Message
 	Temperature float64 // the paper's judge and editors run at 0
 	MaxTokens   int     // 0: the server's default
+	// Think, when set, is Qwen3's think mode, sent the way vLLM, SGLang and
+	// rim serve read it: "chat_template_kwargs": {"enable_thinking": *Think}.
+	// nil sends no chat_template_kwargs (the template's default).
+	Think *bool
+}
+
+// Reply is a choice's message as the server split it: Content, and the
+// reasoning of a think block in Reasoning when the server splits it off
+// (vLLM or SGLang with a reasoning parser: "reasoning_content", or
+// "reasoning" in newer vLLM; rim serve: "reasoning_content"); Finish is the
+// finish_reason ("stop", "length", …; "" when the server sent none).
+type Reply struct {
+	Content, Reasoning, Finish string
 }
 
 // Client talks to one endpoint.
@@ -194,16 +207,34 @@ func (e *StatusError) Error() string {
 }
 
 // Complete sends one request and returns the first choice's content,
-// retrying on 429, 5xx, timeouts and malformed bodies.
+// retrying on 429, 5xx, timeouts and malformed bodies (a reply without
+// content is malformed here).
 func (c *Client) Complete(ctx context.Context, req Request) (string, error) {
-	body, err := json.Marshal(map[string]any{
+	r, err := c.complete(ctx, req, false)
+	return r.Content, err
+}
+
+// CompleteReply is Complete returning the whole first choice: content,
+// reasoning and finish reason. A reply whose content is null but that has
+// reasoning (a generation cut off inside its think block, as vLLM's
+// reasoning parsers answer it) is a Reply with empty Content, not an error.
+func (c *Client) CompleteReply(ctx context.Context, req Request) (Reply, error) {
+	return c.complete(ctx, req, true)
+}
+
+func (c *Client) complete(ctx context.Context, req Request, reasoningOnly bool) (Reply, error) {
+	fields := map[string]any{
 		"model":       c.cfg.Model,
 		"messages":    req.Messages,
 		"temperature": req.Temperature,
 		"max_tokens":  omitZero(req.MaxTokens),
-	})
+	}
+	if req.Think != nil {
+		fields["chat_template_kwargs"] = map[string]any{"enable_thinking": *req.Think}
+	}
+	body, err := json.Marshal(fields)
 	if err != nil {
-		return "", fmt.Errorf("chatapi: encoding request: %w", err)
+		return Reply{}, fmt.Errorf("chatapi: encoding request: %w", err)
 	}
 	wait := c.cfg.Backoff
 	var last error
@@ -220,22 +251,22 @@ func (c *Client) Complete(ctx context.Context, req Request) (string, error) {
 			}
 			select {
 			case <-ctx.Done():
-				return "", fmt.Errorf("chatapi: %s: %w (last error: %v)", c.shown, ctx.Err(), last)
+				return Reply{}, fmt.Errorf("chatapi: %s: %w (last error: %v)", c.shown, ctx.Err(), last)
 			case <-time.After(d):
 			}
 			wait *= 2
 		}
-		out, err := c.once(ctx, body)
+		out, err := c.once(ctx, body, reasoningOnly)
 		err = c.redactErr(err)
 		if err == nil {
 			return out, nil
 		}
 		last = err
 		if !retryable(err) || ctx.Err() != nil {
-			return "", err
+			return Reply{}, err
 		}
 	}
-	return "", fmt.Errorf("chatapi: %s: giving up after %d attempts: %w", c.shown, c.cfg.MaxRetries+1, last)
+	return Reply{}, fmt.Errorf("chatapi: %s: giving up after %d attempts: %w", c.shown, c.cfg.MaxRetries+1, last)
 }
 
 func omitZero(n int) any {
@@ -247,12 +278,14 @@ func omitZero(n int) any {
 
 type badBodyError struct{ error }
 
-func (c *Client) once(ctx context.Context, body []byte) (string, error) {
+// once sends one attempt; reasoningOnly accepts a null content when the
+// message has reasoning (CompleteReply).
+func (c *Client) once(ctx context.Context, body []byte, reasoningOnly bool) (Reply, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
-		return "", fmt.Errorf("chatapi: %s: %w", c.shown, err)
+		return Reply{}, fmt.Errorf("chatapi: %s: %w", c.shown, err)
 	}
 	hreq.Header.Set("Content-Type", "application/json")
 	if c.cfg.APIKey != "" {
@@ -261,14 +294,14 @@ func (c *Client) once(ctx context.Context, body []byte) (string, error) {
 	resp, err := c.cfg.HTTPClient.Do(hreq)
 	if err != nil {
 		if isDialError(err) {
-			return "", fmt.Errorf("chatapi: %s: %w: %v", c.shown, ErrUnreachable, stripURL(err))
+			return Reply{}, fmt.Errorf("chatapi: %s: %w: %v", c.shown, ErrUnreachable, stripURL(err))
 		}
-		return "", fmt.Errorf("chatapi: %s: %w", c.shown, stripURL(err))
+		return Reply{}, fmt.Errorf("chatapi: %s: %w", c.shown, stripURL(err))
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return "", fmt.Errorf("chatapi: %s: reading reply: %w", c.shown, err)
+		return Reply{}, fmt.Errorf("chatapi: %s: reading reply: %w", c.shown, err)
 	}
 	if resp.StatusCode/100 != 2 {
 		se := &StatusError{URL: c.shown, Code: resp.StatusCode, Body: c.snippet(raw)}
@@ -277,22 +310,40 @@ func (c *Client) once(ctx context.Context, body []byte) (string, error) {
 				se.RetryAfter = time.Duration(secs) * time.Second
 			}
 		}
-		return "", se
+		return Reply{}, se
 	}
 	var r struct {
 		Choices []struct {
 			Message struct {
-				Content *string `json:"content"`
+				Content          *string `json:"content"`
+				ReasoningContent *string `json:"reasoning_content"`
+				Reasoning        *string `json:"reasoning"`
 			} `json:"message"`
+			FinishReason *string `json:"finish_reason"`
 		} `json:"choices"`
 	}
 	if err := json.Unmarshal(raw, &r); err != nil {
-		return "", badBodyError{fmt.Errorf("chatapi: %s: reply is not JSON: %v (%s)", c.shown, err, c.snippet(raw))}
+		return Reply{}, badBodyError{fmt.Errorf("chatapi: %s: reply is not JSON: %v (%s)", c.shown, err, c.snippet(raw))}
 	}
-	if len(r.Choices) == 0 || r.Choices[0].Message.Content == nil {
-		return "", badBodyError{fmt.Errorf("chatapi: %s: reply has no choices[0].message.content (%s)", c.shown, c.snippet(raw))}
+	if len(r.Choices) == 0 {
+		return Reply{}, badBodyError{fmt.Errorf("chatapi: %s: reply has no choices[0].message.content (%s)", c.shown, c.snippet(raw))}
 	}
-	return *r.Choices[0].Message.Content, nil
+	m, out := r.Choices[0].Message, Reply{}
+	for _, p := range []*string{m.ReasoningContent, m.Reasoning} {
+		if p != nil && out.Reasoning == "" {
+			out.Reasoning = *p
+		}
+	}
+	if m.Content == nil && !(reasoningOnly && out.Reasoning != "") {
+		return Reply{}, badBodyError{fmt.Errorf("chatapi: %s: reply has no choices[0].message.content (%s)", c.shown, c.snippet(raw))}
+	}
+	if m.Content != nil {
+		out.Content = *m.Content
+	}
+	if f := r.Choices[0].FinishReason; f != nil {
+		out.Finish = *f
+	}
+	return out, nil
 }
 
 // snippet is the start of a reply body for an error, secrets redacted

@@ -149,3 +149,44 @@ func TestMissingSettingNamesVariable(t *testing.T) {
 		t.Errorf("bare config: %v", err)
 	}
 }
+
+// Think is sent as chat_template_kwargs.enable_thinking (vLLM's, SGLang's and rim serve's field) and only
+// when set; CompleteReply returns the split-off reasoning, a null content with reasoning and the finish
+// reason, where Complete still calls a null content malformed.
+func TestThinkFieldAndReply(t *testing.T) {
+	var bodies []map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b map[string]any
+		json.NewDecoder(r.Body).Decode(&b)
+		bodies = append(bodies, b)
+		json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{
+			"message": map[string]any{"content": nil, "reasoning_content": "still thinking"}, "finish_reason": "length"}}})
+	}))
+	defer srv.Close()
+	c, err := New(Config{BaseURL: srv.URL, Model: "m", MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := false
+	r, err := c.CompleteReply(context.Background(), Request{Messages: []Message{{Role: "user", Content: "q"}}, Think: &off, MaxTokens: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r != (Reply{Reasoning: "still thinking", Finish: "length"}) {
+		t.Errorf("reply %+v", r)
+	}
+	kw, ok := bodies[0]["chat_template_kwargs"].(map[string]any)
+	if !ok || kw["enable_thinking"] != false || bodies[0]["max_tokens"] != float64(7) || bodies[0]["temperature"] != float64(0) {
+		t.Errorf("request body %v: want chat_template_kwargs.enable_thinking false, max_tokens 7, temperature 0", bodies[0])
+	}
+	if _, err := c.Complete(context.Background(), Request{Messages: []Message{{Role: "user", Content: "q"}}}); err == nil {
+		t.Error("Complete accepted a null content")
+	}
+	if _, ok := bodies[1]["chat_template_kwargs"]; ok {
+		t.Errorf("Think nil sent chat_template_kwargs: %v", bodies[1])
+	}
+	res, err := c.Batch(context.Background(), nil, []Job{{Req: Request{Messages: []Message{{Role: "user", Content: "q"}}}, Reply: true}})
+	if err != nil || res[0].Err != nil || res[0].Reasoning != "still thinking" || res[0].Finish != "length" {
+		t.Errorf("batch %+v, %v", res, err)
+	}
+}
