@@ -71,6 +71,9 @@ var Fig2Columns = []string{"ID control", "ID target", "CR control", "CR target",
 // Fig2 injects every statement of each pattern as an assistant prefill in front of n harmful prompts, judges
 // the responses with the refusal judge and pools them per pattern and group (docs/paper.md §5.2).
 func Fig2(s Settings, o Fig2Options) (*Fig2Result, error) {
+	if err := s.engineOnly("fig2", "continues injected assistant prefills"); err != nil {
+		return nil, err
+	}
 	ps, err := s.Harmful(s.count(o.Samples, 8))
 	if err != nil {
 		return nil, err

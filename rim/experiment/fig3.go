@@ -66,6 +66,9 @@ func (s Settings) fig3(item string, o Fig3Options, think bool) (*Fig3Result, err
 		return nil, err
 	}
 	prov, err := s.measured(item, set)
+	if think {
+		prov, err = s.viaGen(prov, err) // the reasoning prefilled is the model's own, from the server when one is set
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -48,6 +48,9 @@ var Fig6Columns = []string{"Δ M.Rate, A_safe", "Δ M.Rate, random", "math-acc d
 // Fig6 identifies A_safe (Settings.SafetyNeurons), then answers harmful prompts and GSM8K questions in
 // no-think mode with the model intact, with A_safe zeroed and with as many random neurons per layer zeroed.
 func Fig6(s Settings, o Fig6Options) (*Fig6Result, error) {
+	if err := s.engineOnly("fig6", "answers with neurons zeroed"); err != nil {
+		return nil, err
+	}
 	n := s.count(o.Samples, 16)
 	harm, qs, golds, err := s.HarmAndMath(n)
 	if err != nil {

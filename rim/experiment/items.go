@@ -98,6 +98,16 @@ func (s Settings) measured(item string, data any) (Provenance, error) {
 		Seed: Seed, Settings: &s, RimVersion: Version()}, nil
 }
 
+// viaGen is the Provenance of an item whose responses come from the generation server when one is
+// configured (prov and err from measured or measuredModels): the source line is then
+// "measured on MODEL via URL" (GenServer.Source), MODEL the server's model name.
+func (s Settings) viaGen(prov Provenance, err error) (Provenance, error) {
+	if err == nil && s.Gen.Enabled() {
+		prov.Source = s.Gen.Source()
+	}
+	return prov, err
+}
+
 // PaperData is the source line of a result drawn from the paper's printed or recovered numbers
 // (rim/analysis/paper).
 const PaperData = "paper data"

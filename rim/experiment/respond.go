@@ -44,6 +44,9 @@ type RespondOptions struct {
 	MaxTokens     int                 // new tokens per response (> 0)
 	Batch         int                 // prompts per generation batch (> 0)
 	Interventions []hook.Intervention // active at every decoding step (e.g. neuron or head ablations)
+	// Server, when Enabled, is where CachedResponses takes the responses from (ServerRespond) instead of
+	// loading the model; Respond ignores it.
+	Server GenServer
 }
 
 // Respond answers the prompts greedily with m, the chat template and tokenizer read from tokenizerDir, after
@@ -71,12 +74,19 @@ func Respond(ctx context.Context, m *model.Model, tokenizerDir string, prompts [
 // CachedResponses is Respond for data prompts with the model in modelDir, through cache c: the key holds
 // ModelID(modelDir, tokenizerDir), the prompts, the interventions, think mode, prefill and max tokens (not
 // the batch size, which does not change greedy outputs). The model is loaded only on a cache miss.
+//
+// With o.Server enabled the responses come from that server (ServerRespond) and the key holds its URL and
+// model name instead of ModelID (modelDir is not read: the server serves it), so that responses of rim's
+// engine and of a server are never mixed up.
 func CachedResponses(c *cache.Cache, modelDir, tokenizerDir string, ps []data.Prompt, o RespondOptions) ([]string, error) {
-	id, err := ModelID(modelDir, tokenizerDir)
+	dh, err := cache.HashValue(ps)
 	if err != nil {
 		return nil, err
 	}
-	dh, err := cache.HashValue(ps)
+	if o.Server.Enabled() {
+		return cachedServerResponses(c, o.Server, tokenizerDir, texts(ps), o, dh)
+	}
+	id, err := ModelID(modelDir, tokenizerDir)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +95,7 @@ func CachedResponses(c *cache.Cache, modelDir, tokenizerDir string, ps []data.Pr
 		return nil, err
 	}
 	key := cache.Key{Kind: "notebooks/responses", Model: id, Data: dh, Code: "v1", Intervention: ih,
-		Params: map[string]string{"think": fmt.Sprint(o.Think != nil && *o.Think, o.Think == nil), "prefill": o.Prefill, "max_tokens": strconv.Itoa(o.MaxTokens)}}
+		Params: map[string]string{"think": thinkParam(o.Think), "prefill": o.Prefill, "max_tokens": strconv.Itoa(o.MaxTokens)}}
 	return cache.Cached(c, key, func() ([]string, error) {
 		l, err := Load(modelDir, tokenizerDir, LoadOptions{})
 		if err != nil {

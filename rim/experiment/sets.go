@@ -82,14 +82,29 @@ func (s Settings) ProbeSet(n int) (set []data.Labeled, nTrain int, note string, 
 
 // Responses answers ps greedily (docs/paper.md §4.3) with the model in dir in the given think mode (nil = the
 // template's default) after prefill, with ivs active at every decoding step, through rim/cache
-// (CachedResponses; MaxTokens and Batch from the settings).
+// (CachedResponses; MaxTokens and Batch from the settings). With a generation server (Gen) the responses
+// come from it; dir must then be the settings' model, the one it serves (a fine-tuned model is an error
+// naming the setting).
 func (s Settings) Responses(dir string, ps []data.Prompt, think *bool, prefill string, ivs ...hook.Intervention) ([]string, error) {
 	c, err := cache.Default()
 	if err != nil {
 		return nil, err
 	}
-	o := RespondOptions{Think: think, Prefill: prefill, MaxTokens: s.MaxTokens, Batch: s.Batch, Interventions: ivs}
+	o := RespondOptions{Think: think, Prefill: prefill, MaxTokens: s.MaxTokens, Batch: s.Batch, Interventions: ivs, Server: s.Gen}
+	if s.Gen.Enabled() && filepath.Clean(dir) != filepath.Clean(s.ModelDir()) {
+		return nil, fmt.Errorf("%s is set (%s, model %s): it serves RIM_MODEL=%s, but this run asks for responses of %s (a fine-tuned model?), which the server does not have; unset %s for this item", s.Gen.from(), s.Gen.BaseURL, s.Gen.Model, s.ModelDir(), dir, s.Gen.from())
+	}
 	return CachedResponses(c, dir, s.TokenizerDir(), ps, o)
+}
+
+// engineOnly is an error naming the generation-server setting when one is configured for an item that
+// needs rim's engine for its responses (why: the interventions, prefills or fine-tuned model it needs), so
+// that the item fails before any work rather than midway; nil without a server.
+func (s Settings) engineOnly(item, why string) error {
+	if !s.Gen.Enabled() {
+		return nil
+	}
+	return fmt.Errorf("%s is set (%s): %s %s, which only rim's engine can generate; unset %s (and --gen-base-url) for this item (docs/reproduce.md)", s.Gen.from(), s.Gen.BaseURL, item, why, s.Gen.from())
 }
 
 // JudgeRefusal judges responses rs to prompts ps with the offline refusal judge (a response that does not

@@ -31,6 +31,10 @@ type Settings struct {
 	// $OPENAI_BASE_URL, and key, $RIM_JUDGE_API_KEY or $OPENAI_API_KEY, are read when judging, never stored).
 	JudgeModel string
 	SFT        SFTSettings
+	// Gen is the OpenAI-compatible server that plain greedy responses come from ($RIM_GEN_BASE_URL,
+	// $RIM_GEN_MODEL, $RIM_GEN_API_KEY; docs/reproduce.md); zero = rim's engine. Omitted from JSON (and so
+	// from the result cache keys) when unset.
+	Gen GenServer `json:",omitzero"`
 
 	// ModelFrom and TokenizerFrom name where Model and Tokenizer came from when not from the environment
 	// (e.g. "--model" for a command's flag), so that Check's errors name the culprit.
@@ -95,6 +99,13 @@ func FromEnv() (Settings, error) {
 			}
 			*v.dst = x
 		}
+	}
+	var err error
+	if s.Gen, err = GenFromEnv(); err != nil {
+		return s, err
+	}
+	if err := s.checkGen(); err != nil {
+		return s, err
 	}
 	switch s.Prefill {
 	case "":
@@ -181,9 +192,27 @@ func (s Settings) DataRoot() string {
 	return filepath.Join(s.Root, "..", "shared", "data")
 }
 
-// Check verifies what a run needs before any work: the model dir, the tokenizer and its chat template.
+// checkGen refuses a generation server with several models: a server serves one (RIM_GEN_MODEL), the
+// settings' model.
+func (s Settings) checkGen() error {
+	if s.Gen.Enabled() && len(s.Models) > 1 {
+		return fmt.Errorf("%s is set (%s) but RIM_MODELS names %d models: a server serves one model (RIM_GEN_MODEL=%s); run once per model with RIM_MODEL set to the served model (docs/reproduce.md)", s.Gen.from(), s.Gen.BaseURL, len(s.Models), s.Gen.Model)
+	}
+	return nil
+}
+
+// Check verifies what a run needs before any work: the model dir, the tokenizer and its chat template,
+// and that a generation server (Gen) is usable with the models asked for.
 // The error is one sentence naming the setting to fix.
 func (s Settings) Check() error {
+	if err := s.checkGen(); err != nil {
+		return err
+	}
+	if s.Gen.Enabled() {
+		if _, err := s.Gen.Client(1); err != nil {
+			return err
+		}
+	}
 	if s.Root == "" && s.Model == "" {
 		return fmt.Errorf("RIM_ROOT is not set and no rim checkout is above the working directory: install the rim kernel with kernel/install.sh, or set RIM_MODEL")
 	}

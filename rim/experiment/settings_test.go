@@ -13,7 +13,7 @@ import (
 func clearEnv(t *testing.T) {
 	for _, v := range []string{"RIM_MODEL", "RIM_TOKENIZER", "RIM_MODELS", "RIM_HEXPHI", "RIM_DATA", "RIM_SAMPLES", "RIM_MAX_TOKENS",
 		"RIM_BATCH", "RIM_PREFILL", "RIM_TOPM", "RIM_Q", "RIM_HEADS", "RIM_JUDGE", "RIM_SFT_SAMPLES", "RIM_SFT_STEPS",
-		"RIM_SFT_BATCH", "RIM_SFT_MAXLEN", "RIM_SFT_LR"} {
+		"RIM_SFT_BATCH", "RIM_SFT_MAXLEN", "RIM_SFT_LR", "RIM_GEN_BASE_URL", "RIM_GEN_MODEL", "RIM_GEN_API_KEY"} {
 		t.Setenv(v, "")
 	}
 }

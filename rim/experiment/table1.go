@@ -56,7 +56,7 @@ func Table1(s Settings, o Table1Options) (*Table1Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	prov, err := s.measuredModels("table1", ps)
+	prov, err := s.viaGen(s.measuredModels("table1", ps))
 	if err != nil {
 		return nil, err
 	}

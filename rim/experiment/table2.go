@@ -40,6 +40,9 @@ type Table2Result struct {
 // the same harmful prompts (no-think, as the paper evaluates fine-tuned Qwen models) and GSM8K test
 // questions with the base and the merged fine-tuned model.
 func Table2(s Settings, o Table2Options) (*Table2Result, error) {
+	if err := s.engineOnly("table2", "answers with the model it fine-tunes"); err != nil {
+		return nil, err
+	}
 	n := s.count(o.Samples, 8)
 	harm, qs, golds, err := s.HarmAndMath(n)
 	if err != nil {
