@@ -37,6 +37,7 @@ func init() {
 type modelFlags struct {
 	model, dataDir, think, save *string
 	limit, maxTokens, batch     *int
+	genURL, genModel            *string
 }
 
 func addModelFlags(fs *flag.FlagSet) *modelFlags {
@@ -47,15 +48,48 @@ func addModelFlags(fs *flag.FlagSet) *modelFlags {
 		save:      fs.String("save-responses", "", "model mode: also write the generated responses as recorded-responses JSONL"),
 		limit:     fs.Int("limit", 0, "model mode: use only the first N items (0: all; negative is an error)"),
 		maxTokens: fs.Int("max-tokens", 1024, "model mode: new tokens per response"),
-		batch:     fs.Int("batch", 8, "model mode: prompts per decoding batch"),
+		batch:     fs.Int("batch", 8, "model mode: prompts per decoding batch (requests in flight with --gen-base-url)"),
+		genURL:    fs.String("gen-base-url", "", "model mode: take the responses from this OpenAI-compatible server (vLLM, SGLang, ollama, rim serve) serving --model, e.g. http://127.0.0.1:8000/v1; --model is still read for its tokenizer and chat template (default $RIM_GEN_BASE_URL; key $RIM_GEN_API_KEY; docs/reproduce.md)"),
+		genModel:  fs.String("gen-model", "", "model mode: the server's name of the model (default $RIM_GEN_MODEL)"),
 	}
 }
 
-// respondAll generates one response per prompt with the model of mf.
+// gen is the generation server of the flags, else of $RIM_GEN_*; not Enabled when neither is set.
+func (mf *modelFlags) gen() (experiment.GenServer, error) {
+	g, err := experiment.GenFromEnv()
+	if *mf.genURL != "" {
+		g.BaseURL, g.From, err = *mf.genURL, "--gen-base-url", nil
+	}
+	if *mf.genModel != "" {
+		g.Model = *mf.genModel
+		if !g.Enabled() {
+			return g, fmt.Errorf("--gen-model %s: give the server's address too (--gen-base-url or RIM_GEN_BASE_URL)", *mf.genModel)
+		}
+		err = nil
+	}
+	if err == nil && g.Enabled() {
+		_, err = g.Client(1)
+	}
+	return g, err
+}
+
+// respondAll generates one response per prompt with the model of mf: in rim's engine, or through the
+// generation server of --gen-base-url / $RIM_GEN_BASE_URL (experiment.ServerRespond, which refuses a
+// prefill such as --statement's).
 func (mf *modelFlags) respondAll(prompts []string, prefill string, stderr io.Writer) ([]string, error) {
 	think, err := experiment.ParseThink(*mf.think)
 	if err != nil {
 		return nil, fmt.Errorf("--%w", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	g, err := mf.gen()
+	if err != nil {
+		return nil, err
+	}
+	if g.Enabled() {
+		fmt.Fprintf(stderr, "generating %d responses with %s\n", len(prompts), strings.TrimPrefix(g.Source(), "measured on "))
+		return experiment.ServerRespond(ctx, g, *mf.model, prompts, experiment.RespondOptions{Think: think, Prefill: prefill, MaxTokens: *mf.maxTokens, Batch: *mf.batch})
 	}
 	l, err := experiment.Load(*mf.model, "", experiment.LoadOptions{})
 	if err != nil {
@@ -64,8 +98,6 @@ func (mf *modelFlags) respondAll(prompts []string, prefill string, stderr io.Wri
 	defer l.Close()
 	r := &respond.Model{Chat: l.Chat, MaxTokens: *mf.maxTokens, Batch: *mf.batch, Think: think, Prefill: prefill}
 	r.OnBatch = func(done, total int) { fmt.Fprintf(stderr, "generated %d/%d\n", done, total) }
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 	return r.Respond(ctx, prompts)
 }
 
@@ -80,6 +112,11 @@ func (mf *modelFlags) check() error {
 	}
 	if *mf.batch <= 0 {
 		return fmt.Errorf("--batch %d: want ≥ 1", *mf.batch)
+	}
+	if *mf.model != "" {
+		if _, err := mf.gen(); err != nil {
+			return err
+		}
 	}
 	return checkWritable("--save-responses", *mf.save)
 }

@@ -100,6 +100,8 @@ func paperCmd(args []string, stdout, stderr io.Writer) error {
 	samples := fs.Int("samples", 0, "prompts per set (default $RIM_SAMPLES, else the item's demo default)")
 	maxTokens := fs.Int("max-tokens", 0, "new tokens per response (default $RIM_MAX_TOKENS, else 24)")
 	out := fs.String("out", "", "output directory for ITEM.json, ITEM.svg, ITEM.png (required)")
+	genURL := fs.String("gen-base-url", "", "OpenAI-compatible server (vLLM, SGLang, ollama, rim serve) serving the model, e.g. http://127.0.0.1:8000/v1: plain greedy responses come from it (default $RIM_GEN_BASE_URL; key $RIM_GEN_API_KEY; docs/reproduce.md)")
+	genModel := fs.String("gen-model", "", "the server's name of the model (default $RIM_GEN_MODEL)")
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: rim paper ITEM [flags] --out DIR\nitems: %s\n", paperItemNames())
@@ -141,6 +143,14 @@ func paperCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if *maxTokens > 0 {
 		s.MaxTokens = *maxTokens
+	}
+	if *genURL != "" {
+		s.Gen.BaseURL, s.Gen.From = *genURL, "--gen-base-url"
+	}
+	if *genModel != "" {
+		if s.Gen.Model = *genModel; !s.Gen.Enabled() {
+			return fmt.Errorf("--gen-model %s: give the server's address too (--gen-base-url or RIM_GEN_BASE_URL)", *genModel)
+		}
 	}
 	if item.model {
 		if err := s.Check(); err != nil {

@@ -66,7 +66,7 @@ func TestPaperErrors(t *testing.T) {
 func TestPaperModelItems(t *testing.T) {
 	root := testpaths.Root(t)
 	for _, v := range []string{"RIM_MODEL", "RIM_MODELS", "RIM_TOKENIZER", "RIM_HEXPHI", "RIM_SAMPLES", "RIM_PREFILL", "RIM_TOPM", "RIM_Q", "RIM_HEADS", "RIM_JUDGE",
-		"RIM_SFT_SAMPLES", "RIM_SFT_STEPS", "RIM_SFT_BATCH", "RIM_SFT_MAXLEN", "RIM_SFT_LR", "RIM_BATCH"} {
+		"RIM_SFT_SAMPLES", "RIM_SFT_STEPS", "RIM_SFT_BATCH", "RIM_SFT_MAXLEN", "RIM_SFT_LR", "RIM_BATCH", "RIM_GEN_BASE_URL", "RIM_GEN_MODEL"} {
 		t.Setenv(v, "")
 	}
 	t.Setenv("RIM_ROOT", root)
