@@ -333,7 +333,9 @@ func (t *Trainer) writeCheckpoint(dir string) error {
 	for i, n := range tr.names {
 		dims := tr.values[i].Shape().Dimensions
 		m, v := t.upd.moments(i)
-		ts = append(ts, safetensors.F32("m."+n, dims, m), safetensors.F32("v."+n, dims, v))
+		// HF names: an expert stack's moments are written per expert.
+		ts = append(ts, hfTensors(t.Model, "m.", n, dims, m)...)
+		ts = append(ts, hfTensors(t.Model, "v.", n, dims, v)...)
 	}
 	if err := safetensors.Write(filepath.Join(dir, OptimFile), ts, map[string]string{"step": strconv.Itoa(t.State.Step)}); err != nil {
 		return err
@@ -415,8 +417,9 @@ func (t *Trainer) Load(dir string) error {
 		if !ok || len(p) != tr.values[i].Shape().Size() {
 			return fmt.Errorf("finetune: resume: %s: %s missing or mis-shaped", dir, n)
 		}
-		m, _, err1 := of.Float32("m." + n)
-		v, _, err2 := of.Float32("v." + n)
+		dims := tr.values[i].Shape().Dimensions
+		m, err1 := readHF(t.Model, of.Float32, "m.", n, dims)
+		v, err2 := readHF(t.Model, of.Float32, "v.", n, dims)
 		if err1 != nil || err2 != nil || len(m) != len(p) || len(v) != len(p) {
 			return fmt.Errorf("finetune: resume: %s: optimiser state of %s missing or mis-shaped", dir, n)
 		}

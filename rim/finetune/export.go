@@ -48,16 +48,19 @@ func (t *Trainer) ExportMerged(dir string) error {
 func (t *Trainer) exportInto(dir string) error {
 	cur := t.modelParams()
 	t.Adapter() // LoRA: the adapter takes the current factors
-	ts := make([]safetensors.Tensor, len(t.mNames))
+	var ts []safetensors.Tensor
 	for i, n := range t.mNames {
 		w, err := model.Float32Values(cur[i]) // LoRA: the base weights, maybe bf16-stored
 		if err != nil {
 			return fmt.Errorf("%s: %w", n, err)
 		}
-		if err := t.mode.merge(n, w); err != nil {
-			return err
+		// Expert stacks are written per expert under the HF names.
+		for _, p := range hfParts(t.Model, n, cur[i].Shape().Dimensions, w) {
+			if err := t.mode.merge(p.name, p.vals); err != nil {
+				return err
+			}
+			ts = append(ts, safetensors.F32(p.name, p.dims, p.vals))
 		}
-		ts[i] = safetensors.F32(n, cur[i].Shape().Dimensions, w)
 	}
 	if err := safetensors.Write(filepath.Join(dir, WeightsFile), ts, map[string]string{"format": "pt"}); err != nil {
 		return err

@@ -23,12 +23,12 @@ var noDecay = regexp.MustCompile(`bias|layernorm|rmsnorm|(^|\.)norm($|\.)|_norm(
 // that writes in place (hostUpdater) first replaces them by copies, so the
 // model's weights are never changed.
 type fullMode struct {
-	modelDir string
-	t        trainables
+	m *model.Model
+	t trainables
 }
 
 func newFullMode(m *model.Model, names []string, base []*tensors.Tensor, decayAll bool) (*fullMode, error) {
-	f := &fullMode{modelDir: m.Dir}
+	f := &fullMode{m: m}
 	f.t.names = append([]string(nil), names...)
 	f.t.values = append([]*tensors.Tensor(nil), base...)
 	for i, v := range f.t.values {
@@ -55,20 +55,23 @@ func (f *fullMode) modelInputs([]*tensors.Tensor) []*tensors.Tensor { return f.t
 
 func (f *fullMode) extraInputs() []*tensors.Tensor { return nil }
 
-func (f *fullMode) linear(lin model.Linear, params, _ []*graph.Node, _ *graph.Node) (model.Linear, []*graph.Node) {
-	return lin, params
+// linear returns nil, the model's own linear: the forward may then use the
+// sparse MoE experts (rim/model/moe_sparse.go), which a custom Linear turns off.
+func (f *fullMode) linear(_ model.Linear, params, _ []*graph.Node, _ *graph.Node) (model.Linear, []*graph.Node) {
+	return nil, params
 }
 
-// writeWeights writes model.safetensors (HF names) and the model's config.json.
+// writeWeights writes model.safetensors (HF names: expert stacks split per
+// expert) and the model's config.json.
 func (f *fullMode) writeWeights(dir string) error {
-	ts := make([]safetensors.Tensor, len(f.t.names))
+	var ts []safetensors.Tensor
 	for i, n := range f.t.names {
-		ts[i] = safetensors.F32(n, f.t.values[i].Shape().Dimensions, tensors.MustCopyFlatData[float32](f.t.values[i]))
+		ts = append(ts, hfTensors(f.m, "", n, f.t.values[i].Shape().Dimensions, tensors.MustCopyFlatData[float32](f.t.values[i]))...)
 	}
 	if err := safetensors.Write(filepath.Join(dir, WeightsFile), ts, map[string]string{"format": "pt"}); err != nil {
 		return err
 	}
-	return copyFile(filepath.Join(f.modelDir, "config.json"), filepath.Join(dir, "config.json"))
+	return copyFile(filepath.Join(f.m.Dir, "config.json"), filepath.Join(dir, "config.json"))
 }
 
 func (f *fullMode) readWeights(dir string) (map[string][]float32, error) {
@@ -78,8 +81,8 @@ func (f *fullMode) readWeights(dir string) (map[string][]float32, error) {
 	}
 	defer sf.Close()
 	vals := map[string][]float32{}
-	for _, n := range f.t.names {
-		if vals[n], _, err = sf.Float32(n); err != nil {
+	for i, n := range f.t.names {
+		if vals[n], err = readHF(f.m, sf.Float32, "", n, f.t.values[i].Shape().Dimensions); err != nil {
 			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, WeightsFile), err)
 		}
 	}

@@ -26,8 +26,9 @@ type trainMode interface {
 	extraInputs() []*tensors.Tensor
 	// linear wraps the model's linear for the forward: params are the graph
 	// nodes of the model's parameters, extra those of extraInputs, rng the
-	// dropout RNG state (nil outside training). It returns the linear and
-	// the nodes the loss is differentiated by (in trainables order).
+	// dropout RNG state (nil outside training). It returns the linear (nil:
+	// the model's own) and the nodes the loss is differentiated by (in
+	// trainables order).
 	linear(lin model.Linear, params, extra []*graph.Node, rng *graph.Node) (model.Linear, []*graph.Node)
 	// writeWeights writes the trained weights of a checkpoint into dir.
 	writeWeights(dir string) error

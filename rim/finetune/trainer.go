@@ -143,11 +143,12 @@ func New(m *model.Model, data []sft.Example, padID int, cfg Config) (*Trainer, e
 	return t, nil
 }
 
-// Modules lists the model's LoRA-adaptable projections.
+// Modules lists the model's LoRA-adaptable projections (HF module names,
+// one per expert for the stacked experts).
 func Modules(m *model.Model) []lora.Module {
 	shapes := map[string][]int{}
-	for _, n := range m.ParamNames() {
-		shapes[n] = m.Param(n).Shape().Dimensions
+	for _, n := range m.HFParamNames() {
+		shapes[n] = m.ParamShape(n)
 	}
 	return lora.ModulesFromWeights(shapes)
 }
@@ -201,12 +202,14 @@ func (t *Trainer) concurrent() int {
 }
 
 // Params returns the current trainable parameters by name (LoRA: PEFT tensor
-// names; full: HF names) as float32 slices.
+// names; full: HF names, each expert's weights separately) as float32 slices.
 func (t *Trainer) Params() map[string][]float32 {
 	out := map[string][]float32{}
 	tr := t.params()
 	for i, n := range tr.names {
-		out[n] = tensors.MustCopyFlatData[float32](tr.values[i])
+		for _, p := range hfParts(t.Model, n, tr.values[i].Shape().Dimensions, tensors.MustCopyFlatData[float32](tr.values[i])) {
+			out[p.name] = p.vals
+		}
 	}
 	return out
 }

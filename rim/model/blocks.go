@@ -53,7 +53,12 @@ func expandTo(v *Node, rank int) *Node {
 }
 
 // linearXW computes x·Wᵀ (+ b): x [..., in], w [out, in], b [out] or nil.
+// A w in another dtype than x (an expert's row of a bf16-stored stack,
+// moe_stack.go) is converted to x's.
 func linearXW(x, w, b *Node) *Node {
+	if w.DType() != x.DType() {
+		w = ConvertDType(w, x.DType())
+	}
 	y := matmulXWt(x, w)
 	if b != nil {
 		y = Add(y, expandTo(b, y.Rank()))

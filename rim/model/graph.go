@@ -17,16 +17,27 @@ type Params interface {
 	Param(name string) *Node
 }
 
-// ParamMap is a Params backed by a map.
+// ParamMap is a Params backed by a map of the stored parameters
+// (Model.ParamNames).
 type ParamMap map[string]*Node
 
-// Param implements Params.
+// Param implements Params. An HF per-expert weight name
+// ("….experts.3.down_proj.weight") not in the map is expert 3's row of its
+// stack ("….experts.down_proj.weight" [E, out, in], moe_stack.go), sliced
+// in the graph ([out, in], stored dtype) and remembered in the map.
 func (m ParamMap) Param(name string) *Node {
 	n, ok := m[name]
-	if !ok {
-		panic(fmt.Sprintf("rim: parameter %q is not a graph input", name))
+	if ok {
+		return n
 	}
-	return n
+	if stack, e, isExpert := splitExpertWeight(name); isExpert {
+		if s, ok := m[stack]; ok && s.Rank() == 3 && e < s.Shape().Dimensions[0] {
+			n = expertSlice(s, e)
+			m[name] = n
+			return n
+		}
+	}
+	panic(fmt.Sprintf("rim: parameter %q is not a graph input", name))
 }
 
 // Linear computes one projection of the model. name is the HF module name

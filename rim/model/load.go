@@ -71,8 +71,12 @@ type Model struct {
 	backend compute.Backend
 	wdtype  dtypes.DType // storage dtype of the weights
 	cdtype  dtypes.DType // compute dtype of the forward
-	names   []string     // parameter names, table order (graph input order)
+	names   []string     // stored parameter names, table order (graph input order)
 	params  map[string]*tensors.Tensor
+	// stacks: expert stack name → HF per-expert names (index = expert);
+	// experts: the inverse (moe_stack.go).
+	stacks  map[string][]string
+	experts map[string]expertRef
 
 	mu    sync.Mutex
 	execs map[string]*graph.Exec
@@ -81,10 +85,14 @@ type Model struct {
 // Backend returns the backend the model runs on.
 func (m *Model) Backend() compute.Backend { return m.backend }
 
-// ParamNames lists every parameter (HF names) in a stable order.
+// ParamNames lists every stored parameter in a stable order (the graph
+// inputs' order): HF names, except that each MoE layer's experts are one
+// stack per projection, "<moe>.experts.<proj>.weight" [E, out, in]
+// (moe_stack.go; HFParamNames lists the per-expert HF names).
 func (m *Model) ParamNames() []string { return slices.Clone(m.names) }
 
-// Param returns the loaded tensor of parameter name (nil if absent).
+// Param returns the loaded tensor of stored parameter name (nil if absent;
+// an expert's weight is a row of its stack, see ExpertWeight).
 func (m *Model) Param(name string) *tensors.Tensor { return m.params[name] }
 
 // Dims returns the model's dimensions for hook-site validation and shapes.
@@ -196,7 +204,13 @@ func (m *Model) WeightDType() dtypes.DType { return m.wdtype }
 
 // ParamFloat32 returns a new float32 copy of parameter name's values,
 // converting bf16-stored weights (exactly).
+// An HF per-expert weight name gives that expert's [out, in] values.
 func (m *Model) ParamFloat32(name string) ([]float32, error) {
+	if r, ok := m.experts[name]; ok {
+		t := m.params[r.stack]
+		n := shapeSize(t.Shape().Dimensions[1:])
+		return float32Range(t, r.e*n, n)
+	}
 	t := m.params[name]
 	if t == nil {
 		return nil, fmt.Errorf("rim: no parameter %q in this model", name)
@@ -206,13 +220,20 @@ func (m *Model) ParamFloat32(name string) ([]float32, error) {
 
 // Float32Values copies a float32 or bfloat16 tensor into a new []float32.
 func Float32Values(t *tensors.Tensor) ([]float32, error) {
+	return float32Range(t, 0, t.Shape().Size())
+}
+
+// float32Range copies elements off … off+n-1 of a float32 or bfloat16
+// tensor (flat, row-major) into a new []float32.
+func float32Range(t *tensors.Tensor, off, n int) ([]float32, error) {
+	out := make([]float32, n)
 	switch t.DType() {
 	case dtypes.Float32:
-		return tensors.CopyFlatData[float32](t)
+		err := tensors.ConstFlatData[float32](t, func(flat []float32) { copy(out, flat[off:off+n]) })
+		return out, err
 	case dtypes.BFloat16:
-		out := make([]float32, t.Shape().Size())
 		err := tensors.ConstFlatData[bfloat16.BFloat16](t, func(flat []bfloat16.BFloat16) {
-			for i, v := range flat {
+			for i, v := range flat[off : off+n] {
 				out[i] = v.Float32()
 			}
 		})
@@ -268,29 +289,62 @@ func loadFrom(cfg *Config, dir string, st weightSource, b compute.Backend, wd, c
 	}
 	release, _ := st.(interface{ Release(name string) })
 	m := &Model{Config: cfg, Arch: arch, Dir: dir, backend: b, wdtype: wd, params: map[string]*tensors.Tensor{},
-		execs: map[string]*graph.Exec{}}
+		stacks: map[string][]string{}, experts: map[string]expertRef{}, execs: map[string]*graph.Exec{}}
 	for _, p := range table {
 		info, _ := st.Info(p.Name)
 		raw, err := st.Bytes(p.Name)
 		if err != nil {
 			return nil, fmt.Errorf("rim: %s: %w", p.Name, err)
 		}
-		var t *tensors.Tensor
+		dt := dtypes.Float32
 		if wd == dtypes.BFloat16 && !(vocabF32 && vocabMatrices[p.Name]) {
-			t, err = deviceBFloat16(b, p.Shape, info.DType, raw)
-		} else {
-			t, err = deviceFloat32(b, p.Shape, info.DType, raw)
+			dt = dtypes.BFloat16
 		}
-		if err != nil {
+		// An expert's weight goes into slot e of its layer's stack
+		// [E, out, in] (moe_stack.go), allocated with expert 0.
+		name, t, off := p.Name, (*tensors.Tensor)(nil), 0
+		if stack, e, ok := splitExpertWeight(p.Name); ok && arch.moe != moeNone {
+			name = stack
+			if t = m.params[stack]; t == nil {
+				t = newWeight(m, dt, append([]int{cfg.NumExperts}, p.Shape...))
+				m.stacks[stack] = make([]string, cfg.NumExperts)
+			}
+			if err := checkStack(stack, p.Name, t, e, p.Shape); err != nil {
+				return nil, err
+			}
+			m.stacks[stack][e] = p.Name
+			m.experts[p.Name] = expertRef{stack: stack, e: e}
+			off = e * shapeSize(p.Shape)
+		} else {
+			t = newWeight(m, dt, p.Shape)
+		}
+		if err := decodeInto(t, off, shapeSize(p.Shape), info.DType, raw); err != nil {
 			return nil, fmt.Errorf("rim: %s: %w", p.Name, err)
 		}
 		if release != nil {
 			release.Release(p.Name) // copied: its file pages need not stay resident
 		}
-		m.names = append(m.names, p.Name)
-		m.params[p.Name] = t
+		if _, seen := m.params[name]; !seen {
+			m.names = append(m.names, name)
+			m.params[name] = t
+		}
+	}
+	for stack, members := range m.stacks {
+		for e, n := range members {
+			if n == "" {
+				return nil, fmt.Errorf("rim: %s: expert %d of the stack %s is missing", dir, e, stack)
+			}
+		}
 	}
 	return m, nil
+}
+
+func shapeSize(dims []int) int {
+	n := 1
+	for _, d := range dims {
+		n *= d
+	}
+	return n
 }
 
 // vocabMatrices are the weights a default (auto) bf16 load stores as
@@ -360,62 +414,61 @@ func checkTable(table []ParamSpec, st weightSource, cfg *Config) error {
 	return fmt.Errorf("weights do not match model_type %s: %s", cfg.ModelType, strings.Join(problems, "; "))
 }
 
-// deviceFloat32 decodes raw (dtype) straight into a backend tensor, so the
-// weights exist once in memory (backends with shared buffers) besides the mmap.
-func deviceFloat32(b compute.Backend, shape []int, dtype string, raw []byte) (*tensors.Tensor, error) {
-	t, err := tensors.FromShapeForBackend(b, 0, shapes.Make(dtypes.Float32, shape...))
-	if err != nil {
-		t = tensors.FromShape(shapes.Make(dtypes.Float32, shape...))
-	}
+// decodeInto decodes raw (safetensors dtype) into elements off … off+n-1 of
+// the float32 or bfloat16 weight t, so the weights exist once in memory
+// (backends with shared buffers) besides the mmap. BF16 into bfloat16 is
+// copied as is, other float types are rounded to nearest even.
+func decodeInto(t *tensors.Tensor, off, n int, dtype string, raw []byte) error {
 	var derr error
-	if err := tensors.MutableFlatData[float32](t, func(flat []float32) {
-		derr = safetensors.DecodeFloat32(flat, dtype, raw)
-	}); err != nil {
-		return nil, err
-	}
-	return t, derr
-}
-
-// deviceBFloat16 stores a weight as bfloat16 (BF16 files are copied as is,
-// other float types rounded to nearest even).
-func deviceBFloat16(b compute.Backend, shape []int, dtype string, raw []byte) (*tensors.Tensor, error) {
-	t, err := tensors.FromShapeForBackend(b, 0, shapes.Make(dtypes.BFloat16, shape...))
-	if err != nil {
-		t = tensors.FromShape(shapes.Make(dtypes.BFloat16, shape...))
-	}
-	var derr error
-	if err := tensors.MutableFlatData[bfloat16.BFloat16](t, func(flat []bfloat16.BFloat16) {
-		if dtype == "BF16" {
-			if len(raw) != 2*len(flat) {
-				derr = fmt.Errorf("%d bytes for %d BF16 elements", len(raw), len(flat))
+	var err error
+	switch t.DType() {
+	case dtypes.Float32:
+		err = tensors.MutableFlatData[float32](t, func(flat []float32) {
+			derr = safetensors.DecodeFloat32(flat[off:off+n], dtype, raw)
+		})
+	case dtypes.BFloat16:
+		err = tensors.MutableFlatData[bfloat16.BFloat16](t, func(all []bfloat16.BFloat16) {
+			flat := all[off : off+n]
+			if dtype == "BF16" {
+				if len(raw) != 2*len(flat) {
+					derr = fmt.Errorf("%d bytes for %d BF16 elements", len(raw), len(flat))
+					return
+				}
+				for i := range flat {
+					flat[i] = bfloat16.BFloat16(binary.LittleEndian.Uint16(raw[2*i:]))
+				}
 				return
 			}
-			for i := range flat {
-				flat[i] = bfloat16.BFloat16(binary.LittleEndian.Uint16(raw[2*i:]))
+			tmp := make([]float32, len(flat))
+			if derr = safetensors.DecodeFloat32(tmp, dtype, raw); derr == nil {
+				for i, v := range tmp {
+					flat[i] = bfloat16.FromFloat32(v)
+				}
 			}
-			return
-		}
-		tmp := make([]float32, len(flat))
-		if derr = safetensors.DecodeFloat32(tmp, dtype, raw); derr == nil {
-			for i, v := range tmp {
-				flat[i] = bfloat16.FromFloat32(v)
-			}
-		}
-	}); err != nil {
-		return nil, err
+		})
+	default:
+		return fmt.Errorf("weight dtype %s is not float32 or bfloat16", t.DType())
 	}
-	return t, derr
+	if err != nil {
+		return err
+	}
+	return derr
 }
 
 // ParamsFromInputs maps graph inputs given in ParamNames order (the
 // tensors of Param) to a ParamMap, converting the stored weights to the
 // compute dtype (float32 unless Options.ComputeDType said bfloat16).
+//
+// Expert stacks [E, out, in] (moe_stack.go) are left in their stored dtype:
+// their users convert after taking a slice (dense experts, by HF name via
+// ParamMap.Param) or gathering the routed experts (sparse), so bf16-stored
+// experts are never all converted at once.
 func (m *Model) ParamsFromInputs(inputs []*graph.Node) ParamMap {
 	p := ParamMap{}
 	cd := m.ComputeDType()
 	for i, n := range m.names {
 		x := inputs[i]
-		if x.DType() != cd {
+		if x.DType() != cd && m.stacks[n] == nil {
 			x = graph.ConvertDType(x, cd)
 		}
 		p[n] = x

@@ -15,8 +15,8 @@ import (
 // The T·k (token, slot) assignments are grouped by expert into chunks of C
 // rows that each belong to one expert: expert e gets ceil(count_e/C) chunks,
 // so N = ceil((T·k + E·(C−1))/C) chunks always suffice. Each chunk gathers
-// its C token rows and its expert's weights (from the experts' weights
-// stacked [E, …]) and runs the SwiGLU expert as a batched matmul; every
+// its C token rows and its expert's weights (from the layer's expert
+// stacks [E, out, in], moe_stack.go) and runs the SwiGLU expert as a batched matmul; every
 // assignment then gathers its output row back and the k rows of a token are
 // summed with the routing weights. Only integer index arithmetic is not
 // differentiable (it does not need to be); tokens, weights and routing
@@ -24,8 +24,8 @@ import (
 // backward (full fine-tuning, router gradients).
 //
 // Matmul FLOPs per layer: 3·2·D·I·N·C ≈ 3·2·D·I·(T·k + E·C) against
-// 3·2·D·I·T·E for the dense reference (moe.go), plus one copy of the
-// stacked expert weights per call and a gather of N experts' weights.
+// 3·2·D·I·T·E for the dense reference (moe.go), plus a gather of N
+// experts' weights from the stacks Load keeps (moe_stack.go).
 //
 // The sparse path is used when Config.MoE is MoESparse and the forward
 // neither captures nor intervenes on an expert's hook_post (those sites are
@@ -116,22 +116,17 @@ func (f *fwd) sparseExperts(p string, x *Node, idx []*Node, wk *Node) *Node {
 	chunkE = Min(chunkE, Const(g, int32(E-1)))
 	src, slot, chunkE = StopGradient(src), StopGradient(slot), StopGradient(chunkE)
 
-	// Expert weights concatenated [E·out, in] (one copy of every expert's
-	// weight per call; the Go backend copies on every Reshape, so there is
-	// none), then each chunk gathers its expert's out rows: [N, out, in].
+	// Each chunk gathers its expert's weights from the layer's stack
+	// [E, out, in] (moe_stack.go; stored dtype, converted after the gather):
+	// [N, out, in], reading only the experts that have chunks.
 	stack := func(which int) *Node {
-		ws := make([]*Node, E)
-		for e := range ws {
-			gn, un, dn := expertNames(f.arch, p, e)
-			ws[e] = f.p.Param([]string{gn, un, dn}[which] + ".weight")
-		}
-		w := Concatenate(ws, 0)
+		gn, un, dn := expertNames(f.arch, p, 0)
+		st, _, _ := splitExpertWeight([]string{gn, un, dn}[which] + ".weight")
+		w := Gather(f.p.Param(st), Reshape(chunkE, N, 1))
 		if w.DType() != x.DType() {
 			w = ConvertDType(w, x.DType())
 		}
-		out := ws[0].Shape().Dimensions[0]
-		rows := Add(MulScalar(Reshape(chunkE, N, 1), int32(out)), Iota(g, shapeI32(1, out), 1)) // [N,out]
-		return Gather(w, InsertAxes(rows, -1))
+		return w
 	}
 	xs := Reshape(Gather(Reshape(x, T, D), Reshape(src, N*C, 1)), N, C, D)
 	mm := func(h, w *Node) *Node { // [N,C,in] · [N,out,in]ᵀ → [N,C,out]

@@ -33,10 +33,11 @@ func (m *Model) Build(p Params, lin Linear, in GraphInputs, plan Plan) *GraphOut
 
 // LossAndGrads runs the causal-LM loss of a batch (labels [batch][seq], -100
 // ignored) and its gradients with respect to the named parameters (GoMLX
-// autodiff). It returns the loss and one tensor per name, shaped like the parameter.
+// autodiff). names are stored or HF per-expert names (moe_stack.go). It
+// returns the loss and one tensor per name, shaped like the parameter.
 func (m *Model) LossAndGrads(in Input, labels [][]int, names ...string) (float32, []*tensors.Tensor, error) {
 	for _, n := range names {
-		if !m.hasParam(n) {
+		if !m.HasParam(n) {
 			return 0, nil, fmt.Errorf("rim: no parameter %q in this model", n)
 		}
 	}
@@ -63,13 +64,34 @@ func (m *Model) LossAndGrads(in Input, labels [][]int, names ...string) (float32
 	}
 	key := fmt.Sprintf("loss-grads|%v", names)
 	outs, err := m.RunGraph(key, func(p ParamMap, x []*Node) []*Node {
+		// An expert's gradient is its row of its stack's gradient: the
+		// sparse experts read the stack, not the expert's slice. A stack
+		// differentiated is converted to the compute dtype first (float32
+		// gradients of bf16-stored weights, as for the other parameters).
+		cd := m.ComputeDType()
+		wrtNames := make([]string, len(names))
+		for i, n := range names {
+			wrtNames[i] = n
+			if r, ok := m.experts[n]; ok {
+				wrtNames[i] = r.stack
+			}
+			if w := p[wrtNames[i]]; w.DType() != cd {
+				p[wrtNames[i]] = ConvertDType(w, cd)
+			}
+		}
 		out := m.Build(p, nil, GraphInputs{InputIDs: x[0], KeyMask: x[1], PositionIDs: x[2]}, Plan{})
 		loss := CausalLMLoss(out.Logits, x[3])
 		wrt := make([]*Node, len(names))
-		for i, n := range names {
+		for i, n := range wrtNames {
 			wrt[i] = p[n]
 		}
-		return append([]*Node{loss}, Gradient(loss, wrt...)...)
+		grads := Gradient(loss, wrt...)
+		for i, n := range names {
+			if r, ok := m.experts[n]; ok {
+				grads[i] = expertSlice(grads[i], r.e)
+			}
+		}
+		return append([]*Node{loss}, grads...)
 	}, ids, mask, pos, lab)
 	if err != nil {
 		return 0, nil, err

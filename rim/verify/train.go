@@ -120,7 +120,7 @@ func (v *verifier) checkTrain() error {
 		}
 	}
 	for _, n := range params {
-		if v.m.Param(n) == nil {
+		if !v.m.HasParam(n) {
 			for _, pre := range []string{"train.grad.", "train.param_after_adamw."} {
 				if _, ok := v.ref.Info(pre + n); ok {
 					v.add(Line{Name: pre + n, Tol: "-", Note: "model has no parameter " + n})
@@ -130,7 +130,7 @@ func (v *verifier) checkTrain() error {
 	}
 	var ok []string
 	for _, n := range params {
-		if v.m.Param(n) != nil {
+		if v.m.HasParam(n) {
 			ok = append(ok, n)
 		}
 	}
