@@ -2,7 +2,9 @@ package experiment
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +35,25 @@ type GenServer struct {
 	From string `json:"-"`
 }
 
+// MarshalJSON writes the server as results and cache keys record it: the base URL without user info or
+// query values (chatapi's display form), the model name, never the key.
+func (g GenServer) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		BaseURL string `json:"base_url"`
+		Model   string `json:"model"`
+	}{g.shownURL(), g.Model})
+}
+
+// shownURL is BaseURL without user info and query (chatapi shows endpoints so too), for results and errors.
+func (g GenServer) shownURL() string {
+	u, err := url.Parse(g.BaseURL)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment = nil, "", false, ""
+	return u.String()
+}
+
 // Enabled reports whether a server is configured.
 func (g GenServer) Enabled() bool { return g.BaseURL != "" }
 
@@ -57,7 +78,7 @@ func (g GenServer) Client(concurrency int) (*chatapi.Client, error) {
 	c, err := chatapi.New(chatapi.Config{BaseURL: g.BaseURL, Model: g.Model, APIKey: g.APIKey, Concurrency: max(concurrency, 1),
 		Timeout: 30 * time.Minute, EnvPrefix: "RIM_GEN", BaseURLFlag: "--gen-base-url", ModelFlag: "--gen-model"})
 	if err != nil {
-		return nil, fmt.Errorf("%s=%s: %v", g.from(), g.BaseURL, strings.TrimPrefix(err.Error(), "chatapi: "))
+		return nil, fmt.Errorf("%s=%s: %v", g.from(), g.shownURL(), strings.TrimPrefix(err.Error(), "chatapi: "))
 	}
 	return c, nil
 }
@@ -69,25 +90,19 @@ func (g GenServer) ID() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return c.URL() + "#" + g.Model, nil
+	return c.URL() + "#" + g.Model, nil // c.URL() is shown without credentials
 }
 
 // Source is the source line of a result whose responses came from the server: "measured on MODEL via URL".
-func (g GenServer) Source() string {
-	c, err := g.Client(1)
-	if err != nil {
-		return "measured on " + g.Model + " via " + g.BaseURL
-	}
-	return "measured on " + g.Model + " via " + strings.TrimSuffix(c.URL(), "/chat/completions")
-}
+func (g GenServer) Source() string { return "measured on " + g.Model + " via " + g.shownURL() }
 
 // check refuses what only rim's engine can do.
 func (g GenServer) check(o RespondOptions) error {
 	if len(o.Interventions) > 0 {
-		return fmt.Errorf("%s is set (%s): this run needs %d intervention(s) (head or neuron ablations) active while decoding, which only rim's engine can apply; unset %s for this item", g.from(), g.BaseURL, len(o.Interventions), g.from())
+		return fmt.Errorf("%s is set (%s): this run needs %d intervention(s) (head or neuron ablations) active while decoding, which only rim's engine can apply; unset %s for this item", g.from(), g.shownURL(), len(o.Interventions), g.from())
 	}
 	if o.Prefill != "" {
-		return fmt.Errorf("%s is set (%s): this run injects an assistant prefill (%q…), which an OpenAI chat request cannot continue the way rim's chat template does (inside the think block); unset %s for this item", g.from(), g.BaseURL, cut(o.Prefill, 24), g.from())
+		return fmt.Errorf("%s is set (%s): this run injects an assistant prefill (%q…), which an OpenAI chat request cannot continue the way rim's chat template does (inside the think block); unset %s for this item", g.from(), g.shownURL(), cut(o.Prefill, 24), g.from())
 	}
 	if o.MaxTokens <= 0 {
 		return fmt.Errorf("experiment: respond: max tokens %d must be positive", o.MaxTokens)
@@ -135,12 +150,12 @@ func ServerRespond(ctx context.Context, g GenServer, tokenizerDir string, prompt
 	}
 	res, err := c.Batch(ctx, nil, jobs)
 	if err != nil {
-		return nil, fmt.Errorf("%s=%s (model %s): %v", g.from(), g.BaseURL, g.Model, strings.TrimPrefix(err.Error(), "chatapi: "))
+		return nil, fmt.Errorf("%s=%s (model %s): %v", g.from(), g.shownURL(), g.Model, strings.TrimPrefix(err.Error(), "chatapi: "))
 	}
 	out := make([]string, len(prompts))
 	for i, r := range res {
 		if r.Err != nil {
-			return nil, fmt.Errorf("%s=%s (model %s): prompt %d: %v", g.from(), g.BaseURL, g.Model, i, strings.TrimPrefix(r.Err.Error(), "chatapi: "))
+			return nil, fmt.Errorf("%s=%s (model %s): prompt %d: %v", g.from(), g.shownURL(), g.Model, i, strings.TrimPrefix(r.Err.Error(), "chatapi: "))
 		}
 		out[i] = respond.Assemble("", ServerOutput(ch.Think, ids[i], chatapi.Reply{Content: r.Reply, Reasoning: r.Reasoning, Finish: r.Finish}))
 	}

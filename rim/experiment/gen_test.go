@@ -233,6 +233,10 @@ func TestGenSettings(t *testing.T) {
 	if s.Gen.Model != "Qwen/Qwen3-8B" || s.Gen.APIKey != "sk-secret" || strings.Contains(string(b), "sk-secret") || !strings.Contains(string(b), `"base_url":"http://127.0.0.1:8000/v1"`) {
 		t.Errorf("settings %+v, JSON %s", s.Gen, b)
 	}
+	g := GenServer{BaseURL: "http://user:pw@127.0.0.1:8000/v1?token=t", Model: "m", APIKey: "k"}
+	if b, _ := json.Marshal(g); strings.Contains(string(b), "pw") || strings.Contains(string(b), "=t") || strings.Contains(g.Source(), "pw") {
+		t.Errorf("credentials in %s / %q", b, g.Source())
+	}
 	t.Setenv("RIM_MODELS", "/a,/b")
 	if _, err := FromEnv(); err == nil || !strings.HasPrefix(err.Error(), "RIM_GEN_BASE_URL is set") || !strings.Contains(err.Error(), "RIM_MODELS") {
 		t.Errorf("several models: %v", err)

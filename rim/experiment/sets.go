@@ -92,7 +92,7 @@ func (s Settings) Responses(dir string, ps []data.Prompt, think *bool, prefill s
 	}
 	o := RespondOptions{Think: think, Prefill: prefill, MaxTokens: s.MaxTokens, Batch: s.Batch, Interventions: ivs, Server: s.Gen}
 	if s.Gen.Enabled() && filepath.Clean(dir) != filepath.Clean(s.ModelDir()) {
-		return nil, fmt.Errorf("%s is set (%s, model %s): it serves RIM_MODEL=%s, but this run asks for responses of %s (a fine-tuned model?), which the server does not have; unset %s for this item", s.Gen.from(), s.Gen.BaseURL, s.Gen.Model, s.ModelDir(), dir, s.Gen.from())
+		return nil, fmt.Errorf("%s is set (%s, model %s): it serves RIM_MODEL=%s, but this run asks for responses of %s (a fine-tuned model?), which the server does not have; unset %s for this item", s.Gen.from(), s.Gen.shownURL(), s.Gen.Model, s.ModelDir(), dir, s.Gen.from())
 	}
 	return CachedResponses(c, dir, s.TokenizerDir(), ps, o)
 }
@@ -104,7 +104,7 @@ func (s Settings) engineOnly(item, why string) error {
 	if !s.Gen.Enabled() {
 		return nil
 	}
-	return fmt.Errorf("%s is set (%s): %s %s, which only rim's engine can generate; unset %s (and --gen-base-url) for this item (docs/reproduce.md)", s.Gen.from(), s.Gen.BaseURL, item, why, s.Gen.from())
+	return fmt.Errorf("%s is set (%s): %s %s, which only rim's engine can generate; unset %s (and --gen-base-url) for this item (docs/reproduce.md)", s.Gen.from(), s.Gen.shownURL(), item, why, s.Gen.from())
 }
 
 // JudgeRefusal judges responses rs to prompts ps with the offline refusal judge (a response that does not

@@ -196,7 +196,7 @@ func (s Settings) DataRoot() string {
 // settings' model.
 func (s Settings) checkGen() error {
 	if s.Gen.Enabled() && len(s.Models) > 1 {
-		return fmt.Errorf("%s is set (%s) but RIM_MODELS names %d models: a server serves one model (RIM_GEN_MODEL=%s); run once per model with RIM_MODEL set to the served model (docs/reproduce.md)", s.Gen.from(), s.Gen.BaseURL, len(s.Models), s.Gen.Model)
+		return fmt.Errorf("%s is set (%s) but RIM_MODELS names %d models: a server serves one model (RIM_GEN_MODEL=%s); run once per model with RIM_MODEL set to the served model (docs/reproduce.md)", s.Gen.from(), s.Gen.shownURL(), len(s.Models), s.Gen.Model)
 	}
 	return nil
 }
