@@ -140,3 +140,27 @@ func taskProblem(r *rand.Rand) Problem {
 		strings.TrimSuffix(steps.String(), "\n"),
 		join(s)}
 }
+
+// FreshArith generates n arithmetic word problems from the mixture's six
+// templates with the PCG seed (seed, stream), skipping any whose normalised
+// question is a training prompt or a held-out problem of m: new instances for
+// experiments on the organism (rim/organism/study fine-tunes on them).
+func (m *Mixture) FreshArith(seed, stream uint64, n int) []Problem {
+	seen := map[string]bool{}
+	for _, e := range m.Train {
+		seen[Normalize(e.Prompt)] = true
+	}
+	for _, p := range m.HeldOutArith {
+		seen[Normalize(p.Question)] = true
+	}
+	r := rand.New(rand.NewPCG(seed, stream))
+	var out []Problem
+	for len(out) < n {
+		p := arithProblem(r)
+		if k := Normalize(p.Question); !seen[k] {
+			seen[k] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
