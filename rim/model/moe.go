@@ -11,6 +11,9 @@ import (
 // x [B,S,D] → [B,S,D]. Every expert is evaluated on every token and weighted
 // by its routing weight (0 where not selected): exact for the selected
 // experts, simple, differentiable; it costs nExperts/k times the sparse FLOPs.
+// Options.MoE selects the sparse experts (moe_sparse.go) or this dense
+// reference, computed from the stacks when no custom Linear or expert hook
+// site needs each expert by name.
 func (f *fwd) moe(L int, p string, x *Node) *Node {
 	c := f.cfg
 	E, k := c.NumExperts, c.TopK
@@ -48,10 +51,15 @@ func (f *fwd) moe(L int, p string, x *Node) *Node {
 	}
 	f.site(hook.TopKExperts(L), Stack(idx, -1))
 	wk := f.site(hook.TopKWeights(L), Stack(weights, -1)) // [B,S,k]
-	// moe_sparse.go: only the routed experts (Options.MoE = MoESparse).
-	if f.sparseExpertsOK(L, p, x) {
-		return f.site(hook.MoEOut(L), f.sparseExperts(p, x, idx, wk))
+	if f.stackedExpertsOK(L, p, x) {
+		if f.cfg.MoE == MoESparse { // moe_sparse.go: only the routed experts
+			return f.site(hook.MoEOut(L), f.sparseExperts(p, x, idx, wk))
+		}
+		return f.site(hook.MoEOut(L), f.denseStackedExperts(p, x, idx, wk))
 	}
+
+	// Per expert, by HF module name (a custom Linear such as LoRA, or
+	// expert hook sites): expert e's weights are slices of the stacks.
 
 	var out *Node
 	for e := 0; e < E; e++ {
@@ -78,6 +86,47 @@ func (f *fwd) moe(L int, p string, x *Node) *Node {
 		}
 	}
 	return f.site(hook.MoEOut(L), out)
+}
+
+// denseStackedExperts is the dense experts computed from the layer's stacks
+// [E, out, in] (moe_stack.go) without slicing them: every expert on every
+// token as three products against the whole stack, y [E, M, D], weighted
+// by each token's routing weight of expert e (0 where not selected) and
+// summed over e. x [B,S,D]; idx k × [B,S] int32; wk [B,S,k] → [B,S,D].
+func (f *fwd) denseStackedExperts(p string, x *Node, idx []*Node, wk *Node) *Node {
+	g := x.Graph()
+	E, k := f.cfg.NumExperts, len(idx)
+	dims := x.Shape().Dimensions
+	B, S, D := dims[0], dims[1], dims[2]
+	M := B * S
+	gn, un, dn := expertNames(f.arch, p, 0)
+	stack := func(hf string) *Node {
+		st, _, _ := splitExpertWeight(hf + ".weight")
+		w := f.p.Param(st)
+		if w.DType() != x.DType() {
+			w = ConvertDType(w, x.DType())
+		}
+		return w
+	}
+	x2 := Reshape(x, M, D)
+	up := func(w *Node) *Node { return DotGeneral(x2, []int{1}, nil, w, []int{2}, nil) } // [M,E,I]
+	h := Mul(silu(up(stack(gn))), up(stack(un)))
+	y := DotGeneral(h, []int{2}, []int{1}, stack(dn), []int{2}, []int{0}) // [E,M,D]
+	// we[e,t] = Σ_i wk[t,i]·[idx_i[t] == e]
+	iota := Iota(g, shapeI32(E, 1), 0)
+	wk2 := Reshape(wk, M, k)
+	var we *Node
+	for i := 0; i < k; i++ {
+		sel := ConvertDType(Equal(Reshape(idx[i], 1, M), iota), dtypes.Float32) // [E,M]
+		t := Mul(sel, Reshape(Slice(wk2, AxisRange(), AxisElem(i)), 1, M))
+		if we == nil {
+			we = t
+		} else {
+			we = Add(we, t)
+		}
+	}
+	we = ConvertDType(we, y.DType()) // routing weights .to(hidden dtype) as HF
+	return Reshape(ReduceSum(Mul(y, InsertAxes(we, -1)), 0), B, S, D)
 }
 
 // sparseMixer is Phi-3.5-MoE's top-2 routing in eval mode (transformers

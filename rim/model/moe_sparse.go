@@ -55,9 +55,11 @@ func ParseMoEMode(s string) (MoEMode, error) {
 	return "", fmt.Errorf("rim: moe mode %q is not supported (dense or sparse)", s)
 }
 
-// sparseExpertsOK reports whether layer L may use the sparse experts.
-func (f *fwd) sparseExpertsOK(L int, p string, x *Node) bool {
-	if f.cfg.MoE != MoESparse || f.customLin {
+// stackedExpertsOK reports whether layer L may compute its experts from
+// the stacks (sparse, or dense without slicing them): the model's own
+// linear, no expert hook site captured or intervened on, no expert biases.
+func (f *fwd) stackedExpertsOK(L int, p string, x *Node) bool {
+	if f.customLin {
 		return false
 	}
 	dims := x.Shape().Dimensions

@@ -105,10 +105,12 @@ func (m *Model) ParamShape(name string) []int {
 	return nil
 }
 
-// expertSlice is expert e of a stack node [E, out, in] → [out, in].
+// expertSlice is expert e of a stack node [E, out, in] → [out, in]. It is
+// a Gather of one index, which the Go backend copies as one contiguous
+// block; its Slice copies element by element (a dense decode step with an
+// expert hook, qwen3_moe 64 experts D 512: 52–61 ms against 107–128 ms).
 func expertSlice(stack *graph.Node, e int) *graph.Node {
-	d := stack.Shape().Dimensions
-	return graph.Reshape(graph.Slice(stack, graph.AxisElem(e)), d[1:]...)
+	return graph.Gather(stack, graph.Const(stack.Graph(), []int32{int32(e)}))
 }
 
 // newWeight allocates a weight tensor on backend b (in a shared buffer
