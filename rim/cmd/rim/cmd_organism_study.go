@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/rimlab/rim/kernel/display"
 	"github.com/rimlab/rim/rim/data"
 	"github.com/rimlab/rim/rim/fileio"
 	"github.com/rimlab/rim/rim/organism/study"
@@ -16,6 +17,8 @@ import (
 func init() {
 	register("organism eval", "evaluate the model organism on its held-out sets in both chat modes: refusal, think closure, arithmetic, GSM8K, and the Table 1 analogue (JSON)",
 		func(args []string) error { return organismEval(args, os.Stdout, os.Stderr) })
+	register("organism card", "write the model organism's model card (README.md), training curve and manifest from its recipe, log and results/",
+		func(args []string) error { return organismCard(args, os.Stdout, os.Stderr) })
 	register("organism finetune", "the Table 2 analogue on the model organism (LoRA on arithmetic with vs without reasoning, several seeds) and the Fig 8 analogue on the first reasoning run's checkpoints (JSON)",
 		func(args []string) error { return organismFinetune(args, os.Stdout, os.Stderr) })
 }
@@ -62,8 +65,9 @@ func organismEval(args []string, out, errw io.Writer) error {
 	o, path := studyFlags(fs)
 	fs.IntVar(&o.Limit, "limit", 0, "seeded sample of at most N prompts per set (0: every prompt)")
 	fs.IntVar(&o.GSM8K, "gsm8k", 200, "GSM8K test questions (seeded sample)")
+	ci := fs.Int("ci", 0, "only the CI subset: N pooled harmful and N pooled harmless prompts (no-think), N held-out arithmetic problems (think)")
 	fs.Usage = func() {
-		fmt.Fprintln(errw, "usage: rim organism eval --model DIR --out FILE.json [--data DIR] [--limit N] [--gsm8k N]")
+		fmt.Fprintln(errw, "usage: rim organism eval --model DIR --out FILE.json [--data DIR] [--limit N] [--gsm8k N] [--ci N]")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)
@@ -74,6 +78,20 @@ func organismEval(args []string, out, errw io.Writer) error {
 		return err
 	}
 	o.Log = errw
+	if *ci < 0 {
+		return fmt.Errorf("--ci must not be negative")
+	}
+	if *ci > 0 {
+		sub, err := study.RunSubset(*o, *ci)
+		if err != nil {
+			return err
+		}
+		if err := writeResult(*path, sub); err != nil {
+			return err
+		}
+		fmt.Fprintln(out, sub.Summary())
+		return nil
+	}
 	b, err := study.RunBehaviour(*o)
 	if err != nil {
 		return err
@@ -123,5 +141,55 @@ func organismFinetune(args []string, out, errw io.Writer) error {
 		return err
 	}
 	fmt.Fprint(out, study.FineTuneMarkdown(t))
+	return nil
+}
+
+// organismCard implements "rim organism card DIR": training_curve.svg, then
+// manifest.json (sha256 of every file but itself and the card), then README.md.
+func organismCard(args []string, out, errw io.Writer) error {
+	fs := flag.NewFlagSet("organism card", flag.ContinueOnError)
+	fs.SetOutput(errw)
+	fs.Usage = func() { fmt.Fprintln(errw, "usage: rim organism card DIR") }
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	dir := pos[0]
+	c, err := study.LoadCard(dir)
+	if err != nil {
+		return err
+	}
+	var x, y []float64
+	for _, e := range c.Log {
+		x, y = append(x, float64(e.Step)), append(y, e.Loss)
+	}
+	fig, err := display.Line(fmt.Sprintf("%s training loss (measured)", c.Recipe.Build.Recipe.Name), "optimiser step", "loss (assistant tokens)",
+		display.Series{Name: "loss", X: x, Y: y})
+	if err != nil {
+		return err
+	}
+	svg, err := fig.SVG()
+	if err != nil {
+		return err
+	}
+	if err := fileio.WriteFileAtomic(filepath.Join(dir, study.CurveFile), svg, 0o644); err != nil {
+		return err
+	}
+	man, err := study.Manifest(dir)
+	if err != nil {
+		return err
+	}
+	if err := writeResult(filepath.Join(dir, study.ManifestFile), man); err != nil {
+		return err
+	}
+	md := c.Markdown(man["model.safetensors"])
+	if err := fileio.WriteFileAtomic(filepath.Join(dir, study.CardFile), []byte(md), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "wrote %s, %s, %s\n", filepath.Join(dir, study.CardFile), study.CurveFile, study.ManifestFile)
 	return nil
 }
