@@ -420,7 +420,10 @@ func (t *Trainer) Load(dir string) error {
 		dims := tr.values[i].Shape().Dimensions
 		m, err1 := readHF(t.Model, of.Float32, "m.", n, dims)
 		v, err2 := readHF(t.Model, of.Float32, "v.", n, dims)
-		if err1 != nil || err2 != nil || len(m) != len(p) || len(v) != len(p) {
+		if err := errors.Join(err1, err2); err != nil {
+			return fmt.Errorf("finetune: resume: %s: optimiser state of %s: %w", dir, n, err)
+		}
+		if len(m) != len(p) || len(v) != len(p) {
 			return fmt.Errorf("finetune: resume: %s: optimiser state of %s missing or mis-shaped", dir, n)
 		}
 		ps[i], ms[i], vs[i] = p, m, v

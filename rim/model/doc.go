@@ -24,8 +24,10 @@
 //	longrope_step.go phi3/phimoe: Step re-runs the sequence once when
 //	               decoding crosses original_max_position_embeddings
 //	moe.go         the sparse MoE block (router, top-k or sparsemixer, experts)
-//	moe_sparse.go  top-k-only experts (Options.MoE = MoESparse; dense is the
-//	               reference and the default), router config checks
+//	moe_sparse.go  top-k-only experts (Options.MoE = MoESparse, the default;
+//	               dense is the reference), router config checks
+//	moe_stack.go   experts stored stacked [E, out, in] per layer and
+//	               projection; HF per-expert names mapped onto them
 //	intervene.go   hook.Intervention values turned into graph code, with masks
 //	               and vectors as inputs (one executable serves a sweep)
 //	run.go         Model.Forward over a batch (Input), Options (Capture,

@@ -42,9 +42,13 @@ type Options struct {
 	// captured sites come back as float32. BFloat16 implies bf16 weights
 	// unless WeightDType says otherwise. Use ParseDType for "bf16"/"f32".
 	ComputeDType dtypes.DType
-	// MoE selects the MoE expert computation (moe_sparse.go): MoEDense
-	// (every expert on every token, the reference) or MoESparse (each token's
-	// top-k experts only); "" is MoEDense (the default: sparse is slower on the Go backend, docs/engine.md).
+	// MoE selects the MoE expert computation (moe_sparse.go): MoESparse
+	// (each token's top-k experts only) or MoEDense (every expert on every
+	// token, the reference); "" is MoESparse, the default: with the experts
+	// stored stacked (moe_stack.go) it is faster than dense on the Go backend
+	// (forward 1.5–2×, decode 3×; docs/engine.md "Sparse MoE") and gives the
+	// dense results. A custom Linear (LoRA) or an expert hook site falls back
+	// to the dense experts for that forward.
 	MoE MoEMode
 }
 
@@ -147,9 +151,11 @@ func ResolveDir(dir string) (string, error) {
 // sharded index, or HF cache snapshot) onto the backend, stored as
 // Options.WeightDType says (bf16 checkpoints stay bf16 by default). Each
 // tensor is copied straight from the file mapping into its backend buffer
-// and its mapped pages are then dropped, and the mapping is closed before
-// Load returns: the weights are resident once, never with a second full copy.
-// Any missing, unexpected or mis-shaped tensor is reported in one error.
+// (an MoE expert's weight into its row of the layer's stack [E, out, in],
+// moe_stack.go) and its mapped pages are then dropped, and the mapping is
+// closed before Load returns: the weights are resident once, never with a
+// second full copy. Any missing, unexpected or mis-shaped tensor is reported
+// in one error, under its HF name.
 func Load(dir string, opts Options) (*Model, error) {
 	dir, err := ResolveDir(dir)
 	if err != nil {

@@ -18,12 +18,15 @@ func TestSparseMoEMatchesDense(t *testing.T) {
 	for _, name := range moeFixtures {
 		t.Run(name, func(t *testing.T) {
 			dir := testpaths.Shared(t, "fixtures", "hf-tiny", name)
-			dense, err := Load(dir, Options{})
+			dense, err := Load(dir, Options{MoE: MoEDense})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer dense.Close()
-			sparse, err := Load(dir, Options{MoE: MoESparse})
+			sparse, err := Load(dir, Options{})
+			if err == nil && sparse.Config.MoE != MoESparse {
+				t.Fatalf("default MoE mode %q, want sparse", sparse.Config.MoE)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -43,6 +46,7 @@ func TestSparseMoEMatchesDense(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			rdStacked := rd
 			for _, s := range sites {
 				if d := maxDiff(f32(t, rd, s), f32(t, rs, s)); d > 1e-4 {
 					t.Errorf("%s: sparse differs from dense by %.3g", s, d)
@@ -100,6 +104,11 @@ func TestSparseMoEMatchesDense(t *testing.T) {
 						t.Errorf("with an expert hook: %s differs by %.3g", s, d)
 					}
 				}
+				if len(opts) == 1 { // capture only: the per-expert path equals the experts computed from the stacks
+					if d := maxDiff(f32(t, rd, hook.Logits), f32(t, rdStacked, hook.Logits)); d > 1e-4 {
+						t.Errorf("per-expert dense logits differ from the stacked experts' by %.3g", d)
+					}
+				}
 			}
 			prompt := in.InputIDs[0][:6]
 			idsD, _, err := dense.Greedy(prompt, 6)
@@ -131,5 +140,10 @@ func TestRouterConfigErrors(t *testing.T) {
 	}
 	if _, err := ParseMoEMode("fast"); err == nil || !strings.Contains(err.Error(), `moe mode "fast"`) {
 		t.Errorf("ParseMoEMode: %v", err)
+	}
+	for s, want := range map[string]MoEMode{"": MoESparse, "sparse": MoESparse, "dense": MoEDense} {
+		if got, err := ParseMoEMode(s); got != want || err != nil {
+			t.Errorf("ParseMoEMode(%q) = %q, %v; want %q", s, got, err, want)
+		}
 	}
 }

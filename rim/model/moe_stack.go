@@ -113,8 +113,8 @@ func expertSlice(stack *graph.Node, e int) *graph.Node {
 	return graph.Gather(stack, graph.Const(stack.Graph(), []int32{int32(e)}))
 }
 
-// newWeight allocates a weight tensor on backend b (in a shared buffer
-// where b has them).
+// newWeight allocates a weight tensor of dtype dt and shape on m's backend
+// (in a shared buffer where the backend has them).
 func newWeight(m *Model, dt dtypes.DType, shape []int) *tensors.Tensor {
 	t, err := tensors.FromShapeForBackend(m.backend, 0, shapes.Make(dt, shape...))
 	if err != nil {
