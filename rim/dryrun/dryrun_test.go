@@ -160,15 +160,16 @@ func dryRun(t *testing.T, a arch, shared string, judge *fakeJudge) {
 	step("table1 (generation, think on/off, refusal judge)", func() error { return table1(s, a) })
 	step("rubric judge (fake OpenAI endpoint)", func() error { return rubric(s, judge) })
 	if !testing.Short() {
-		step("fig2 (prefilled patterns)", func() error { return fig2(s) })
+		step("fig2 (prefilled patterns)", func() error { return fig2(s, a) })
 	}
 	if a.think {
 		step("fig3b (region probes)", func() error { return fig3b(s, a) })
 		step("fig4b+fig5 (refusal heads, head ablation)", func() error { return fig5(s, a) })
 	} else {
 		// Fig 3b, 4b and 5 read Qwen3's think-span tokens (docs/paper.md §6): a template without a think
-		// mode has none, and the items say so. The same pipelines then run on the regions it has.
-		step("fig3b/fig5 refuse a template without think tokens", func() error { return noThinkItems(s) })
+		// mode has none; Fig 3b leaves those panels out and Fig 4b/5 say so. The same pipelines then run on
+		// the regions it has.
+		step("fig3b without think panels; fig4b/fig5 refuse a template without think tokens", func() error { return noThinkItems(s) })
 		step("region probes (regions of this template)", func() error { return probesNoThink(s, a) })
 		step("first-token attention, head ablation", func() error { return headsNoThink(s, a) })
 	}
@@ -364,14 +365,33 @@ func checkModel(t *testing.T, a arch, mdir, tdir, root string) {
 	}
 }
 
-// noThinkItems checks that Fig 3b and Fig 5 fail with an error naming the missing region on a template
-// without think tokens (not with a crash or a silent empty result).
+// noThinkItems checks, on a template without a think mode, that Fig 3b leaves out its think panels with a
+// note and that Fig 2 with the think placement and Fig 4b and Fig 5, defined on the empty think span, fail
+// with an error saying the template has no think mode.
 func noThinkItems(s experiment.Settings) error {
-	_, err3 := experiment.Fig3b(s, experiment.Fig3Options{Samples: 8})
+	r3, err := experiment.Fig3b(s, experiment.Fig3Options{Samples: 8})
+	if err != nil {
+		return fmt.Errorf("fig3b: %w", err)
+	}
+	for _, rp := range r3.Regions {
+		if strings.Contains(rp.Region, "think") {
+			return fmt.Errorf("fig3b: a template without think tags has panel %s", rp.Region)
+		}
+	}
+	if len(r3.Regions) == 0 || !strings.Contains(r3.Note, "it has no think mode") {
+		return fmt.Errorf("fig3b: want the regions before the think tags and a note, got %d regions, note %q", len(r3.Regions), r3.Note)
+	}
+	if s.Prefill != "think" {
+		return fmt.Errorf("settings prefill %q, want think", s.Prefill)
+	}
+	if _, err := experiment.Fig2(s, experiment.Fig2Options{Samples: 1}); err == nil || !strings.Contains(err.Error(), "has no think mode: set RIM_PREFILL=inst") {
+		return fmt.Errorf("fig2 with the think placement: want an error saying the template has no think mode, got %v", err)
+	}
+	_, err4 := experiment.Fig4b(s, experiment.Fig4Options{Samples: 8})
 	_, err5 := experiment.Fig5(s, experiment.Fig4Options{Samples: 8})
-	for _, err := range []error{err3, err5} {
-		if err == nil || !(strings.Contains(err.Error(), "no position or region") || strings.Contains(err.Error(), "no key labelled")) {
-			return fmt.Errorf("want a missing-region error, got %v", err)
+	for _, err := range []error{err4, err5} {
+		if err == nil || !strings.Contains(err.Error(), "renders none: it has no think mode") {
+			return fmt.Errorf("want a no-think-mode error, got %v", err)
 		}
 	}
 	return nil
@@ -631,7 +651,10 @@ func rubric(s experiment.Settings, f *fakeJudge) error {
 	return nil
 }
 
-func fig2(s experiment.Settings) error {
+func fig2(s experiment.Settings, a arch) error {
+	if !a.think {
+		s.Prefill = "inst" // the think placement is refused there (noThinkItems)
+	}
 	r, err := experiment.Fig2(s, experiment.Fig2Options{Samples: 1})
 	if err != nil {
 		return err

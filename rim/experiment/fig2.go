@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/rimlab/rim/rim/analysis/paper"
@@ -69,10 +70,19 @@ type Fig2Result struct {
 var Fig2Columns = []string{"ID control", "ID target", "CR control", "CR target", "HR control", "HR target"}
 
 // Fig2 injects every statement of each pattern as an assistant prefill in front of n harmful prompts, judges
-// the responses with the refusal judge and pools them per pattern and group (docs/paper.md §5.2).
+// the responses with the refusal judge and pools them per pattern and group (docs/paper.md §5.2). The think
+// placement (RIM_PREFILL=think, the default) on a chat template without a think mode is an error saying so.
 func Fig2(s Settings, o Fig2Options) (*Fig2Result, error) {
 	if err := s.engineOnly("fig2", "continues injected assistant prefills"); err != nil {
 		return nil, err
+	}
+	if s.Prefill != "inst" {
+		if think, err := s.hasThinkMode(); err != nil {
+			return nil, err
+		} else if !think {
+			return nil, fmt.Errorf("RIM_PREFILL=think places the statements after <think>, and the chat template of %s has no think mode: set RIM_PREFILL=inst (the paper's placement for such models)",
+				filepath.Base(filepath.Clean(s.TokenizerDir())))
+		}
 	}
 	ps, err := s.Harmful(s.count(o.Samples, 8))
 	if err != nil {

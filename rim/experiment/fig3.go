@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rimlab/rim/rim/data"
@@ -47,6 +48,7 @@ type Fig3Result struct {
 
 // Fig3b fits the steering probe (rim/analysis/probe) on the training split of ProbeSet at every layer on
 // hook_resid_post mean-pooled over each region, and scores the Safe and Harmful test groups (no-think mode).
+// The think panels of a chat template without a think mode (Llama 3's) are left out and the note says so.
 func Fig3b(s Settings, o Fig3Options) (*Fig3Result, error) {
 	return s.fig3("fig3b", o, false)
 }
@@ -125,6 +127,20 @@ func (s Settings) fig3Convs(set []data.Labeled, think bool) (convs []generate.Co
 			return nil, nil, "", err
 		}
 	}
+	// A template without a think mode (Llama 3's) renders no think tags in no-think mode: those panels are
+	// left out, as Fig 3a leaves out what the responses lack.
+	var lack []string
+	if !think {
+		if _, lack, err = s.renderedRegions(false, Fig3Regions); err != nil {
+			return nil, nil, "", err
+		}
+		if len(lack) == len(Fig3Regions) {
+			return nil, nil, "", fmt.Errorf("experiment: the chat template of %s renders none of Fig 3's regions %v", s.TokenizerDir(), Fig3Regions)
+		}
+		if len(lack) > 0 {
+			missing = fmt.Sprintf("the chat template renders no %s in no-think mode (it has no think mode), so those panels are left out", strings.Join(lack, ", "))
+		}
+	}
 	opened, closed := 0, 0
 	for i, p := range set {
 		c := generate.Conversation{Messages: chat.User(p.Text), Think: chat.Bool(think)}
@@ -141,6 +157,7 @@ func (s Settings) fig3Convs(set []data.Labeled, think bool) (convs []generate.Co
 	}
 	for _, r := range Fig3Regions {
 		switch {
+		case slices.Contains(lack, r):
 		case think && (r == chat.PosThinkOpen || r == "think") && opened < len(set):
 			missing = fmt.Sprintf("%d of %d responses open no <think> block, so the think panels are left out", len(set)-opened, len(set))
 		case think && r == chat.PosThinkClose && closed < len(set):

@@ -29,8 +29,12 @@ type Fig4Result struct {
 }
 
 // Fig4b counts, per head, the calibration prompts showing the refusal pattern (heads.Pattern) and pools
-// the argmax positions relative to `assistant` (Fig A3).
+// the argmax positions relative to `assistant` (Fig A3). The pattern is defined on the empty think span of
+// the no-think rendering: a chat template without a think mode (Llama 3's) is an error saying so.
 func Fig4b(s Settings, o Fig4Options) (*Fig4Result, error) {
+	if err := s.needThinkSpan("Fig 4b (and Fig 5)"); err != nil {
+		return nil, err
+	}
 	ps, err := s.calibrationPrompts(s.count(o.Samples, 30))
 	if err != nil {
 		return nil, err

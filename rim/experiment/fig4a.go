@@ -88,7 +88,8 @@ func Fig4a(s Settings, o Fig4aOptions) (*Fig4aResult, error) {
 	})
 }
 
-// fig4aHead chooses the head: the option, $RIM_HEADS' first, the strongest detected head, or L0-H0.
+// fig4aHead chooses the head: the option, $RIM_HEADS' first, the strongest detected head, or L0-H0 (also
+// when the chat template has no think mode, on which Fig 4b's pattern is not defined).
 func (s Settings) fig4aHead(o Fig4aOptions) (heads.Head, string, error) {
 	for _, c := range []struct{ v, why string }{{o.Head, "chosen"}, {s.Heads, "RIM_HEADS"}} {
 		if c.v != "" {
@@ -98,6 +99,11 @@ func (s Settings) fig4aHead(o Fig4aOptions) (heads.Head, string, error) {
 			}
 			return hs[0], c.why, nil
 		}
+	}
+	if _, lack, err := s.renderedRegions(false, []string{"think"}); err != nil {
+		return heads.Head{}, "", err
+	} else if len(lack) > 0 {
+		return heads.Head{}, "the chat template has no think mode, so Fig 4b detects no refusal-pattern head; head 0 of layer 0 for illustration (set RIM_HEADS)", nil
 	}
 	f4, err := Fig4b(s, o.Fig4)
 	if err != nil {
