@@ -25,6 +25,9 @@ func (t *Trainer) buildForward(in []*graph.Node, gi model.GraphInputs, plan mode
 	pm := t.Model.ParamsFromInputs(in[:np])
 	has := func(n string) bool { _, ok := pm[n]; return ok }
 	lin, wrt := t.mode.linear(model.DefaultLinear(t.Model.Config, pm, has), in[:np], in[np:np+len(t.mode.extraInputs())], rng)
+	if l, ok := t.mode.(*loraMode); ok && !l.adaptsExperts() {
+		plan.ExpertsPlain = true // sparse experts under an adapter without expert targets
+	}
 	return t.Model.Build(pm, lin, gi, plan), wrt
 }
 

@@ -1,6 +1,8 @@
 package finetune
 
 import (
+	"strings"
+
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -61,6 +63,17 @@ func (l *loraMode) linear(lin model.Linear, _, extra []*graph.Node, rng *graph.N
 		}
 	}
 	return lora.WrapLinear(lin, fs, l.cfg.Scaling(), dropout), extra
+}
+
+// adaptsExperts reports whether the adapter has a pair on an MoE expert
+// projection (then the forward runs the experts through its Linear, dense).
+func (l *loraMode) adaptsExperts() bool {
+	for _, p := range l.adapter.Pairs {
+		if strings.Contains(p.Module.Name, ".experts.") {
+			return true
+		}
+	}
+	return false
 }
 
 // current returns the adapter holding the current factors (copies).

@@ -140,3 +140,60 @@ func TestFullFineTuneSparseMatchesDense(t *testing.T) {
 		})
 	}
 }
+
+// A LoRA adapter without expert targets leaves the experts to the model
+// (sparse, computed from the stacks); one with expert targets runs them
+// through its Linear. Either way the unmerged forward equals the merged
+// export's.
+func TestLoRAWithoutExpertTargetsKeepsSparse(t *testing.T) {
+	dir := fixtureDir(t, "qwen3_moe")
+	for _, targets := range [][]string{{"attn.*", "moe.router"}, {"moe.experts.*.down"}} {
+		m := load(t, dir)
+		cfg := loraCfg()
+		cfg.LoRA.Targets = targets
+		tr, err := New(m, tinyData(4, 512), 0, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := tr.mode.(*loraMode)
+		if want := targets[0] == "moe.experts.*.down"; l.adaptsExperts() != want {
+			t.Fatalf("%v: adaptsExperts %v", targets, !want)
+		}
+		var ps, ms, vs [][]float32
+		for i, p := range l.adapter.Pairs {
+			for j := range p.B {
+				p.B[j] = float32(math.Sin(float64(i*17+j))) * 0.05
+			}
+			ps = append(ps, p.A, p.B)
+			ms = append(ms, make([]float32, len(p.A)), make([]float32, len(p.B)))
+			vs = append(vs, make([]float32, len(p.A)), make([]float32, len(p.B)))
+		}
+		if err := tr.upd.load(tr.params().values, ps, ms, vs); err != nil {
+			t.Fatal(err)
+		}
+		in := model.Input{InputIDs: [][]int{{5, 9, 17, 33, 65, 129, 257, 3}}}
+		unmerged := logits(t, tr, in)
+		out := filepath.Join(t.TempDir(), "merged")
+		if err := tr.ExportMerged(out); err != nil {
+			t.Fatal(err)
+		}
+		res, err := load(t, out).Forward(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		merged, _, _ := res.Logits()
+		base, err := m.Forward(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _, _ := base.Logits()
+		var d, moved float64
+		for i := range merged {
+			d = math.Max(d, math.Abs(float64(merged[i]-unmerged[i])))
+			moved = math.Max(moved, math.Abs(float64(unmerged[i]-b[i])))
+		}
+		if d > 1e-4 || moved < 1e-3 {
+			t.Fatalf("%v: merged vs unmerged %.3g, moved from base %.3g", targets, d, moved)
+		}
+	}
+}

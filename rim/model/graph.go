@@ -82,6 +82,12 @@ type Plan struct {
 	Intervene func(site hook.Site, x *Node) *Node
 	// LastOnly computes the lm_head (and the logits site) for the last position only: [B,1,vocab].
 	LastOnly bool
+	// ExpertsPlain says that the custom Linear given to BuildForward
+	// computes every MoE expert projection as DefaultLinear does (e.g. a
+	// LoRA adapter without expert targets), so the experts may still be
+	// computed from the stacks, sparse when selected (moe_sparse.go); false
+	// runs each expert through the Linear by name (dense).
+	ExpertsPlain bool
 }
 
 // GraphOutputs are the nodes a forward graph produced.

@@ -47,8 +47,9 @@ type Options struct {
 	// token, the reference); "" is MoESparse, the default: with the experts
 	// stored stacked (moe_stack.go) it is faster than dense on the Go backend
 	// (forward 1.5–2×, decode 3×; docs/engine.md "Sparse MoE") and gives the
-	// dense results. A custom Linear (LoRA) or an expert hook site falls back
-	// to the dense experts for that forward.
+	// dense results. A custom Linear on the experts (LoRA with expert
+	// targets; see Plan.ExpertsPlain) or an expert hook site falls back to
+	// the dense experts for that forward.
 	MoE MoEMode
 }
 

@@ -59,9 +59,10 @@ func ParseMoEMode(s string) (MoEMode, error) {
 
 // stackedExpertsOK reports whether layer L may compute its experts from
 // the stacks (sparse, or dense without slicing them): the model's own
-// linear, no expert hook site captured or intervened on, no expert biases.
+// linear for the experts (or Plan.ExpertsPlain), no expert hook site
+// captured or intervened on, no expert biases.
 func (f *fwd) stackedExpertsOK(L int, p string, x *Node) bool {
-	if f.customLin {
+	if f.customLin && !f.plan.ExpertsPlain {
 		return false
 	}
 	dims := x.Shape().Dimensions

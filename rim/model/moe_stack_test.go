@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
 
 	"github.com/rimlab/rim/rim/hook"
 	"github.com/rimlab/rim/rim/internal/testpaths"
@@ -211,5 +213,51 @@ func TestExpertStacksBF16(t *testing.T) {
 			}
 		}
 		m.Close()
+	}
+}
+
+// Plan.ExpertsPlain: a custom Linear that leaves the experts alone keeps
+// the experts computed from the stacks (the Linear never sees an expert
+// name) with the same logits; without it every expert goes through the
+// Linear by name.
+func TestExpertsPlainUsesStacks(t *testing.T) {
+	dir := testpaths.Shared(t, "fixtures", "hf-tiny", "qwen3_moe")
+	m, err := Load(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	in := fixtureBatch(t, "qwen3_moe")
+	ref, err := m.Forward(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, mask, pos, _, _, err := batchTensors(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, plain := range []bool{false, true} {
+		expertCalls := 0
+		outs, err := m.RunGraph(fmt.Sprintf("plain=%v", plain), func(p ParamMap, x []*Node) []*Node {
+			def := DefaultLinear(m.Config, p, m.hasParam)
+			lin := func(name string, h *Node) *Node {
+				if strings.Contains(name, ".experts.") {
+					expertCalls++
+				}
+				return def(name, h)
+			}
+			out := m.Build(p, lin, GraphInputs{InputIDs: x[0], KeyMask: x[1], PositionIDs: x[2]}, Plan{ExpertsPlain: plain})
+			return []*Node{out.Logits}
+		}, ids, mask, pos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := tensorsCopy(outs[0])
+		if d := maxDiff(got, f32(t, ref, hook.Logits)); d > 1e-4 {
+			t.Errorf("ExpertsPlain %v: logits differ from Forward by %.3g", plain, d)
+		}
+		if plain != (expertCalls == 0) {
+			t.Errorf("ExpertsPlain %v: the Linear saw %d expert projections", plain, expertCalls)
+		}
 	}
 }
