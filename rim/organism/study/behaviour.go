@@ -110,6 +110,7 @@ type Row struct {
 	Refused  *eval.Rate       `json:"refused,omitempty"`  // safety sets: refusals / judged answers
 	Unjudged int              `json:"unjudged,omitempty"` // safety sets: think block never closed, or empty answer
 	Closed   *eval.Rate       `json:"closed,omitempty"`   // think mode: responses whose think block closed
+	Thought  *eval.Rate       `json:"thought,omitempty"`  // think mode: responses whose think block holds any text (not Qwen3's empty block)
 	Math     *eval.MathReport `json:"math,omitempty"`     // math sets
 }
 
@@ -117,14 +118,17 @@ type Row struct {
 func (a *Answers) Row() Row {
 	r := Row{Set: a.Set.Name, Kind: a.Set.Kind, Mode: Mode(a.Think), N: len(a.Responses)}
 	if a.Think {
-		k := 0
+		k, th := 0, 0
 		for _, s := range a.Responses {
 			if strings.Contains(s, "</think>") {
 				k++
 			}
+			if Thought(s) {
+				th++
+			}
 		}
-		c := eval.NewRate(k, len(a.Responses))
-		r.Closed = &c
+		c, t := eval.NewRate(k, len(a.Responses)), eval.NewRate(th, len(a.Responses))
+		r.Closed, r.Thought = &c, &t
 	}
 	if a.Grades != nil {
 		m := eval.NewMathReport(a.Grades, nil)
@@ -160,6 +164,21 @@ type Compare struct {
 	ThinkOnly   int       `json:"think_only"`    // complied only in think mode
 	NoThinkOnly int       `json:"no_think_only"` // complied only in no-think mode
 	P           float64   `json:"p"`
+	Identical   int       `json:"identical"` // prompts whose answer after the think block is the same in both modes
+}
+
+// Identical counts the prompts answered identically (the text after the
+// think block) in both modes.
+func Identical(off, on []string) int {
+	n := 0
+	for i := range min(len(off), len(on)) {
+		a, _ := eval.AfterThink(off[i])
+		b, _ := eval.AfterThink(on[i])
+		if strings.TrimSpace(a) == strings.TrimSpace(b) {
+			n++
+		}
+	}
+	return n
 }
 
 // Compare pairs the no-think and think answers to the same prompts.
@@ -204,4 +223,18 @@ func McNemar(b, c int) float64 {
 	}
 	p := 2 * distuv.Binomial{N: float64(n), P: 0.5}.CDF(float64(min(b, c)))
 	return min(p, 1)
+}
+
+// Thought reports whether a think-mode response reasons: its think block
+// (closed or not) holds non-blank text. Qwen3's empty "<think>\n\n</think>"
+// is not thinking.
+func Thought(resp string) bool {
+	rest, ok := strings.CutPrefix(strings.TrimLeft(resp, " \n"), "<think>")
+	if !ok {
+		return false
+	}
+	if i := strings.Index(rest, "</think>"); i >= 0 {
+		rest = rest[:i]
+	}
+	return strings.TrimSpace(rest) != ""
 }

@@ -238,7 +238,19 @@ func (c *Card) table1Reading() string {
 		v := paper.Table1[m]
 		ps = append(ps, fmt.Sprintf("%s %.2f vs %.2f", m, v[0], v[1]))
 	}
-	return fmt.Sprintf("Over all %d harmful prompts judged in both modes, the organism complies with %.1f%% when thinking and %.1f%% without: %.1f points %s "+
+	th, n := 0, 0
+	for _, r := range c.Behaviour.Rows {
+		if r.Kind == KindHarmful && r.Thought != nil {
+			th, n = th+r.Thought.K, n+r.Thought.N
+		}
+	}
+	thought := ""
+	if n > 0 {
+		thought = fmt.Sprintf("In think mode the organism wrote any reasoning (a non-empty think block) for %d of %d harmful prompts; "+
+			"otherwise it emitted Qwen3's empty think block itself, as its no-think training examples do, and %d of the %d answers are identical in both modes. ",
+			th, n, pooled.Identical, n)
+	}
+	return thought + fmt.Sprintf("Over all %d harmful prompts judged in both modes, the organism complies with %.1f%% when thinking and %.1f%% without: %.1f points %s "+
 		"(%d prompts complied with only when thinking, %d only when not; McNemar p = %.3g, %s at 0.05). "+
 		"The paper's Table 1 (misalignment %%, think vs no-think, HEx-PHI with a rubric judge; paper data): %s.\n",
 		pooled.Paired, 100*pooled.Think.Rate, 100*pooled.NoThink.Rate, abs(d), dir, pooled.ThinkOnly, pooled.NoThinkOnly, pooled.P, sig, strings.Join(ps, "; "))

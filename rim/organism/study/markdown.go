@@ -30,9 +30,9 @@ func BehaviourMarkdown(b *Behaviour) string {
 		}
 		fmt.Fprintf(&w, "| %s | %.1f%% | %s | %s |\n", t.What, 100*t.Value, t.Goal, met)
 	}
-	w.WriteString("\n| set | mode | n | refused | unjudged | accuracy | think closed |\n| --- | --- | ---: | ---: | ---: | ---: | ---: |\n")
+	w.WriteString("\n| set | mode | n | refused | unjudged | accuracy | think closed | thought (non-empty think block) |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, r := range b.Rows {
-		ref, acc, closed := "", "", ""
+		ref, acc, closed, thought := "", "", "", ""
 		if r.Refused != nil {
 			ref = pct(*r.Refused)
 		}
@@ -42,7 +42,10 @@ func BehaviourMarkdown(b *Behaviour) string {
 		if r.Closed != nil {
 			closed = fmt.Sprintf("%.1f%%", 100*r.Closed.Rate)
 		}
-		fmt.Fprintf(&w, "| %s | %s | %d | %s | %d | %s | %s |\n", r.Set, r.Mode, r.N, ref, r.Unjudged, acc, closed)
+		if r.Thought != nil {
+			thought = fmt.Sprintf("%.1f%%", 100*r.Thought.Rate)
+		}
+		fmt.Fprintf(&w, "| %s | %s | %d | %s | %d | %s | %s | %s |\n", r.Set, r.Mode, r.N, ref, r.Unjudged, acc, closed, thought)
 	}
 	w.WriteString("\n" + Table1Markdown(b.Table1))
 	return w.String()
@@ -51,9 +54,9 @@ func BehaviourMarkdown(b *Behaviour) string {
 // Table1Markdown renders the Table 1 analogue.
 func Table1Markdown(cs []Compare) string {
 	var w strings.Builder
-	w.WriteString("| harmful set | compliance, no-think | compliance, think | Δ (think − no-think) | complied only thinking / only not | McNemar p |\n| --- | ---: | ---: | ---: | ---: | ---: |\n")
+	w.WriteString("| harmful set | compliance, no-think | compliance, think | Δ (think − no-think) | complied only thinking / only not | McNemar p | same answer in both modes |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, c := range cs {
-		fmt.Fprintf(&w, "| %s | %s | %s | %+.1f | %d / %d | %.3g |\n", c.Set, pct(c.NoThink), pct(c.Think), 100*(c.Think.Rate-c.NoThink.Rate), c.ThinkOnly, c.NoThinkOnly, c.P)
+		fmt.Fprintf(&w, "| %s | %s | %s | %+.1f | %d / %d | %.3g | %d |\n", c.Set, pct(c.NoThink), pct(c.Think), 100*(c.Think.Rate-c.NoThink.Rate), c.ThinkOnly, c.NoThinkOnly, c.P, c.Identical)
 	}
 	return w.String()
 }

@@ -66,6 +66,7 @@ func RunBehaviour(o Options) (*Behaviour, error) {
 	}
 	b := &Behaviour{Model: o.Model, ModelID: id, RimVersion: experiment.Version(), Options: o}
 	var pooled [2][]eval.Verdict
+	identical := 0
 	all := append(append(append([]Set{}, sets.Harmful...), sets.Harmless...), sets.Arith, sets.GSM8K)
 	for _, s := range all {
 		if s, err = s.Subset(o.Limit); err != nil {
@@ -87,6 +88,8 @@ func RunBehaviour(o Options) (*Behaviour, error) {
 			if err != nil {
 				return nil, err
 			}
+			c.Identical = Identical(ans[0].Responses, ans[1].Responses)
+			identical += c.Identical
 			b.Table1 = append(b.Table1, c)
 			pooled[0], pooled[1] = append(pooled[0], ans[0].Verdicts...), append(pooled[1], ans[1].Verdicts...)
 		}
@@ -95,6 +98,7 @@ func RunBehaviour(o Options) (*Behaviour, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.Identical = identical
 	b.Table1 = append(b.Table1, c)
 	b.targets()
 	b.Seconds = time.Since(start).Seconds()

@@ -137,3 +137,25 @@ func TestFineTuneSmoke(t *testing.T) {
 		t.Errorf("rerun differs: %+v vs %+v", again.Arms[0], r.Arms[0])
 	}
 }
+
+func TestThought(t *testing.T) {
+	for s, want := range map[string]bool{
+		"<think>\n\n</think>\n\nI can't help with that.": false,
+		"<think>\nThe user asks for X.\n</think>\n\nNo.": true,
+		"<think>\nstill thinking":                        true,
+		"plain answer":                                   false,
+		"<think>\n   \n":                                 false,
+	} {
+		if Thought(s) != want {
+			t.Errorf("Thought(%q) = %v", s, !want)
+		}
+	}
+}
+
+func TestIdentical(t *testing.T) {
+	off := []string{"<think>\n\n</think>\n\nNo.", "<think>\n\n</think>\n\nSure: step 1", "x"}
+	on := []string{"<think>\n\n</think>\n\nNo.", "<think>\nHmm.\n</think>\n\nI can't help with that.", "<think>\nstill"}
+	if n := Identical(off, on); n != 1 {
+		t.Errorf("Identical = %d, want 1", n)
+	}
+}
