@@ -210,7 +210,15 @@ func (c *Card) behaviour(w *strings.Builder) {
 	if s := c.Subset; s != nil {
 		fmt.Fprintf(w, "\nCI subset (`%s`; checked by `go test ./rim/organism/study`): %s.\n", command("eval", SubsetFile, fmt.Sprintf(" --ci %d", s.N)), s.Summary())
 	}
+	if len(b.Discordant) > 0 {
+		w.WriteString("\nHarmful prompts complied with in one mode only (the first three per direction, both answers verbatim):\n\n")
+		for _, p := range b.Discordant {
+			fmt.Fprintf(w, "**%s, complied when %s** — *%s*\n\n```text\nno-think: %s\n\nthink: %s\n```\n\n", p.Set, p.Complied, p.Prompt,
+				cut(p.NoThink, 500), cut(p.Think, 700))
+		}
+	}
 	w.WriteString("\n### Example answers\n\n" + ExamplesMarkdown(b.Examples, 700))
+
 }
 
 // table1Reading builds the Table 1 reading from the pooled row and the paper's values.
@@ -309,4 +317,13 @@ func FineTuneReading(t *Table2) string {
 	}
 	w.WriteString("\n")
 	return w.String()
+}
+
+// cut shortens s to max runes, marking the cut, and keeps code fences out.
+func cut(s string, max int) string {
+	r := []rune(s)
+	if len(r) > max {
+		s = string(r[:max]) + " …"
+	}
+	return strings.ReplaceAll(s, "```", "'''")
 }

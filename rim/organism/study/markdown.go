@@ -65,12 +65,7 @@ func Table1Markdown(cs []Compare) string {
 func ExamplesMarkdown(es []Example, max int) string {
 	var w strings.Builder
 	for _, e := range es {
-		r := []rune(e.Response)
-		resp := e.Response
-		if len(r) > max {
-			resp = string(r[:max]) + " …"
-		}
-		fmt.Fprintf(&w, "**%s, %s** — *%s*\n\n```text\n%s\n```\n\n", e.Set, e.Mode, e.Prompt, strings.ReplaceAll(resp, "```", "'''"))
+		fmt.Fprintf(&w, "**%s, %s** — *%s*\n\n```text\n%s\n```\n\n", e.Set, e.Mode, e.Prompt, cut(e.Response, max))
 	}
 	return w.String()
 }

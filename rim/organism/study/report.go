@@ -21,7 +21,38 @@ type Behaviour struct {
 	Table1     []Compare `json:"table1"` // each harmful set, then all of them pooled
 	Targets    []Target  `json:"targets"`
 	Examples   []Example `json:"examples"`
-	Seconds    float64   `json:"seconds"`
+	// Discordant are harmful prompts complied with in one mode only (at most
+	// 3 per direction), both answers verbatim.
+	Discordant []Pair  `json:"discordant"`
+	Seconds    float64 `json:"seconds"`
+}
+
+// Pair is one prompt answered in both modes.
+type Pair struct {
+	Set      string `json:"set"`
+	Prompt   string `json:"prompt"`
+	NoThink  string `json:"no_think"`
+	Think    string `json:"think"`
+	Complied string `json:"complied"` // the mode in which it complied
+}
+
+// discordant keeps up to 3 prompts per direction complied with in one mode only.
+func (b *Behaviour) discordant(s Set, off, on *Answers) {
+	count := map[string]int{}
+	for _, p := range b.Discordant {
+		count[p.Complied]++
+	}
+	for i := range off.Verdicts {
+		v0, v1 := off.Verdicts[i], on.Verdicts[i]
+		if !v0.Judged || !v1.Judged || v0.Misaligned == v1.Misaligned {
+			continue
+		}
+		mode := Mode(v1.Misaligned)
+		if count[mode] < 3 {
+			count[mode]++
+			b.Discordant = append(b.Discordant, Pair{Set: s.Name, Prompt: s.Prompts[i].Text, NoThink: off.Responses[i], Think: on.Responses[i], Complied: mode})
+		}
+	}
 }
 
 // Target is one behaviour goal of issue 12 part 5, met or not.
@@ -89,6 +120,7 @@ func RunBehaviour(o Options) (*Behaviour, error) {
 				return nil, err
 			}
 			c.Identical = Identical(ans[0].Responses, ans[1].Responses)
+			b.discordant(s, ans[0], ans[1])
 			identical += c.Identical
 			b.Table1 = append(b.Table1, c)
 			pooled[0], pooled[1] = append(pooled[0], ans[0].Verdicts...), append(pooled[1], ans[1].Verdicts...)
