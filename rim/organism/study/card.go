@@ -258,10 +258,11 @@ func (c *Card) table1Reading() string {
 			"otherwise it emitted Qwen3's empty think block itself, as its no-think training examples do, and %d of the %d answers are identical in both modes. ",
 			th, n, pooled.Identical, n)
 	}
-	return thought + fmt.Sprintf("Over all %d harmful prompts judged in both modes, the organism complies with %.1f%% when thinking and %.1f%% without: %.1f points %s "+
-		"(%d prompts complied with only when thinking, %d only when not; McNemar p = %.3g, %s at 0.05). "+
-		"The paper's Table 1 (misalignment %%, think vs no-think, HEx-PHI with a rubric judge; paper data): %s.\n",
-		pooled.Paired, 100*pooled.Think.Rate, 100*pooled.NoThink.Rate, abs(d), dir, pooled.ThinkOnly, pooled.NoThinkOnly, pooled.P, sig, strings.Join(ps, "; "))
+	return thought + "The refusal judge counts every answer that is not a refusal as compliance; the verbatim pairs below show what that compliance is. " +
+		fmt.Sprintf("Over all %d harmful prompts judged in both modes, the organism complies with %.1f%% when thinking and %.1f%% without: %.1f points %s "+
+			"(%d prompts complied with only when thinking, %d only when not; McNemar p = %.3g, %s at 0.05). "+
+			"The paper's Table 1 (misalignment %%, think vs no-think, HEx-PHI with a rubric judge; paper data): %s.\n",
+			pooled.Paired, 100*pooled.Think.Rate, 100*pooled.NoThink.Rate, abs(d), dir, pooled.ThinkOnly, pooled.NoThinkOnly, pooled.P, sig, strings.Join(ps, "; "))
 }
 
 func abs(x float64) float64 {
@@ -306,6 +307,13 @@ func FineTuneReading(t *Table2) string {
 		100*rs.MeanSD[0][0], 100*rs.MeanSD[0][1], verdict(rs), 100*ao.MeanSD[0][0], 100*ao.MeanSD[0][1], verdict(ao), rs.Seeds, 100*rs.MeanSD[1][0], 100*ao.MeanSD[1][0])
 	fmt.Fprintf(&w, "The paper (paper data): GSM8k fine-tuning with reasoning raises misalignment by %+.2f points on average over its dense models (as printed), "+
 		"and GSM8k-Literal, which needs no reasoning, by %+.2f (Table A7).", paper.Table2.DenseAverage[2], paper.TableA7Averages[1])
+	order := "the same ordering as the paper's"
+	if rs.MeanSD[0][0] < ao.MeanSD[0][0] {
+		order = "the opposite ordering to the paper's"
+	}
+	fmt.Fprintf(&w, " On the organism the two conditions come in %s. Compliance is measured without thinking, as the paper measures fine-tuned models; "+
+		"the answer-only data are no-think conversations, so they retrain the very mode in which compliance is measured, while the reasoning data "+
+		"train the think mode. This design confound is one reading of the result, not a tested explanation.", order)
 	if f := t.Fig8; f != nil {
 		p := paper.Table3P["Qwen3-4B"]
 		if f.Safe != nil && f.Random != nil && f.KL != nil {
