@@ -20,12 +20,15 @@ func TestMeasuredOn(t *testing.T) {
 	}
 }
 
-// demoSettings are the notebooks' demo settings with a private cache and few, short responses.
+// demoSettings are the notebooks' settings on the tiny random model, with a private cache and few, short responses.
 func demoSettings(t *testing.T) Settings {
 	clearEnv(t)
 	t.Setenv("RIM_CACHE_DIR", t.TempDir())
 	t.Setenv("RIM_ROOT", filepath.Dir(filepath.Dir(testpaths.TestData(t, "model"))))
 	t.Setenv("RIM_MAX_TOKENS", "4")
+	// the tiny random model, not the default organism: these tests check plumbing, fast
+	t.Setenv("RIM_MODEL", testpaths.TestData(t, "model", "tiny-qwen3"))
+	t.Setenv("RIM_TOKENIZER", testpaths.TestData(t, "kernel", "tiny-qwen3-tokenizer"))
 	s, err := FromEnv()
 	if err != nil {
 		t.Fatal(err)

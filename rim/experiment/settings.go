@@ -14,8 +14,8 @@ import (
 // FromEnv (docs/notebooks.md lists them). A zero count means "the item's demo default" (SamplesOr, …).
 type Settings struct {
 	Root      string   // the rim checkout ($RIM_ROOT, else found above the working directory): demo data lives under testdata/
-	Model     string   // $RIM_MODEL: a Hugging Face model dir (plain or HF cache models--ORG--NAME); "" = the tiny demo model
-	Tokenizer string   // $RIM_TOKENIZER: tokenizer + chat template dir; "" = the model dir, or the demo tokenizer
+	Model     string   // $RIM_MODEL: a Hugging Face model dir (plain or HF cache models--ORG--NAME); "" = the model organism (testdata/organism)
+	Tokenizer string   // $RIM_TOKENIZER: tokenizer + chat template dir; "" = the model dir
 	Models    []string // $RIM_MODELS: comma-separated model dirs for items that compare models
 	HexPHI    string   // $RIM_HEXPHI: HEx-PHI folder (category_1.csv …); "" = the 30 synthetic requests in testdata/
 	Data      string   // $RIM_DATA: folder laid out like shared/data (Alpaca, GSM8K); "" = ../shared/data beside the checkout
@@ -156,24 +156,24 @@ func (s Settings) SamplesOr(def int) int {
 	return def
 }
 
-// ModelDir is $RIM_MODEL, or the tiny random Qwen3 in testdata/model/tiny-qwen3.
+// ModelDir is $RIM_MODEL, or the model organism in testdata/organism (docs/organism.md: a 5.8M-parameter
+// Qwen3-format chat model rim trains from scratch, with its tokenizer in the same dir).
 func (s Settings) ModelDir() string {
 	if s.Model != "" {
 		return s.Model
 	}
-	return filepath.Join(s.Root, "testdata", "model", "tiny-qwen3")
+	return OrganismDir(s.Root)
 }
 
-// TokenizerDir is $RIM_TOKENIZER, else the model dir when RIM_MODEL is set, else the 1024-token
-// Qwen3-format tokenizer the tiny model pairs with.
+// OrganismDir is the model organism's dir in the rim checkout at root.
+func OrganismDir(root string) string { return filepath.Join(root, "testdata", "organism") }
+
+// TokenizerDir is $RIM_TOKENIZER, else the model dir (the organism carries its own tokenizer).
 func (s Settings) TokenizerDir() string {
-	switch {
-	case s.Tokenizer != "":
+	if s.Tokenizer != "" {
 		return s.Tokenizer
-	case s.Model != "":
-		return s.Model
 	}
-	return filepath.Join(s.Root, "testdata", "kernel", "tiny-qwen3-tokenizer")
+	return s.ModelDir()
 }
 
 // HexPHIDir is $RIM_HEXPHI, or the synthetic HEx-PHI-format requests in testdata/data/hexphi.
@@ -218,7 +218,7 @@ func (s Settings) Check() error {
 	}
 	name := or(s.ModelFrom, "RIM_MODEL")
 	if s.Model == "" {
-		name = "the demo model (RIM_MODEL unset)"
+		name = "the model organism (RIM_MODEL unset)"
 	}
 	if _, err := ResolveModelDir(s.ModelDir()); err != nil {
 		return fmt.Errorf("%s=%s: %v", name, s.ModelDir(), trimRim(err))
@@ -230,7 +230,7 @@ func (s Settings) Check() error {
 	}
 	tname := or(s.TokenizerFrom, "RIM_TOKENIZER")
 	if s.Tokenizer == "" {
-		tname = map[bool]string{true: name, false: "the demo tokenizer"}[s.Model != ""]
+		tname = name
 	}
 	if _, _, err := LoadChatFiles(s.TokenizerDir()); err != nil {
 		return fmt.Errorf("%s=%s: %v", tname, s.TokenizerDir(), trimRim(err))

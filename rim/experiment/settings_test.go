@@ -26,7 +26,7 @@ func TestFromEnvDefaultsAndValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.SamplesOr(12) != 12 || s.MaxTokens != DefaultMaxTokens || s.Q != 1 || s.Prefill != "think" || s.Judge != "refusal" ||
-		s.ModelDir() != "/r/testdata/model/tiny-qwen3" || s.TokenizerDir() != "/r/testdata/kernel/tiny-qwen3-tokenizer" {
+		s.ModelDir() != "/r/testdata/organism" || s.TokenizerDir() != "/r/testdata/organism" {
 		t.Fatalf("defaults: %+v", s)
 	}
 	t.Setenv("RIM_MODEL", "/m")

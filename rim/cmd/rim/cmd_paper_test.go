@@ -61,7 +61,7 @@ func TestPaperErrors(t *testing.T) {
 	}
 }
 
-// Every model-backed item runs on the demo model and writes its result with provenance, its figures and a
+// Every model-backed item runs on the tiny model and writes its result with provenance, its figures and a
 // reading that cites the paper; a second run is read from the cache.
 func TestPaperModelItems(t *testing.T) {
 	root := testpaths.Root(t)
@@ -70,6 +70,8 @@ func TestPaperModelItems(t *testing.T) {
 		t.Setenv(v, "")
 	}
 	t.Setenv("RIM_ROOT", root)
+	t.Setenv("RIM_MODEL", testpaths.TestData(t, "model", "tiny-qwen3")) // plumbing on the tiny model (the organism is the notebooks' default)
+	t.Setenv("RIM_TOKENIZER", testpaths.TestData(t, "kernel", "tiny-qwen3-tokenizer"))
 	t.Setenv("RIM_DATA", testpaths.Shared(t, "data"))
 	t.Setenv("RIM_CACHE_DIR", t.TempDir())
 	t.Setenv("RIM_MAX_TOKENS", "4")
