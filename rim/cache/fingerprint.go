@@ -45,8 +45,7 @@ func ModelFingerprint(dir string) (string, error) {
 		if e.IsDir() || strings.HasPrefix(n, ".") {
 			continue
 		}
-		if strings.HasSuffix(n, ".json") || strings.HasSuffix(n, ".safetensors") ||
-			strings.HasSuffix(n, ".jinja") || strings.HasSuffix(n, ".model") || strings.HasSuffix(n, ".txt") {
+		if modelFile(n) {
 			names = append(names, n)
 		}
 	}
@@ -62,6 +61,28 @@ func ModelFingerprint(dir string) (string, error) {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// modelJSON are the JSON files that define a model and its tokenizer; other
+// JSON beside them (a model card's card.json or manifest.json, recipe.json,
+// trainer_state.json, results) describes the model and must not change its
+// fingerprint.
+var modelJSON = map[string]bool{
+	"config.json": true, "generation_config.json": true, "adapter_config.json": true,
+	"tokenizer.json": true, "tokenizer_config.json": true, "special_tokens_map.json": true,
+	"added_tokens.json": true, "vocab.json": true, "chat_template.json": true,
+}
+
+// modelFile reports whether a file of a model dir enters its fingerprint:
+// weights (*.safetensors and their index), the modelJSON files, chat
+// templates (*.jinja), SentencePiece models and BPE merges.
+func modelFile(n string) bool {
+	switch {
+	case strings.HasSuffix(n, ".safetensors"), strings.HasSuffix(n, ".safetensors.index.json"),
+		strings.HasSuffix(n, ".jinja"), strings.HasSuffix(n, ".model"), n == "merges.txt":
+		return true
+	}
+	return modelJSON[n]
 }
 
 // HashFiles is the hex SHA-256 over the names and full contents of the given

@@ -31,6 +31,23 @@ func TestModelFingerprint(t *testing.T) {
 	if fb2, _ := ModelFingerprint(b); fb2 == fa {
 		t.Fatal("changed weights, same fingerprint")
 	}
+	// Files that describe the model (a card, a manifest, results) do not change it; its config does.
+	before, _ := ModelFingerprint(b)
+	for _, f := range []string{"card.json", "manifest.json", "recipe.json", "trainer_state.json", "README.txt"} {
+		if err := os.WriteFile(filepath.Join(b, f), []byte(f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fb3, _ := ModelFingerprint(b)
+	if fb3 != before {
+		t.Fatal("a card.json, manifest.json, recipe.json or README.txt beside the model changed its fingerprint")
+	}
+	if err := os.WriteFile(filepath.Join(b, "config.json"), []byte(`{"changed": true}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if fb5, _ := ModelFingerprint(b); fb5 == fb3 {
+		t.Fatal("changed config.json, same fingerprint")
+	}
 	// Large files are sampled: a change deep inside must still be seen.
 	big := make([]byte, fullHashLimit+3<<20)
 	writeModel(t, a, big)
