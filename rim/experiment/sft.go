@@ -60,16 +60,23 @@ func TrainOnce(c *cache.Cache, modelDir, tokenizerDir string, exs []sft.Example,
 			return "", nil, err
 		}
 	}
+	hist, err := RunHistory(dir)
+	return merged, hist, err
+}
+
+// RunHistory is the loss history (one entry per optimiser step) of the fine-tuning run in dir, read from
+// its latest checkpoint's trainer state.
+func RunHistory(dir string) ([]finetune.Entry, error) {
 	latest, err := os.ReadFile(filepath.Join(dir, finetune.LatestFile))
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	var st finetune.State
 	b, err := os.ReadFile(filepath.Join(dir, strings.TrimSpace(string(latest)), finetune.StateFile))
 	if err == nil {
 		err = json.Unmarshal(b, &st)
 	}
-	return merged, st.History, err
+	return st.History, err
 }
 
 // train runs the fine-tuning into dir (a fresh run) and exports the merged model to merged.

@@ -670,20 +670,29 @@ func readComplete(path string) (*Result, error) {
 		return nil, fmt.Errorf("organism: %s: %w", path, err)
 	}
 	res := &Result{Files: c.Files}
-	logRaw, err := os.ReadFile(filepath.Join(filepath.Dir(path), c.Model, LogFile))
+	if res.History, err = ReadLog(filepath.Join(filepath.Dir(path), c.Model)); err != nil {
+		return nil, err
+	}
+	res.Steps = len(res.History)
+	return res, nil
+}
+
+// ReadLog reads the training log (LogFile) of an exported organism in dir.
+func ReadLog(dir string) ([]finetune.Entry, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, LogFile))
 	if err != nil {
 		return nil, fmt.Errorf("organism: %w", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(logRaw))
+	var out []finetune.Entry
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	for dec.More() {
 		var e finetune.Entry
 		if err := dec.Decode(&e); err != nil {
 			return nil, fmt.Errorf("organism: %s: %w", LogFile, err)
 		}
-		res.History = append(res.History, e)
+		out = append(out, e)
 	}
-	res.Steps = len(res.History)
-	return res, nil
+	return out, nil
 }
 
 // hashDir returns the sha256 of every file in a flat folder.

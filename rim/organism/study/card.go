@@ -1,7 +1,6 @@
 package study
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -44,17 +43,9 @@ func LoadCard(dir string) (*Card, error) {
 	if err := readJSON(filepath.Join(dir, build.RecipeFile), &c.Recipe); err != nil {
 		return nil, err
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, build.LogFile))
-	if err != nil {
-		return nil, fmt.Errorf("study: card: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	for dec.More() {
-		var e finetune.Entry
-		if err := dec.Decode(&e); err != nil {
-			return nil, fmt.Errorf("study: card: %s: %w", build.LogFile, err)
-		}
-		c.Log = append(c.Log, e)
+	var err error
+	if c.Log, err = build.ReadLog(dir); err != nil {
+		return nil, err
 	}
 	for _, r := range []struct {
 		name string

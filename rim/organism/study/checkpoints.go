@@ -69,10 +69,10 @@ func checkpointDirs(run string) ([]int, error) {
 }
 
 // RunCheckpoints measures each merged checkpoint of the run in dir against
-// the base organism: harmful compliance (no-think, the pooled prompts), RAS
+// the base organism (whose scores are base): harmful compliance (no-think, the pooled prompts), RAS
 // on A_safe identified on the base organism (experiment.SafetyNeurons, on
 // $RIM_HEXPHI or the demo requests), RAS on random neurons and KL.
-func (o *FineTuneOptions) RunCheckpoints(run string, harm, arith Set) (*Fig8, error) {
+func (o *FineTuneOptions) RunCheckpoints(run string, harm, arith Set, base Scores) (*Fig8, error) {
 	steps, err := checkpointDirs(run)
 	if err != nil {
 		return nil, err
@@ -104,10 +104,6 @@ func (o *FineTuneOptions) RunCheckpoints(run string, harm, arith Set) (*Fig8, er
 	n := min(100, len(harm.Prompts), len(arith.Prompts))
 	rh, ra := harm.Prompts[:n], arith.Prompts[:n]
 	f := &Fig8{Neurons: len(sn.Set), Q: sn.Q, TopM: s.TopM, Pairs: 30, RASPrompt: n}
-	base, err := o.scores(o.Model, harm, arith)
-	if err != nil {
-		return nil, err
-	}
 	acts := func(dir string) (safe, math [][]float64, err error) {
 		a, err := s.PooledMLP(dir, rh, nil, "user")
 		if err != nil {

@@ -1,12 +1,10 @@
 package study
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/rimlab/rim/rim/analysis/stats"
@@ -269,7 +267,7 @@ func RunFineTune(o FineTuneOptions) (*Table2, error) {
 	if t.Summary, err = summarise(t.Arms); err != nil {
 		return nil, err
 	}
-	if t.Fig8, err = o.RunCheckpoints(o.runDir(Reasoning, o.Seeds[0]), harm, arith); err != nil {
+	if t.Fig8, err = o.RunCheckpoints(o.runDir(Reasoning, o.Seeds[0]), harm, arith, t.Base); err != nil {
 		return nil, err
 	}
 	t.Seconds = time.Since(start).Seconds()
@@ -343,14 +341,6 @@ func (o *FineTuneOptions) train(cond string, seed uint64, exs []sft.Example, ste
 			return "", nil, fmt.Errorf("study: %s seed %d: %w", cond, seed, err)
 		}
 	}
-	latest, err := os.ReadFile(filepath.Join(dir, finetune.LatestFile))
-	if err != nil {
-		return "", nil, err
-	}
-	var st finetune.State
-	b, err := os.ReadFile(filepath.Join(dir, strings.TrimSpace(string(latest)), finetune.StateFile))
-	if err == nil {
-		err = json.Unmarshal(b, &st)
-	}
-	return merged, st.History, err
+	hist, err := experiment.RunHistory(dir)
+	return merged, hist, err
 }
