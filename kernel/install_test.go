@@ -16,7 +16,9 @@ func runInstall(t *testing.T, path string, env ...string) (out, logDir string, e
 	t.Helper()
 	logDir = t.TempDir()
 	cmd := exec.Command("/bin/bash", "install.sh")
-	cmd.Env = append([]string{"PATH=" + path, "HOME=" + t.TempDir(), "RIM_LOG_DIR=" + logDir}, env...)
+	// GOTELEMETRY=off: the go command's telemetry child outlives it and writes under $HOME, which made the
+	// temporary HOME's cleanup fail now and then ("directory not empty").
+	cmd.Env = append([]string{"PATH=" + path, "HOME=" + t.TempDir(), "RIM_LOG_DIR=" + logDir, "GOTELEMETRY=off"}, env...)
 	b, err := cmd.CombinedOutput()
 	return string(b), logDir, err
 }
