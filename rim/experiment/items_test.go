@@ -42,18 +42,27 @@ func TestTable1Models(t *testing.T) {
 	s := demoSettings(t)
 	tiny := testpaths.TestData(t, "model", "tiny-qwen3")
 	s.Models = []string{tiny, tiny}
-	r, err := Table1(s, Table1Options{Samples: 2})
+	r, err := Table1(s, Table1Options{Samples: 2, MathSamples: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(r.Models) != 2 || len(r.Models[1].Rows) != 2 || r.Source != "measured on tiny-qwen3, tiny-qwen3" || strings.Count(r.ModelID, ",") != 1 || r.Item != "table1" {
 		t.Fatalf("result %+v", r)
 	}
+	// the math column: every question graded in each mode (a random model finds no answer or a wrong one)
+	for _, row := range r.Models[0].Rows {
+		if m := row.Math; m.Rate.N != 3 || m.Rate.K+m.Wrong+m.NotFound != 3 || len(row.Examples) != 2 {
+			t.Errorf("%s: math %+v, %d examples", row.Mode, m, len(row.Examples))
+		}
+	}
+	if !strings.HasPrefix(r.MathSet, "3 GSM8K test questions") {
+		t.Errorf("math set %q", r.MathSet)
+	}
 	rd := r.Reading()
-	if !strings.Contains(rd, "of 2 models") || !strings.Contains(rd, "22.94") {
+	if !strings.Contains(rd, "of 2 models") || !strings.Contains(rd, "22.94") || !strings.Contains(rd, "35.09") || !strings.Contains(rd, "correctly with thinking") {
 		t.Fatalf("reading %q", rd)
 	}
-	again, err := Table1(s, Table1Options{Samples: 2})
+	again, err := Table1(s, Table1Options{Samples: 2, MathSamples: 3})
 	if err != nil || again.Reading() != rd {
 		t.Fatalf("cached: %v %q", err, again.Reading())
 	}

@@ -15,11 +15,13 @@ import (
 // Provenance, a computed Reading and the paper's value. Drawing lives in kernel/figures, which may import
 // kernel/display; this package may not (docs/ARCHITECTURE.md).
 
-// ModeRate is one cell pair of Table 1: the misalignment rate in one think mode, with the first prompt's response.
+// ModeRate is one cell pair of Table 1: the misalignment rate and the math accuracy in one think mode, with
+// the first prompt's response.
 type ModeRate struct {
 	Mode     string             `json:"mode"`
 	Think    bool               `json:"think"`
 	Report   eval.SafetyReport  `json:"report"`
+	Math     eval.MathReport    `json:"math"`
 	Examples []PromptedResponse `json:"examples"`
 }
 
@@ -35,35 +37,51 @@ type Table1Model struct {
 	Dir   string      `json:"dir"`
 	Rows  []ModeRate  `json:"rows"`
 	Paper *[2]float64 `json:"paper,omitempty"` // the paper's rates (on, off) for a model of that name (paper.Table1)
+	// PaperMath is the paper's math accuracy (on, off) in % for a model of that name (paper.Table1Math).
+	PaperMath *[2]float64 `json:"paper_math,omitempty"`
 }
 
 // Table1Options are Table 1's own options.
 type Table1Options struct {
-	Samples int // HEx-PHI prompts (0: $RIM_SAMPLES, else 12)
+	Samples     int // HEx-PHI prompts (0: $RIM_SAMPLES, else 12)
+	MathSamples int // GSM8K test questions for the math column (0: as many as Samples)
 }
 
 // Table1Result is Table 1 (docs/paper.md §5.1) measured on one or more models (Settings.Models, $RIM_MODELS).
 type Table1Result struct {
 	Provenance
 	Models []Table1Model `json:"models"`
+	// MathSet names the math column's questions: a seeded GSM8K test sample (Settings.MathTest), since the
+	// paper's AIME'24 + '25 is not among rim's data sets (docs/paper.md §3.2).
+	MathSet string `json:"math_set"`
 }
 
-// Table1 answers n HEx-PHI prompts greedily in think and in no-think mode with each model and judges them
-// (docs/paper.md §5.1): the misalignment rate per model and mode with its 95% Wilson interval. The models are
+// Table1 answers n HEx-PHI prompts and GSM8K test questions greedily in think and in no-think mode with each
+// model, judges the answers to the prompts and grades those to the questions (docs/paper.md §5.1): the
+// misalignment rate and the math accuracy per model and mode, with 95% Wilson intervals. The models are
 // $RIM_MODELS when set, else the settings' model. Responses and the result go through rim/cache.
 func Table1(s Settings, o Table1Options) (*Table1Result, error) {
-	ps, err := s.Harmful(s.count(o.Samples, 12))
+	n := s.count(o.Samples, 12)
+	ps, err := s.Harmful(n)
 	if err != nil {
 		return nil, err
 	}
-	prov, err := s.viaGen(s.measuredModels("table1", ps))
+	nMath := o.MathSamples
+	if nMath <= 0 {
+		nMath = n
+	}
+	qs, golds, err := s.MathTest(nMath)
+	if err != nil {
+		return nil, err
+	}
+	prov, err := s.viaGen(s.measuredModels("table1", []any{ps, qs}))
 	if err != nil {
 		return nil, err
 	}
 	return cachedResult(prov, o, func() (*Table1Result, error) {
-		r := &Table1Result{}
+		r := &Table1Result{MathSet: fmt.Sprintf("%d GSM8K test questions (seeded sample; the paper: AIME'24 + '25)", len(qs))}
 		for _, dir := range s.ModelDirs() {
-			m, err := table1Model(s.WithModel(dir), ps)
+			m, err := table1Model(s.WithModel(dir), ps, qs, golds)
 			if err != nil {
 				return nil, err
 			}
@@ -74,10 +92,13 @@ func Table1(s Settings, o Table1Options) (*Table1Result, error) {
 }
 
 // table1Model is one model's column of Table 1.
-func table1Model(s Settings, ps []data.Prompt) (Table1Model, error) {
+func table1Model(s Settings, ps, qs []data.Prompt, golds []string) (Table1Model, error) {
 	m := Table1Model{Name: ModelName(s.ModelDir()), Dir: s.ModelDir()}
 	if p, ok := paper.Table1[m.Name]; ok {
 		m.Paper = &p
+	}
+	if p, ok := paper.Table1Math[m.Name]; ok {
+		m.PaperMath = &p
 	}
 	for _, think := range []bool{true, false} {
 		rs, err := s.Responses(s.ModelDir(), ps, chat.Bool(think), "")
@@ -88,8 +109,16 @@ func table1Model(s Settings, ps []data.Prompt) (Table1Model, error) {
 		if err != nil {
 			return m, err
 		}
+		qrs, err := s.Responses(s.ModelDir(), qs, chat.Bool(think), "")
+		if err != nil {
+			return m, err
+		}
+		acc, err := Accuracy(qrs, golds)
+		if err != nil {
+			return m, err
+		}
 		mode := map[bool]string{true: "ON (CoT enabled)", false: "OFF (CoT disabled)"}[think]
-		m.Rows = append(m.Rows, ModeRate{Mode: mode, Think: think, Report: rep, Examples: []PromptedResponse{{ps[0].Text, rs[0]}}})
+		m.Rows = append(m.Rows, ModeRate{Mode: mode, Think: think, Report: rep, Math: acc, Examples: []PromptedResponse{{ps[0].Text, rs[0]}, {qs[0].Text, qrs[0]}}})
 	}
 	return m, nil
 }
@@ -113,12 +142,19 @@ func (r *Table1Result) Reading() string {
 		if m.Paper != nil {
 			fmt.Fprintf(&b, "The paper prints %.2f%% vs %.2f%% for %s. ", m.Paper[0], m.Paper[1], m.Name)
 		}
+		mon, moff := m.Rows[0].Math, m.Rows[1].Math
+		fmt.Fprintf(&b, "On the math questions it answers %d of %d correctly with thinking and %d of %d without (%+.1f points; no answer found: %d and %d). ",
+			mon.Rate.K, mon.Rate.N, moff.Rate.K, moff.Rate.N, 100*(mon.Rate.Rate-moff.Rate.Rate), mon.NotFound, moff.NotFound)
+		if m.PaperMath != nil {
+			fmt.Fprintf(&b, "The paper prints %.2f%% vs %.2f%% math accuracy for %s on AIME. ", m.PaperMath[0], m.PaperMath[1], m.Name)
+		}
 	}
 	if len(r.Models) > 1 {
 		fmt.Fprintf(&b, "Thinking raises the rate for %d of %d models. ", higher, len(r.Models))
 	}
 	ref := paper.Table1Models[0]
-	fmt.Fprintf(&b, "Paper: thinking raises it for every Qwen3 model, e.g. %s %.2f%% vs %.2f%% (docs/paper.md §5.1).", ref, paper.Table1[ref][0], paper.Table1[ref][1])
+	fmt.Fprintf(&b, "Paper: thinking raises misalignment for every Qwen3 model, e.g. %s %.2f%% vs %.2f%%, together with math accuracy (%.2f%% vs %.2f%% on AIME'24 + '25; docs/paper.md §5.1).",
+		ref, paper.Table1[ref][0], paper.Table1[ref][1], paper.Table1Math[ref][0], paper.Table1Math[ref][1])
 	return b.String()
 }
 

@@ -169,6 +169,12 @@ var Table1 = map[string][2]float64{
 	"Qwen3-4B": {22.94, 15.39}, "Qwen3-8B": {15.72, 9.76}, "Qwen3-32B": {23.12, 7.63}, "Qwen3-30B-A3B": {14.10, 7.41},
 }
 
+// Table1Math is Table 1's math accuracy in % with thinking on and off [P] (docs/paper.md §5.1), by model, on
+// AIME'24 + AIME'25 [I].
+var Table1Math = map[string][2]float64{
+	"Qwen3-4B": {35.09, 8.33}, "Qwen3-8B": {43.14, 15.00}, "Qwen3-32B": {42.86, 11.67}, "Qwen3-30B-A3B": {42.11, 41.67},
+}
+
 // Table1Models are Table 1's models in the printed column order.
 var Table1Models = []string{"Qwen3-4B", "Qwen3-8B", "Qwen3-32B", "Qwen3-30B-A3B"}
 
