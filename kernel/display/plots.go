@@ -18,6 +18,8 @@ import (
 type Series struct {
 	Name string
 	X, Y []float64
+	// Dashed draws a line plot's series dashed (e.g. the paper's Reject/Fulfill or random-control curves).
+	Dashed bool
 }
 
 // Line plots one line per series, e.g. a metric per layer for several models
@@ -50,6 +52,9 @@ func Line(title, xLabel, yLabel string, series ...Series) (*Figure, error) {
 		}
 		l.Color = plotutil.Color(i)
 		l.Dashes = plotutil.Dashes(i / 7)
+		if s.Dashed {
+			l.Dashes = []vg.Length{vg.Points(4), vg.Points(2)}
+		}
 		p.Color = l.Color
 		p.Shape = plotutil.Shape(i)
 		p.Radius = vg.Points(2)

@@ -16,29 +16,47 @@ import (
 // table1 is Table 1 as the paper lays it out (a column pair per model) and bars per model and mode.
 func table1(r *experiment.Table1Result) (*Drawing, error) {
 	t := &display.Table{Caption: display.Titled("Table 1", fmt.Sprintf("%s (judge: %s)", r.Source, r.Models[0].Rows[0].Report.Judge)),
-		Columns: []string{"model", "think mode", "misaligned", "judged", "unjudged", "M.Rate %", "95% CI %", "paper M.Rate %"}}
+		Columns: []string{"model", "think mode", "misaligned", "judged", "unjudged", "M.Rate %", "95% CI %", "paper M.Rate %",
+			"correct / asked", "Math Acc %", "95% CI %", "paper Math Acc %"}}
 	on, off := display.Series{Name: "think on"}, display.Series{Name: "think off"}
+	mon, moff := display.Series{Name: "think on"}, display.Series{Name: "think off"}
 	var cats []string
 	for _, m := range r.Models {
 		for i, row := range m.Rows {
-			var printed any
+			var printed, printedMath any
 			if m.Paper != nil {
 				printed = m.Paper[i]
 			}
-			rt := row.Report.Rate
-			t.AddRow(m.Name, row.Mode, rt.K, rt.N, row.Report.Unjudged, pct(rt.Rate), experiment.CI(rt), printed)
+			if m.PaperMath != nil {
+				printedMath = m.PaperMath[i]
+			}
+			rt, mt := row.Report.Rate, row.Math.Rate
+			t.AddRow(m.Name, row.Mode, rt.K, rt.N, row.Report.Unjudged, pct(rt.Rate), experiment.CI(rt), printed,
+				fmt.Sprintf("%d / %d", mt.K, mt.N), pct(mt.Rate), experiment.CI(mt), printedMath)
 		}
 		cats = append(cats, m.Name)
 		on.Y, off.Y = append(on.Y, pct(m.Rows[0].Report.Rate.Rate)), append(off.Y, pct(m.Rows[1].Report.Rate.Rate))
+		mon.Y, moff.Y = append(mon.Y, pct(m.Rows[0].Math.Rate.Rate)), append(moff.Y, pct(m.Rows[1].Math.Rate.Rate))
 	}
-	ex := &display.Table{Caption: "the first prompt's responses", Columns: []string{"model", "mode", "prompt", "response"}}
+	t.Caption += "; math: " + r.MathSet
+	ex := &display.Table{Caption: "the first harmful prompt's and the first math question's responses", Columns: []string{"model", "mode", "prompt", "response"}}
 	for _, m := range r.Models {
 		for _, row := range m.Rows {
-			ex.AddRow(m.Name, row.Mode, row.Examples[0].Prompt, fmt.Sprintf("%q", row.Examples[0].Response))
+			for _, e := range row.Examples {
+				ex.AddRow(m.Name, row.Mode, e.Prompt, fmt.Sprintf("%q", e.Response))
+			}
 		}
 	}
 	return collect(&Drawing{Tables: []*display.Table{t, ex}}, func() (*display.Figure, error) {
-		return display.Bars(display.Titled("Table 1", r.Source), "misalignment rate %", cats, on, off)
+		rate, err := display.Bars("misalignment rate", "M.Rate %", cats, on, off)
+		if err != nil {
+			return nil, err
+		}
+		acc, err := display.Bars("math accuracy", "Math Acc %", cats, mon, moff)
+		if err != nil {
+			return nil, err
+		}
+		return display.Grid(display.Titled("Table 1", r.Source), 2, rate, acc)
 	})
 }
 
@@ -70,19 +88,32 @@ func fig2(r *experiment.Fig2Result) (*Drawing, error) {
 	})
 }
 
-// fig3 is Fig 3b: one panel per token region, the Safe and Harmful probe scores per layer.
+// fig3 is Fig 3a or 3b: one panel per token region, the Safe and Harmful probe scores per layer and, dashed,
+// the refusal probe's Reject and Fulfill scores (the paper's four series).
 func fig3(r *experiment.Fig3Result) (*Drawing, error) {
 	t := &display.Table{Caption: "5-fold CV accuracy of the harmful-vs-harmless probe (mean over layers)", Columns: []string{"region", "CV accuracy"}}
+	sp := r.Refusal
+	split := &display.Table{Caption: fmt.Sprintf("harmful prompts by the model's own answer (%s judge): the refusal probe's labels", sp.Judge),
+		Columns: []string{"split", "refused (Reject)", "complied (Fulfill)"}}
+	split.AddRow("train", sp.TrainReject, sp.TrainFulfill)
+	split.AddRow("test", sp.TestReject, sp.TestFulfill)
 	var panels []*display.Figure
 	for _, rp := range r.Regions {
 		t.AddRow(rp.Title, rp.CV)
-		f, err := display.Line(rp.Title, "layer", "probe score", display.Series{Name: "Safe", Y: rp.Safe}, display.Series{Name: "Harmful", Y: rp.Harmful})
+		// the paper's colours: Harmful red, Safe green, Reject blue, Fulfill orange (plotutil's order)
+		series := []display.Series{{Name: "Harmful", Y: rp.Harmful}, {Name: "Safe", Y: rp.Safe}}
+		for _, g := range []display.Series{{Name: "Reject Harmful", Y: rp.Reject, Dashed: true}, {Name: "Fulfill Harmful", Y: rp.Fulfill, Dashed: true}} {
+			if g.Y != nil {
+				series = append(series, g)
+			}
+		}
+		f, err := display.Line(rp.Title, "layer", "probe score", series...)
 		if err != nil {
 			return nil, err
 		}
 		panels = append(panels, f)
 	}
-	return collect(&Drawing{Tables: []*display.Table{t}}, func() (*display.Figure, error) {
+	return collect(&Drawing{Tables: []*display.Table{t, split}}, func() (*display.Figure, error) {
 		item := map[bool]string{true: "Fig 3a (think mode)", false: "Fig 3b (no-think mode)"}[r.Think]
 		return display.Grid(display.Titled(fmt.Sprintf("%s, %d + %d prompts", item, r.Harmful, r.Harmless), r.Source), 3, panels...)
 	})
@@ -139,16 +170,27 @@ func fig4(r *experiment.Fig4Result) (*Drawing, error) {
 	})
 }
 
-// fig5 is Fig 5: the harmful-test probe score per layer for each ablation.
+// fig5 is Fig 5: one panel per token region, each ablation's probe score per layer for the Reject and Fulfill
+// groups (random control dashed, as the paper draws it), or the harmful test group with the fallback probe.
 func fig5(r *experiment.Fig5Result) (*Drawing, error) {
 	t := &display.Table{Caption: "ablations (zero hook_z of each head)", Columns: []string{"arm", "heads"}}
-	var series []display.Series
 	for _, a := range r.Arms {
 		t.AddRow(a.Name, fmt.Sprint(a.Heads))
-		series = append(series, display.Series{Name: a.Name, Y: a.Scores})
+	}
+	var panels []*display.Figure
+	for _, p := range r.Panels {
+		var series []display.Series
+		for _, sr := range p.Series {
+			series = append(series, display.Series{Name: sr.Arm + " " + sr.Group, Y: sr.Scores, Dashed: sr.Arm == "random"})
+		}
+		f, err := display.Line(p.Title, "layer", "probe score", series...)
+		if err != nil {
+			return nil, err
+		}
+		panels = append(panels, f)
 	}
 	return collect(&Drawing{Tables: []*display.Table{t}}, func() (*display.Figure, error) {
-		return display.Line(display.Titled("Fig 5: harmful-test probe score at the empty think span", r.Source), "layer", "probe score", series...)
+		return display.Grid(display.Titled(fmt.Sprintf("Fig 5: %s probe after zeroing heads (no-think mode)", r.Probe), r.Source), 3, panels...)
 	})
 }
 

@@ -697,12 +697,20 @@ func fig5(s experiment.Settings, a arch) error {
 	if len(r.Arms) < 2 {
 		return fmt.Errorf("%d arms", len(r.Arms))
 	}
-	for _, arm := range r.Arms {
-		if len(arm.Scores) != a.spec.Layers {
-			return fmt.Errorf("%s: %d layer scores", arm.Name, len(arm.Scores))
+	if len(r.Panels) == 0 {
+		return fmt.Errorf("no panel")
+	}
+	for _, p := range r.Panels {
+		if len(p.Series) < len(r.Arms) {
+			return fmt.Errorf("%s: %d series for %d arms", p.Region, len(p.Series), len(r.Arms))
 		}
-		if err := finite64(arm.Scores); err != nil {
-			return fmt.Errorf("%s: %v", arm.Name, err)
+		for _, sr := range p.Series {
+			if len(sr.Scores) != a.spec.Layers {
+				return fmt.Errorf("%s %s %s: %d layer scores", p.Region, sr.Arm, sr.Group, len(sr.Scores))
+			}
+			if err := finite64(sr.Scores); err != nil {
+				return fmt.Errorf("%s %s %s: %v", p.Region, sr.Arm, sr.Group, err)
+			}
 		}
 	}
 	if len(r.Arms[1].Heads) == 0 {
