@@ -47,6 +47,8 @@ func Draw(r Reader) (*Drawing, error) {
 		return fig7(r)
 	case *experiment.TableA7Result:
 		return tableA7(r)
+	case *experiment.TableA7MeasuredResult:
+		return tableA7Measured(r)
 	case *experiment.Fig1Result:
 		return fig1(r)
 	case *experiment.Fig4aResult:

@@ -31,6 +31,10 @@ type Settings struct {
 	// $OPENAI_BASE_URL, and key, $RIM_JUDGE_API_KEY or $OPENAI_API_KEY, are read when judging, never stored).
 	JudgeModel string
 	SFT        SFTSettings
+	// Derived is $RIM_DERIVED: the folder `rim eval derive` wrote the LLM-derived training sets into
+	// (DerivedFiles: GSM8k-Literal, the GSM8k(L) control and target edits; docs/paper.md §3.2); "" = none,
+	// so Table A7 and Fig 7 can only show the paper's data.
+	Derived string `json:",omitempty"`
 	// Gen is the OpenAI-compatible server that plain greedy responses come from ($RIM_GEN_BASE_URL,
 	// $RIM_GEN_MODEL, $RIM_GEN_API_KEY; docs/reproduce.md); zero = rim's engine. Omitted from JSON (and so
 	// from the result cache keys) when unset.
@@ -59,7 +63,7 @@ const (
 func FromEnv() (Settings, error) {
 	s := Settings{Root: os.Getenv("RIM_ROOT"), Model: os.Getenv("RIM_MODEL"), Tokenizer: os.Getenv("RIM_TOKENIZER"),
 		HexPHI: os.Getenv("RIM_HEXPHI"), Data: os.Getenv("RIM_DATA"), Prefill: os.Getenv("RIM_PREFILL"),
-		Heads: os.Getenv("RIM_HEADS"), Judge: os.Getenv("RIM_JUDGE"), Q: 1}
+		Heads: os.Getenv("RIM_HEADS"), Judge: os.Getenv("RIM_JUDGE"), Derived: os.Getenv("RIM_DERIVED"), Q: 1}
 	if s.Root == "" {
 		s.Root = findRoot()
 	}
