@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -359,9 +360,10 @@ func evalSafety(args []string, stdout, stderr io.Writer) error {
 	}
 	var recs []eval.Recorded
 	if *mf.model != "" {
-		ps, prefill, err := safetyPrompts(*mf.dataDir, *set, *hexphi, *mi, *statement, *variant, *prefillStyle, readOpts(*skip, stderr))
+		sp := data.SafetyPrompts{Root: *mf.dataDir, Set: *set, HExPHI: *hexphi, Intent: *mi, Statement: *statement, Variant: *variant, Style: *prefillStyle}
+		ps, prefill, err := sp.Load(readOpts(*skip, stderr)...)
 		if err != nil {
-			return err
+			return flagError(err)
 		}
 		ps = ps[:mf.limitN(len(ps))]
 		prompts := make([]string, len(ps))
@@ -512,56 +514,6 @@ func evalAgree(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// safetyPrompts assembles the model-mode prompt set and the statement prefill.
-func safetyPrompts(root, set, hexphi string, mi bool, statement, variant, style string, opts []data.ReadOption) ([]data.Prompt, string, error) {
-	var ps []data.Prompt
-	var err error
-	switch {
-	case hexphi != "":
-		ps, err = data.HExPHI(hexphi, opts...)
-	case set == "default-harmful":
-		ps, err = data.DefaultHarmful(root)
-	default:
-		if ps, err = data.HarmfulPrompts(root, set, opts...); err == nil && mi {
-			ps, err = data.MapCategories(ps)
-		}
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	if mi {
-		if ps, err = data.WithIntent(ps, false); err != nil {
-			return nil, "", err
-		}
-	}
-	if statement == "" {
-		return ps, "", nil
-	}
-	st, err := data.LookupStatement(statement)
-	if err != nil {
-		return nil, "", err
-	}
-	text := st.Dark
-	switch variant {
-	case "dark":
-	case "clean":
-		text = st.Clean
-	default:
-		return nil, "", fmt.Errorf("--variant %q: want clean or dark", variant)
-	}
-	var ps2 data.PrefillStyle
-	switch style {
-	case "think":
-		ps2 = data.ThinkPrefill
-	case "inst":
-		ps2 = data.InstPrefill
-	default:
-		return nil, "", fmt.Errorf("--prefill-style %q: want think or inst", style)
-	}
-	prefill, err := data.Prefill(ps2, text)
-	return ps, prefill, err
-}
-
 func init() {
 	register("eval sets", "list the named data sets and their record counts", func(args []string) error {
 		return evalSets(args, os.Stdout, os.Stderr)
@@ -597,7 +549,7 @@ func evalSets(args []string, stdout, stderr io.Writer) error {
 	}
 	failed := 0
 	for _, name := range data.SetNames() {
-		n, err := countSet(root, name)
+		n, err := data.CountSet(root, name)
 		if err != nil {
 			fmt.Fprintf(stdout, "%-20s error: %v\n", name, err)
 			failed++
@@ -611,14 +563,13 @@ func evalSets(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func countSet(dir, name string) (int, error) {
-	if ps, err := data.LoadProblems(dir, name); err == nil {
-		return len(ps), nil
-	} else if !strings.Contains(err.Error(), "prompt set") {
-		return 0, err
+// flagError prefixes "--" to a library setting's error (data.SettingError), so that it names the flag.
+func flagError(err error) error {
+	var se *data.SettingError
+	if errors.As(err, &se) {
+		return fmt.Errorf("--%w", err)
 	}
-	ps, err := data.LoadPrompts(dir, name)
-	return len(ps), err
+	return err
 }
 
 // endpointFlags are the flags of the derive commands' LLM endpoint.

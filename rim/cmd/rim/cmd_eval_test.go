@@ -398,3 +398,16 @@ func sharedDataAbove(dir string) string {
 		}
 	}
 }
+
+// A bad --variant or --prefill-style is named by its flag, before any model is loaded (the --model folder
+// is empty).
+func TestEvalSafetyStatementFlags(t *testing.T) {
+	root := testpaths.Shared(t, "data")
+	for _, c := range [][2]string{{"--variant", `--variant "grey": want clean or dark`}, {"--prefill-style", `--prefill-style "grey": want think or inst`}} {
+		var out, errb bytes.Buffer
+		err := evalSafety([]string{"--model", t.TempDir(), "--data", root, "--statement", "calculation error", c[0], "grey"}, &out, &errb)
+		if err == nil || err.Error() != c[1] {
+			t.Errorf("%s grey: %v, want %s", c[0], err, c[1])
+		}
+	}
+}
