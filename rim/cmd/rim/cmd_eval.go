@@ -11,7 +11,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/rimlab/rim/rim/data"
@@ -305,8 +304,7 @@ func (f *judgeFlags) judge(name string) (eval.Judge, error) {
 			cfg.MaxRetries = -1
 		}
 		if f.progress != nil {
-			p := &judgeProgress{w: f.progress, every: 5 * time.Second}
-			cfg.OnRetry, cfg.OnProgress = p.retry, p.done
+			cfg.ShowProgress(f.progress, "judge", 5*time.Second)
 		}
 		c, err := chatapi.New(cfg)
 		if err != nil {
@@ -415,33 +413,6 @@ func firstUnjudged(rows []eval.SafetyRow) string {
 		}
 	}
 	return ""
-}
-
-// judgeProgress prints a rubric judge's retries as they happen and its
-// progress at most every `every` (and at the end, once something was
-// printed), so that a throttled endpoint is not a silent wait.
-type judgeProgress struct {
-	w       io.Writer
-	every   time.Duration
-	mu      sync.Mutex
-	last    time.Time
-	printed bool
-}
-
-func (p *judgeProgress) retry(attempt int, wait time.Duration, err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, "judge: attempt %d failed, retrying in %v: %v\n", attempt, wait.Round(time.Millisecond), err)
-	p.printed = true
-}
-
-func (p *judgeProgress) done(done, total int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if now := time.Now(); now.Sub(p.last) >= p.every || (done == total && p.printed) {
-		fmt.Fprintf(p.w, "judge: %d/%d done\n", done, total)
-		p.last, p.printed = now, true
-	}
 }
 
 func evalAgree(args []string, stdout, stderr io.Writer) error {
