@@ -31,8 +31,8 @@ type SafetyPrompts struct {
 	// Statement is a Table A8 category (or "confirmatory reasoning", LookupStatement) whose statement is
 	// injected; "" injects nothing and Variant and Style are not read.
 	Statement string
-	Variant   string // "dark" (the target group, also "") or "clean" (the control group)
-	Style     string // "think" (after <think>, also "") or "inst" (after [/INST]); see PrefillStyle
+	Variant   string // with Statement: "dark" (the target group) or "clean" (the control group)
+	Style     string // with Statement: "think" (after <think>) or "inst" (after [/INST]); see PrefillStyle
 }
 
 // Load reads the prompts and returns them with the statement prefill ("" without Statement). An unknown
@@ -74,7 +74,7 @@ func (s SafetyPrompts) prefill() (string, error) {
 	}
 	text := st.Dark
 	switch s.Variant {
-	case "dark", "":
+	case "dark":
 	case "clean":
 		text = st.Clean
 	default:
@@ -82,7 +82,7 @@ func (s SafetyPrompts) prefill() (string, error) {
 	}
 	style := ThinkPrefill
 	switch s.Style {
-	case "think", "":
+	case "think":
 	case "inst":
 		style = InstPrefill
 	default:

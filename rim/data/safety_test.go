@@ -32,9 +32,9 @@ func TestSafetyPromptsDefaultWithIntentAndStatement(t *testing.T) {
 	if want := "<think>\n" + Statements["calculation error"].Dark; prefill != want {
 		t.Errorf("prefill %q, want %q", prefill, want)
 	}
-	// "" variant and style are dark and think.
-	if _, p2, err := (SafetyPrompts{Root: root, Set: "default-harmful", Statement: "calculation error"}).Load(); err != nil || p2 != prefill {
-		t.Errorf("defaults: %q %v, want %q", p2, err, prefill)
+	// Variant and Style have no default: "" is an error naming the setting.
+	if _, _, err := (SafetyPrompts{Root: root, Set: "default-harmful", Statement: "calculation error"}).Load(); err == nil || err.Error() != `variant "": want clean or dark` {
+		t.Errorf("no variant: %v", err)
 	}
 }
 
@@ -81,8 +81,8 @@ func TestSafetyPromptsSettingErrors(t *testing.T) {
 		s    SafetyPrompts
 		want string
 	}{
-		{SafetyPrompts{Variant: "grey"}, `variant "grey": want clean or dark`},
-		{SafetyPrompts{Style: "chatml"}, `prefill-style "chatml": want think or inst`},
+		{SafetyPrompts{Variant: "grey", Style: "think"}, `variant "grey": want clean or dark`},
+		{SafetyPrompts{Variant: "clean", Style: "chatml"}, `prefill-style "chatml": want think or inst`},
 	} {
 		c.s.Root, c.s.Set, c.s.Statement = root, "harmbench", "calculation error"
 		_, _, err := c.s.Load()
