@@ -444,12 +444,13 @@ func evalAgree(args []string, stdout, stderr io.Writer) error {
 	var labels [2][]string
 	for k, n := range names {
 		n = strings.TrimSpace(n)
+		jk := *jf // refusal-prefix sets the mode of this judge only
 		if n == "refusal-prefix" {
 			mode := "prefix"
-			jf.refusalMode = &mode
+			jk.refusalMode = &mode
 			n = "refusal"
 		}
-		j, err := jf.judge(n)
+		j, err := jk.judge(n)
 		if err != nil {
 			return err
 		}
