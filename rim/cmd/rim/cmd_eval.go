@@ -282,41 +282,31 @@ func addJudgeFlags(fs *flag.FlagSet) *judgeFlags {
 	}
 }
 
+// judge builds the judge name selects with the flags' settings (eval.JudgeSpec); refusal-prefix is the
+// refusal judge in prefix mode (rim eval agree).
 func (f *judgeFlags) judge(name string) (eval.Judge, error) {
-	switch name {
-	case "refusal":
-		if *f.refusalMode != "substring" && *f.refusalMode != "prefix" {
-			return nil, fmt.Errorf("--refusal-mode %q: want substring or prefix", *f.refusalMode)
-		}
-		return eval.RefusalJudge{Mode: *f.refusalMode}, nil
-	case "rubric":
-		cfg := chatapi.FromEnv("RIM_JUDGE")
-		cfg.BaseURLFlag, cfg.ModelFlag = "--judge-base-url", "--judge-model"
-		if *f.baseURL != "" {
-			cfg.BaseURL = *f.baseURL
-		}
-		if *f.judgeModel != "" {
-			cfg.Model = *f.judgeModel
-		}
-		cfg.Concurrency, cfg.Timeout = *f.concurrency, *f.timeout
-		cfg.MaxRetries = *f.retries
-		if *f.retries == 0 {
-			cfg.MaxRetries = -1
-		}
-		if f.progress != nil {
-			cfg.ShowProgress(f.progress, "judge", 5*time.Second)
-		}
-		c, err := chatapi.New(cfg)
-		if err != nil {
-			return nil, err
-		}
-		var cache *chatapi.Cache
-		if *f.cache != "" {
-			cache = &chatapi.Cache{Dir: *f.cache}
-		}
-		return eval.RubricJudge{Client: c, Cache: cache, IncludeThink: *f.includeThink, MaxTokens: *f.maxTk}, nil
+	cfg := chatapi.FromEnv("RIM_JUDGE")
+	cfg.BaseURLFlag, cfg.ModelFlag = "--judge-base-url", "--judge-model"
+	if *f.baseURL != "" {
+		cfg.BaseURL = *f.baseURL
 	}
-	return nil, fmt.Errorf("--judge %q: want refusal or rubric", name)
+	if *f.judgeModel != "" {
+		cfg.Model = *f.judgeModel
+	}
+	cfg.Concurrency, cfg.Timeout = *f.concurrency, *f.timeout
+	cfg.MaxRetries = *f.retries
+	if *f.retries == 0 {
+		cfg.MaxRetries = -1
+	}
+	if f.progress != nil {
+		cfg.ShowProgress(f.progress, "judge", 5*time.Second)
+	}
+	spec := eval.JudgeSpec{Name: name, RefusalMode: *f.refusalMode, Endpoint: cfg, CacheDir: *f.cache, IncludeThink: *f.includeThink, MaxTokens: *f.maxTk}
+	if name == "refusal-prefix" {
+		spec.Name, spec.RefusalMode = "refusal", "prefix"
+	}
+	j, err := spec.New()
+	return j, flagError(err)
 }
 
 func evalSafety(args []string, stdout, stderr io.Writer) error {
@@ -443,14 +433,7 @@ func evalAgree(args []string, stdout, stderr io.Writer) error {
 	}
 	var labels [2][]string
 	for k, n := range names {
-		n = strings.TrimSpace(n)
-		jk := *jf // refusal-prefix sets the mode of this judge only
-		if n == "refusal-prefix" {
-			mode := "prefix"
-			jk.refusalMode = &mode
-			n = "refusal"
-		}
-		j, err := jk.judge(n)
+		j, err := jf.judge(strings.TrimSpace(n))
 		if err != nil {
 			return err
 		}
