@@ -114,9 +114,9 @@ func JudgeRefusal(ps []data.Prompt, rs []string) (eval.SafetyReport, error) {
 }
 
 // JudgeSafety judges responses rs to prompts ps with the settings' judge (RIM_JUDGE): the offline refusal
-// judge, or the HEx-PHI rubric judge over an OpenAI-compatible endpoint (docs/paper.md §4.1; built by eval.JudgeSpec as rim eval builds it), whose replies
-// are cached under the cache dir's judge/. An endpoint that cannot be reached is an error naming it, never
-// a report with silently unjudged responses.
+// judge, or the HEx-PHI rubric judge over an OpenAI-compatible endpoint (docs/paper.md §4.1; built by
+// eval.JudgeSpec, as rim eval builds it), whose replies are cached under the cache dir's judge/. An endpoint
+// that cannot be reached is an error naming it, never a report with silently unjudged responses.
 func (s Settings) JudgeSafety(ps []data.Prompt, rs []string) (eval.SafetyReport, error) {
 	if s.Judge != "rubric" {
 		return JudgeRefusal(ps, rs)
