@@ -224,7 +224,13 @@ func evalMath(args []string, stdout, stderr io.Writer) error {
 	if len(recs) == 0 {
 		return fmt.Errorf("%s: no responses", *responses)
 	}
-	if !tolSet["tol-abs"] && !tolSet["tol-rel"] && isMATH401(*mf.model != "", *set, recs) {
+	// MATH401 grades with its own protocol: --set math401 in model mode, ids from data.MATH401 in recorded
+	// mode (a rerun of --save-responses grades alike).
+	isMATH401 := eval.IsMATH401(recs)
+	if *mf.model != "" {
+		isMATH401 = *set == "math401"
+	}
+	if !tolSet["tol-abs"] && !tolSet["tol-rel"] && isMATH401 {
 		tol = eval.MATH401Tolerance
 	}
 	rep, rows := eval.GradeRecorded(eval.Grader{Order: o, Tol: tol}, recs)
@@ -235,21 +241,6 @@ func evalMath(args []string, stdout, stderr io.Writer) error {
 	}
 	rep.Write(stdout)
 	return nil
-}
-
-// isMATH401 reports whether the items are MATH401's: --set math401 in model
-// mode, or (recorded mode) every id has the "math401-" prefix that
-// data.MATH401 and --save-responses give them, so a rerun grades alike.
-func isMATH401(modelMode bool, set string, recs []eval.Recorded) bool {
-	if modelMode {
-		return set == "math401"
-	}
-	for _, r := range recs {
-		if !strings.HasPrefix(r.ID, "math401-") {
-			return false
-		}
-	}
-	return len(recs) > 0
 }
 
 // judgeFlags are the flags shared by eval safety and eval agree.
@@ -451,21 +442,7 @@ func evalAgree(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "confusion (rows %s, columns %s):\n", names[0], names[1])
-	fmt.Fprintf(stdout, "  %-12s", "")
-	for _, l := range ag.Labels {
-		fmt.Fprintf(stdout, " %12s", l)
-	}
-	fmt.Fprintln(stdout)
-	for i, l := range ag.Labels {
-		fmt.Fprintf(stdout, "  %-12s", l)
-		for _, c := range ag.Confusion[i] {
-			fmt.Fprintf(stdout, " %12d", c)
-		}
-		fmt.Fprintln(stdout)
-	}
-	fmt.Fprintf(stdout, "observed agreement: %.4f (n %d)\n", ag.Observed, ag.N)
-	fmt.Fprintf(stdout, "kappa: %.4f\n", ag.Kappa)
+	ag.Write(stdout, names[0], names[1])
 	return nil
 }
 
