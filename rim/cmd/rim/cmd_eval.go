@@ -591,15 +591,7 @@ func deriveLiteral(args []string, stdout, stderr io.Writer) error {
 	if err := eval.WriteJSONL(*out, items); err != nil {
 		return err
 	}
-	ok, cached := 0, 0
-	for _, it := range items {
-		if it.Error == "" {
-			ok++
-		}
-		if it.Cached {
-			cached++
-		}
-	}
+	ok, cached := derive.LiteralCounts(items)
 	fmt.Fprintf(stdout, "literal: %d/%d usable (%d from cache)\n", ok, len(items), cached)
 	if berr == nil && ok == 0 {
 		return fmt.Errorf("no usable literal item out of %d (see the error field of %s)", len(items), *out)
@@ -664,14 +656,7 @@ func deriveEdit(args []string, stdout, stderr io.Writer) error {
 		if err := eval.WriteJSONL(*outPrefix+"."+string(kind)+".jsonl", items); err != nil {
 			return err
 		}
-		texts := make([]string, len(items))
-		kept := 0
-		for i, it := range items {
-			if it.Preserved {
-				texts[i] = it.Edited
-				kept++
-			}
-		}
+		texts, kept := derive.Kept(items)
 		edited[kind] = texts
 		fmt.Fprintf(stdout, "%s: %d/%d edits keep the final answer\n", kind, kept, len(items))
 		if berr != nil {
@@ -682,18 +667,11 @@ func deriveEdit(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if ctl, tgt := edited[derive.Control], edited[derive.Target]; ctl != nil && tgt != nil {
-		orig := make([]string, len(rs))
-		for i, r := range rs {
-			orig[i] = r.Output
+		reps, err := derive.EditLengths(rs, ctl, tgt)
+		if err != nil {
+			return err
 		}
-		for _, u := range []struct {
-			name string
-			f    func(string) int
-		}{{"words", derive.Words}, {"characters", derive.Chars}} {
-			rep, err := derive.Lengths(u.name, u.f, orig, ctl, tgt)
-			if err != nil {
-				return err
-			}
+		for _, rep := range reps {
 			rep.Write(stdout)
 		}
 	}
