@@ -17,7 +17,6 @@ import (
 	"github.com/rimlab/rim/rim/data/chatapi"
 	"github.com/rimlab/rim/rim/eval"
 	"github.com/rimlab/rim/rim/eval/derive"
-	"github.com/rimlab/rim/rim/eval/respond"
 	"github.com/rimlab/rim/rim/experiment"
 )
 
@@ -73,32 +72,38 @@ func (mf *modelFlags) gen() (experiment.GenServer, error) {
 	return g, err
 }
 
-// respondAll generates one response per prompt with the model of mf: in rim's engine, or through the
-// generation server of --gen-base-url / $RIM_GEN_BASE_URL (experiment.ServerRespond, which refuses a
-// prefill such as --statement's).
-func (mf *modelFlags) respondAll(prompts []string, prefill string, stderr io.Writer) ([]string, error) {
+// records runs a model-mode job (experiment.MathRecords or SafetyRecords) with the flags' think mode, max
+// tokens, batch and generation server, Ctrl-C cancelling it and progress on stderr, then writes the
+// responses to --save-responses when it is set.
+func (mf *modelFlags) records(stderr io.Writer, job func(ctx context.Context, o experiment.RespondOptions, onBatch func(done, total int)) ([]eval.Recorded, error)) ([]eval.Recorded, error) {
 	think, err := experiment.ParseThink(*mf.think)
 	if err != nil {
 		return nil, fmt.Errorf("--%w", err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
 	g, err := mf.gen()
 	if err != nil {
 		return nil, err
 	}
-	if g.Enabled() {
-		fmt.Fprintf(stderr, "generating %d responses with %s\n", len(prompts), strings.TrimPrefix(g.Source(), "measured on "))
-		return experiment.ServerRespond(ctx, g, *mf.model, prompts, experiment.RespondOptions{Think: think, Prefill: prefill, MaxTokens: *mf.maxTokens, Batch: *mf.batch})
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	onBatch := func(done, total int) {
+		switch {
+		case done == 0 && g.Enabled():
+			fmt.Fprintf(stderr, "generating %d responses with %s\n", total, strings.TrimPrefix(g.Source(), "measured on "))
+		case done > 0:
+			fmt.Fprintf(stderr, "generated %d/%d\n", done, total)
+		}
 	}
-	l, err := experiment.Load(*mf.model, "", experiment.LoadOptions{})
+	recs, err := job(ctx, experiment.RespondOptions{Think: think, MaxTokens: *mf.maxTokens, Batch: *mf.batch, Server: g}, onBatch)
 	if err != nil {
 		return nil, err
 	}
-	defer l.Close()
-	r := &respond.Model{Chat: l.Chat, MaxTokens: *mf.maxTokens, Batch: *mf.batch, Think: think, Prefill: prefill}
-	r.OnBatch = func(done, total int) { fmt.Fprintf(stderr, "generated %d/%d\n", done, total) }
-	return r.Respond(ctx, prompts)
+	if *mf.save != "" {
+		if err := eval.WriteJSONL(*mf.save, recs); err != nil {
+			return nil, err
+		}
+	}
+	return recs, nil
 }
 
 // check validates the model-mode numbers and that --save-responses can be
@@ -137,20 +142,6 @@ func checkWritable(flagName, path string) error {
 	}
 	f.Close()
 	return os.Remove(f.Name())
-}
-
-func (mf *modelFlags) limitN(n int) int {
-	if *mf.limit > 0 && *mf.limit < n {
-		return *mf.limit
-	}
-	return n
-}
-
-func saveRecorded(path string, recs []eval.Recorded) error {
-	if path == "" {
-		return nil
-	}
-	return eval.WriteJSONL(path, recs)
 }
 
 func readOpts(skip bool, stderr io.Writer) []data.ReadOption {
@@ -199,23 +190,11 @@ func evalMath(args []string, stdout, stderr io.Writer) error {
 	}
 	var recs []eval.Recorded
 	if *mf.model != "" {
-		ps, err := data.LoadProblems(*mf.dataDir, *set, readOpts(*skip, stderr)...)
+		recs, err = mf.records(stderr, func(ctx context.Context, ro experiment.RespondOptions, onBatch func(done, total int)) ([]eval.Recorded, error) {
+			return experiment.MathRecords(ctx, experiment.MathJob{Model: *mf.model, Data: *mf.dataDir, Set: *set, Suffix: *suffix, Limit: *mf.limit,
+				Respond: ro, Read: readOpts(*skip, stderr), OnBatch: onBatch})
+		})
 		if err != nil {
-			return err
-		}
-		ps = ps[:mf.limitN(len(ps))]
-		prompts := make([]string, len(ps))
-		for i, p := range ps {
-			prompts[i] = p.Question + *suffix
-		}
-		resps, err := mf.respondAll(prompts, "", stderr)
-		if err != nil {
-			return err
-		}
-		for i, p := range ps {
-			recs = append(recs, eval.Recorded{ID: p.ID, Prompt: prompts[i], Response: &resps[i], Gold: &ps[i].Answer, Category: p.Subject})
-		}
-		if err := saveRecorded(*mf.save, recs); err != nil {
 			return err
 		}
 	} else if recs, err = eval.ReadRecorded(*responses, true, readOpts(*skip, stderr)...); err != nil {
@@ -340,24 +319,11 @@ func evalSafety(args []string, stdout, stderr io.Writer) error {
 	var recs []eval.Recorded
 	if *mf.model != "" {
 		sp := data.SafetyPrompts{Root: *mf.dataDir, Set: *set, HExPHI: *hexphi, Intent: *mi, Statement: *statement, Variant: *variant, Style: *prefillStyle}
-		ps, prefill, err := sp.Load(readOpts(*skip, stderr)...)
+		recs, err = mf.records(stderr, func(ctx context.Context, ro experiment.RespondOptions, onBatch func(done, total int)) ([]eval.Recorded, error) {
+			return experiment.SafetyRecords(ctx, experiment.SafetyJob{Model: *mf.model, Prompts: sp, Limit: *mf.limit, Respond: ro, Read: readOpts(*skip, stderr), OnBatch: onBatch})
+		})
 		if err != nil {
 			return flagError(err)
-		}
-		ps = ps[:mf.limitN(len(ps))]
-		prompts := make([]string, len(ps))
-		for i, p := range ps {
-			prompts[i] = p.Text
-		}
-		resps, err := mf.respondAll(prompts, prefill, stderr)
-		if err != nil {
-			return err
-		}
-		for i, p := range ps {
-			recs = append(recs, eval.Recorded{ID: p.ID, Prompt: p.Text, Response: &resps[i], Category: p.Category})
-		}
-		if err := saveRecorded(*mf.save, recs); err != nil {
-			return err
 		}
 	} else if recs, err = eval.ReadRecorded(*responses, false, readOpts(*skip, stderr)...); err != nil {
 		return err
