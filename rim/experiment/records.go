@@ -28,14 +28,7 @@ func MathRecords(ctx context.Context, j MathJob) ([]eval.Recorded, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ps, err = first(ps, j.Limit); err != nil {
-		return nil, err
-	}
-	prompts := make([]string, len(ps))
-	for i, p := range ps {
-		prompts[i] = p.Question + j.Suffix
-	}
-	resps, err := Answer(ctx, j.Model, "", prompts, j.Respond, j.OnBatch)
+	ps, prompts, resps, err := answerFirst(ctx, j.Model, ps, j.Limit, func(p data.Problem) string { return p.Question + j.Suffix }, j.Respond, j.OnBatch)
 	if err != nil {
 		return nil, err
 	}
@@ -67,18 +60,11 @@ func SafetyRecords(ctx context.Context, j SafetyJob) ([]eval.Recorded, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ps, err = first(ps, j.Limit); err != nil {
-		return nil, err
-	}
-	prompts := make([]string, len(ps))
-	for i, p := range ps {
-		prompts[i] = p.Text
-	}
 	o := j.Respond
 	if prefill != "" {
 		o.Prefill = prefill
 	}
-	resps, err := Answer(ctx, j.Model, "", prompts, o, j.OnBatch)
+	ps, _, resps, err := answerFirst(ctx, j.Model, ps, j.Limit, func(p data.Prompt) string { return p.Text }, o, j.OnBatch)
 	if err != nil {
 		return nil, err
 	}
@@ -89,13 +75,20 @@ func SafetyRecords(ctx context.Context, j SafetyJob) ([]eval.Recorded, error) {
 	return recs, nil
 }
 
-// first is xs cut to its first n items (n = 0: all of them); n < 0 is an error.
-func first[T any](xs []T, n int) ([]T, error) {
-	if n < 0 {
-		return nil, fmt.Errorf("experiment: limit %d: want a count ≥ 0 (0: all items)", n)
+// answerFirst answers the first limit items of xs (0: all of them; < 0 is an error) with the model in
+// modelDir (Answer), the prompt of each item given by prompt. It returns the items answered, their prompts
+// and the responses.
+func answerFirst[T any](ctx context.Context, modelDir string, xs []T, limit int, prompt func(T) string, o RespondOptions, onBatch func(done, total int)) ([]T, []string, []string, error) {
+	if limit < 0 {
+		return nil, nil, nil, fmt.Errorf("experiment: limit %d: want a count ≥ 0 (0: all items)", limit)
 	}
-	if n > 0 && n < len(xs) {
-		return xs[:n], nil
+	if limit > 0 && limit < len(xs) {
+		xs = xs[:limit]
 	}
-	return xs, nil
+	prompts := make([]string, len(xs))
+	for i, x := range xs {
+		prompts[i] = prompt(x)
+	}
+	resps, err := Answer(ctx, modelDir, "", prompts, o, onBatch)
+	return xs, prompts, resps, err
 }

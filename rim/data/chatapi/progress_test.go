@@ -2,12 +2,7 @@ package chatapi
 
 import (
 	"bytes"
-	"context"
 	"errors"
-	"net/http"
-	"net/http/httptest"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -33,33 +28,5 @@ func TestShowProgressThrottles(t *testing.T) {
 	c.OnProgress(2, 2)
 	if b.String() != "edit: 1/2 done\nedit: 2/2 done\n" {
 		t.Errorf("every 0:\n%s", b.String())
-	}
-}
-
-// Through a Batch against a throttling endpoint, the retries and the progress show.
-func TestShowProgressInBatch(t *testing.T) {
-	var calls atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if calls.Add(1) == 1 {
-			w.Header().Set("Retry-After", "0")
-			http.Error(w, "slow down", 429)
-			return
-		}
-		reply(w, "ok")
-	}))
-	defer srv.Close()
-	cfg := Config{BaseURL: srv.URL, Model: "m", Concurrency: 1, Backoff: time.Millisecond}
-	var b bytes.Buffer
-	cfg.ShowProgress(&b, "judge", time.Hour)
-	c, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jobs := []Job{{Reply: true, Req: Request{Messages: []Message{{Role: "user", Content: "a"}}}}, {Reply: true, Req: Request{Messages: []Message{{Role: "user", Content: "b"}}}}}
-	if _, err := c.Batch(context.Background(), nil, jobs); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(b.String(), "judge: attempt 1 failed, retrying in ") || !strings.Contains(b.String(), "HTTP 429") || !strings.HasSuffix(b.String(), "judge: 2/2 done\n") {
-		t.Errorf("output:\n%s", b.String())
 	}
 }
