@@ -74,14 +74,11 @@ func Respond(ctx context.Context, m *model.Model, tokenizerDir string, prompts [
 // active at every decoding step, then closed. onBatch (may be nil) is called with 0 done before the first
 // response is asked for, then after each batch of rim's engine with the responses done and the total.
 func Answer(ctx context.Context, modelDir, tokenizerDir string, prompts []string, o RespondOptions, onBatch func(done, total int)) ([]string, error) {
-	if tokenizerDir == "" {
-		tokenizerDir = modelDir
-	}
 	if onBatch != nil {
 		onBatch(0, len(prompts))
 	}
 	if o.Server.Enabled() {
-		return ServerRespond(ctx, o.Server, tokenizerDir, prompts, o)
+		return ServerRespond(ctx, o.Server, or(tokenizerDir, modelDir), prompts, o)
 	}
 	if err := o.checkSizes(); err != nil {
 		return nil, err
