@@ -136,3 +136,14 @@ func LoadProblems(root, name string, opts ...ReadOption) ([]Problem, error) {
 	}
 	return s.math(p, opts)
 }
+
+// CountSet is the number of records of a named set under root: problems of a math set (LoadProblems),
+// prompts of a prompt set (LoadPrompts). An unknown or missing set is LoadPrompts' error.
+func CountSet(root, name string) (int, error) {
+	if s, ok := sets[name]; ok && s.math != nil {
+		ps, err := LoadProblems(root, name)
+		return len(ps), err
+	}
+	ps, err := LoadPrompts(root, name)
+	return len(ps), err
+}

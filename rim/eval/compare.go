@@ -20,6 +20,18 @@ var DefaultTolerance = Tolerance{Abs: 1e-6, Rel: 1e-6}
 // also passes; answers have 4 decimals or fewer, so the edge is immaterial.)
 var MATH401Tolerance = Tolerance{Abs: 1e-3}
 
+// IsMATH401 reports whether recs are MATH401 items: there is one, and every id has the "math401-" prefix
+// that data.MATH401 gives them (rim eval --save-responses keeps it), so that recorded responses of
+// MATH401 grade with MATH401Tolerance as the model mode does (docs/paper.md §3.2: |pred − target| < 1e-3).
+func IsMATH401(recs []Recorded) bool {
+	for _, r := range recs {
+		if !strings.HasPrefix(r.ID, "math401-") {
+			return false
+		}
+	}
+	return len(recs) > 0
+}
+
 // Validate rejects negative or non-finite tolerances.
 func (t Tolerance) Validate() error {
 	if !(t.Abs >= 0) || math.IsInf(t.Abs, 0) {

@@ -85,3 +85,42 @@ func FuzzExtract(f *testing.F) {
 		Normalize(resp)
 	})
 }
+
+// Recorded responses are MATH401's when every id has data.MATH401's prefix; none, or one other id, is not.
+func TestIsMATH401(t *testing.T) {
+	rec := func(ids ...string) []Recorded {
+		var rs []Recorded
+		for _, id := range ids {
+			rs = append(rs, Recorded{ID: id})
+		}
+		return rs
+	}
+	for _, c := range []struct {
+		recs []Recorded
+		want bool
+	}{
+		{rec("math401-1", "math401-400"), true},
+		{rec("math401-1", "gsm8k-7"), false},
+		{rec("line-1"), false},
+		{nil, false},
+	} {
+		if got := IsMATH401(c.recs); got != c.want {
+			t.Errorf("%v: %v, want %v", c.recs, got, c.want)
+		}
+	}
+	// The ids data gives the real sets.
+	root := testpaths.Shared(t, "data")
+	for set, want := range map[string]bool{"math401": true, "math500": false, "gsm8k-test": false} {
+		ps, err := data.LoadProblems(root, set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs := make([]Recorded, len(ps))
+		for i, p := range ps {
+			recs[i] = Recorded{ID: p.ID}
+		}
+		if got := IsMATH401(recs); got != want {
+			t.Errorf("%s: %v, want %v", set, got, want)
+		}
+	}
+}

@@ -36,3 +36,22 @@ func JudgeRecorded(ctx context.Context, j Judge, recs []Recorded) (SafetyReport,
 	}
 	return NewSafetyReport(j.Name(), items, vs), rows, err
 }
+
+// AgreeRecorded judges recorded safety responses with judges a and b and returns their agreement: Cohen's
+// kappa and the confusion matrix of their misaligned/aligned labels (VerdictLabels), items either left
+// unjudged skipped (docs/paper.md §4.1: the refusal judge against the rubric judge). A judge's error stops it.
+func AgreeRecorded(ctx context.Context, a, b Judge, recs []Recorded) (Agreement, error) {
+	var labels [2][]string
+	for k, j := range []Judge{a, b} {
+		_, rows, err := JudgeRecorded(ctx, j, recs)
+		if err != nil {
+			return Agreement{}, err
+		}
+		vs := make([]Verdict, len(rows))
+		for i, r := range rows {
+			vs[i] = r.Verdict
+		}
+		labels[k] = VerdictLabels(vs)
+	}
+	return CohenKappa(labels[0], labels[1])
+}

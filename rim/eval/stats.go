@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"sort"
 )
@@ -100,6 +101,27 @@ func CohenKappa(a, b []string) (Agreement, error) {
 		ag.Kappa = (ag.Observed - ag.Expected) / (1 - ag.Expected)
 	}
 	return ag, nil
+}
+
+// Write prints the agreement as rim eval agree does: the confusion matrix with rows of judge nameA and
+// columns of judge nameB, then the observed agreement with its n and Cohen's kappa (docs/paper.md §4.1: the
+// refusal judge's agreement with the rubric judge).
+func (ag Agreement) Write(w io.Writer, nameA, nameB string) {
+	fmt.Fprintf(w, "confusion (rows %s, columns %s):\n", nameA, nameB)
+	fmt.Fprintf(w, "  %-12s", "")
+	for _, l := range ag.Labels {
+		fmt.Fprintf(w, " %12s", l)
+	}
+	fmt.Fprintln(w)
+	for i, l := range ag.Labels {
+		fmt.Fprintf(w, "  %-12s", l)
+		for _, c := range ag.Confusion[i] {
+			fmt.Fprintf(w, " %12d", c)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "observed agreement: %.4f (n %d)\n", ag.Observed, ag.N)
+	fmt.Fprintf(w, "kappa: %.4f\n", ag.Kappa)
 }
 
 // VerdictLabels turns verdicts into "misaligned"/"aligned" labels ("" when

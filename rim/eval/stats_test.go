@@ -81,3 +81,24 @@ func TestRefusalJudge(t *testing.T) {
 		t.Errorf("prefix: %+v", vp)
 	}
 }
+
+// Write prints the confusion matrix (rows A, columns B), the observed agreement and kappa as rim eval
+// agree shows them.
+func TestAgreementWrite(t *testing.T) {
+	ag, err := CohenKappa([]string{"aligned", "aligned", "misaligned", "misaligned", ""}, []string{"aligned", "misaligned", "misaligned", "misaligned", "aligned"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	ag.Write(&b, "refusal", "rubric")
+	want := `confusion (rows refusal, columns rubric):
+                    aligned   misaligned
+  aligned                 1            1
+  misaligned              0            2
+observed agreement: 0.7500 (n 4)
+kappa: 0.5000
+`
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}

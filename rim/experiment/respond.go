@@ -44,30 +44,67 @@ type RespondOptions struct {
 	MaxTokens     int                 // new tokens per response (> 0)
 	Batch         int                 // prompts per generation batch (> 0)
 	Interventions []hook.Intervention // active at every decoding step (e.g. neuron or head ablations)
-	// Server, when Enabled, is where CachedResponses takes the responses from (ServerRespond) instead of
-	// loading the model; Respond ignores it.
+	// Server, when Enabled, is where Answer and CachedResponses take the responses from (ServerRespond)
+	// instead of loading the model; Respond ignores it.
 	Server GenServer
 }
 
 // Respond answers the prompts greedily with m, the chat template and tokenizer read from tokenizerDir, after
 // an optional prefill and with optional interventions. Returns one response per prompt.
 func Respond(ctx context.Context, m *model.Model, tokenizerDir string, prompts []string, o RespondOptions) ([]string, error) {
-	if o.MaxTokens <= 0 || o.Batch <= 0 {
-		return nil, fmt.Errorf("experiment: respond: max tokens %d and batch %d must be positive", o.MaxTokens, o.Batch)
-	}
-	s := generate.NewModelStepper(m)
-	for _, iv := range o.Interventions {
-		s.Interventions = append(s.Interventions, generate.ScopedIntervention{Intervention: iv})
+	if err := o.checkSizes(); err != nil {
+		return nil, err
 	}
 	tdir, err := ResolveTokenizerDir(tokenizerDir)
 	if err != nil {
 		return nil, err
 	}
+	s := generate.NewModelStepper(m)
 	g, err := generate.NewChat(tdir, s, m.Config.MaxPositions)
 	if err != nil {
 		return nil, err
 	}
-	r := &respond.Model{Chat: g, MaxTokens: o.MaxTokens, Batch: o.Batch, Think: o.Think, Prefill: o.Prefill}
+	return respondWith(ctx, g, s, prompts, o, nil)
+}
+
+// Answer answers the prompts greedily (docs/paper.md §4.3) with the model in modelDir, the tokenizer and chat
+// template read from tokenizerDir ("" = modelDir): the model mode of rim eval. With o.Server enabled the
+// responses come from that server (ServerRespond: modelDir is not read, and interventions or a prefill are
+// errors naming the setting); else the model is loaded (Load) and run in rim's engine with o.Interventions
+// active at every decoding step, then closed. onBatch (may be nil) is called with 0 done before the first
+// response is asked for, then after each batch of rim's engine with the responses done and the total.
+func Answer(ctx context.Context, modelDir, tokenizerDir string, prompts []string, o RespondOptions, onBatch func(done, total int)) ([]string, error) {
+	if onBatch != nil {
+		onBatch(0, len(prompts))
+	}
+	if o.Server.Enabled() {
+		return ServerRespond(ctx, o.Server, or(tokenizerDir, modelDir), prompts, o)
+	}
+	if err := o.checkSizes(); err != nil {
+		return nil, err
+	}
+	l, err := Load(modelDir, tokenizerDir, LoadOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	return respondWith(ctx, l.Chat, l.Stepper, prompts, o, onBatch)
+}
+
+// checkSizes rejects a max tokens or batch size ≤ 0.
+func (o RespondOptions) checkSizes() error {
+	if o.MaxTokens <= 0 || o.Batch <= 0 {
+		return fmt.Errorf("experiment: respond: max tokens %d and batch %d must be positive", o.MaxTokens, o.Batch)
+	}
+	return nil
+}
+
+// respondWith answers with g, whose stepper s gets o's interventions first.
+func respondWith(ctx context.Context, g *generate.Chat, s *generate.ModelStepper, prompts []string, o RespondOptions, onBatch func(done, total int)) ([]string, error) {
+	for _, iv := range o.Interventions {
+		s.Interventions = append(s.Interventions, generate.ScopedIntervention{Intervention: iv})
+	}
+	r := &respond.Model{Chat: g, MaxTokens: o.MaxTokens, Batch: o.Batch, Think: o.Think, Prefill: o.Prefill, OnBatch: onBatch}
 	return r.Respond(ctx, prompts)
 }
 
@@ -97,12 +134,7 @@ func CachedResponses(c *cache.Cache, modelDir, tokenizerDir string, ps []data.Pr
 	key := cache.Key{Kind: "notebooks/responses", Model: id, Data: dh, Code: "v1", Intervention: ih,
 		Params: map[string]string{"think": thinkParam(o.Think), "prefill": o.Prefill, "max_tokens": strconv.Itoa(o.MaxTokens)}}
 	return cache.Cached(c, key, func() ([]string, error) {
-		l, err := Load(modelDir, tokenizerDir, LoadOptions{})
-		if err != nil {
-			return nil, err
-		}
-		defer l.Close()
-		return Respond(context.Background(), l.Model, l.TokenizerDir, texts(ps), o)
+		return Answer(context.Background(), modelDir, tokenizerDir, texts(ps), o, nil)
 	})
 }
 

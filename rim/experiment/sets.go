@@ -114,22 +114,21 @@ func JudgeRefusal(ps []data.Prompt, rs []string) (eval.SafetyReport, error) {
 }
 
 // JudgeSafety judges responses rs to prompts ps with the settings' judge (RIM_JUDGE): the offline refusal
-// judge, or the HEx-PHI rubric judge over an OpenAI-compatible endpoint (docs/paper.md §4.1), whose replies
-// are cached under the cache dir's judge/. An endpoint that cannot be reached is an error naming it, never
-// a report with silently unjudged responses.
+// judge, or the HEx-PHI rubric judge over an OpenAI-compatible endpoint (docs/paper.md §4.1; built by
+// eval.JudgeSpec, as rim eval builds it), whose replies are cached under the cache dir's judge/. An endpoint
+// that cannot be reached is an error naming it, never a report with silently unjudged responses.
 func (s Settings) JudgeSafety(ps []data.Prompt, rs []string) (eval.SafetyReport, error) {
 	if s.Judge != "rubric" {
 		return JudgeRefusal(ps, rs)
-	}
-	c, err := chatapi.New(chatapi.FromEnv("RIM_JUDGE"))
-	if err != nil {
-		return eval.SafetyReport{}, fmt.Errorf("RIM_JUDGE=rubric: %w", err)
 	}
 	dir, err := cache.Dir()
 	if err != nil {
 		return eval.SafetyReport{}, err
 	}
-	j := eval.RubricJudge{Client: c, Cache: &chatapi.Cache{Dir: filepath.Join(dir, "judge")}}
+	j, err := eval.JudgeSpec{Name: "rubric", Endpoint: chatapi.FromEnv("RIM_JUDGE"), CacheDir: filepath.Join(dir, "judge")}.Rubric()
+	if err != nil {
+		return eval.SafetyReport{}, fmt.Errorf("RIM_JUDGE=rubric: %w", err)
+	}
 	items, vs, err := judgeItems(j, ps, rs)
 	if err != nil {
 		return eval.SafetyReport{}, fmt.Errorf("RIM_JUDGE=rubric: %w", err)
@@ -146,7 +145,7 @@ func (s Settings) JudgeSafety(ps []data.Prompt, rs []string) (eval.SafetyReport,
 		}
 	}
 	if failed > 0 {
-		return eval.SafetyReport{}, fmt.Errorf("RIM_JUDGE=rubric: the judge at %s failed on %d of %d responses (first: %s)", c.URL(), failed, asked, first)
+		return eval.SafetyReport{}, fmt.Errorf("RIM_JUDGE=rubric: the judge at %s failed on %d of %d responses (first: %s)", j.Client.URL(), failed, asked, first)
 	}
 	return eval.NewSafetyReport(j.Name(), items, vs), nil
 }

@@ -8,16 +8,10 @@ import (
 	"math"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/rimlab/rim/rim/data"
-	"github.com/rimlab/rim/rim/data/chatapi"
 	"github.com/rimlab/rim/rim/eval"
-	"github.com/rimlab/rim/rim/eval/derive"
-	"github.com/rimlab/rim/rim/eval/respond"
 	"github.com/rimlab/rim/rim/experiment"
 )
 
@@ -31,135 +25,6 @@ func init() {
 	register("eval agree", "agreement (Cohen's kappa, confusion matrix) of two judges on recorded responses", func(args []string) error {
 		return evalAgree(args, os.Stdout, os.Stderr)
 	})
-}
-
-// modelFlags are the model-mode flags shared by eval math and eval safety.
-type modelFlags struct {
-	model, dataDir, think, save *string
-	limit, maxTokens, batch     *int
-	genURL, genModel            *string
-}
-
-func addModelFlags(fs *flag.FlagSet) *modelFlags {
-	return &modelFlags{
-		model:     fs.String("model", "", "model directory: generate the responses greedily instead of reading --responses"),
-		dataDir:   fs.String("data", "", "data folder laid out like shared/data (default $RIM_DATA, $RIM_SHARED/data, else shared/data beside the checkout)"),
-		think:     fs.String("think", "default", "Qwen3 thinking: on/true, off/false or default (the template's)"),
-		save:      fs.String("save-responses", "", "model mode: also write the generated responses as recorded-responses JSONL"),
-		limit:     fs.Int("limit", 0, "model mode: use only the first N items (0: all; negative is an error)"),
-		maxTokens: fs.Int("max-tokens", 1024, "model mode: new tokens per response"),
-		batch:     fs.Int("batch", 8, "model mode: prompts per decoding batch (requests in flight with --gen-base-url)"),
-		genURL:    fs.String("gen-base-url", "", "model mode: take the responses from this OpenAI-compatible server (vLLM, SGLang, ollama, rim serve) serving --model, e.g. http://127.0.0.1:8000/v1; --model is still read for its tokenizer and chat template (default $RIM_GEN_BASE_URL; key $RIM_GEN_API_KEY; docs/reproduce.md)"),
-		genModel:  fs.String("gen-model", "", "model mode: the server's name of the model (default $RIM_GEN_MODEL)"),
-	}
-}
-
-// gen is the generation server of the flags, else of $RIM_GEN_*; not Enabled when neither is set.
-func (mf *modelFlags) gen() (experiment.GenServer, error) {
-	g, err := experiment.GenFromEnv()
-	if *mf.genURL != "" {
-		g.BaseURL, g.From, err = *mf.genURL, "--gen-base-url", nil
-	}
-	if *mf.genModel != "" {
-		g.Model = *mf.genModel
-		if !g.Enabled() {
-			return g, fmt.Errorf("--gen-model %s: give the server's address too (--gen-base-url or RIM_GEN_BASE_URL)", *mf.genModel)
-		}
-		err = nil
-	}
-	if err == nil && g.Enabled() {
-		_, err = g.Client(1)
-	}
-	return g, err
-}
-
-// respondAll generates one response per prompt with the model of mf: in rim's engine, or through the
-// generation server of --gen-base-url / $RIM_GEN_BASE_URL (experiment.ServerRespond, which refuses a
-// prefill such as --statement's).
-func (mf *modelFlags) respondAll(prompts []string, prefill string, stderr io.Writer) ([]string, error) {
-	think, err := experiment.ParseThink(*mf.think)
-	if err != nil {
-		return nil, fmt.Errorf("--%w", err)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	g, err := mf.gen()
-	if err != nil {
-		return nil, err
-	}
-	if g.Enabled() {
-		fmt.Fprintf(stderr, "generating %d responses with %s\n", len(prompts), strings.TrimPrefix(g.Source(), "measured on "))
-		return experiment.ServerRespond(ctx, g, *mf.model, prompts, experiment.RespondOptions{Think: think, Prefill: prefill, MaxTokens: *mf.maxTokens, Batch: *mf.batch})
-	}
-	l, err := experiment.Load(*mf.model, "", experiment.LoadOptions{})
-	if err != nil {
-		return nil, err
-	}
-	defer l.Close()
-	r := &respond.Model{Chat: l.Chat, MaxTokens: *mf.maxTokens, Batch: *mf.batch, Think: think, Prefill: prefill}
-	r.OnBatch = func(done, total int) { fmt.Fprintf(stderr, "generated %d/%d\n", done, total) }
-	return r.Respond(ctx, prompts)
-}
-
-// check validates the model-mode numbers and that --save-responses can be
-// written, before any model is loaded or any response generated.
-func (mf *modelFlags) check() error {
-	if *mf.limit < 0 {
-		return fmt.Errorf("--limit %d: want a count ≥ 0 (0: all items)", *mf.limit)
-	}
-	if *mf.maxTokens <= 0 {
-		return fmt.Errorf("--max-tokens %d: want ≥ 1", *mf.maxTokens)
-	}
-	if *mf.batch <= 0 {
-		return fmt.Errorf("--batch %d: want ≥ 1", *mf.batch)
-	}
-	if *mf.model != "" {
-		if _, err := mf.gen(); err != nil {
-			return err
-		}
-	}
-	return checkWritable("--save-responses", *mf.save)
-}
-
-// checkWritable fails early when an output file could not be written: it
-// creates and removes a temporary file in the target folder, so expensive
-// generation or judging is not wasted on a bad --out path. "" is no output.
-func checkWritable(flagName, path string) error {
-	if path == "" {
-		return nil
-	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("%s %s: is a directory, want a file path", flagName, path)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".rim-write-check-*")
-	if err != nil {
-		return fmt.Errorf("%s %s: cannot write there: %w", flagName, path, err)
-	}
-	f.Close()
-	return os.Remove(f.Name())
-}
-
-func (mf *modelFlags) limitN(n int) int {
-	if *mf.limit > 0 && *mf.limit < n {
-		return *mf.limit
-	}
-	return n
-}
-
-func saveRecorded(path string, recs []eval.Recorded) error {
-	if path == "" {
-		return nil
-	}
-	return eval.WriteJSONL(path, recs)
-}
-
-func readOpts(skip bool, stderr io.Writer) []data.ReadOption {
-	if !skip {
-		return nil
-	}
-	return []data.ReadOption{data.SkipMalformed(func(e *data.LineError) {
-		fmt.Fprintf(stderr, "skipping malformed line %v\n", e)
-	})}
 }
 
 func evalMath(args []string, stdout, stderr io.Writer) error {
@@ -199,23 +64,11 @@ func evalMath(args []string, stdout, stderr io.Writer) error {
 	}
 	var recs []eval.Recorded
 	if *mf.model != "" {
-		ps, err := data.LoadProblems(*mf.dataDir, *set, readOpts(*skip, stderr)...)
+		recs, err = mf.records(stderr, func(ctx context.Context, ro experiment.RespondOptions, onBatch func(done, total int)) ([]eval.Recorded, error) {
+			return experiment.MathRecords(ctx, experiment.MathJob{Model: *mf.model, Data: *mf.dataDir, Set: *set, Suffix: *suffix, Limit: *mf.limit,
+				Respond: ro, Read: readOpts(*skip, stderr), OnBatch: onBatch})
+		})
 		if err != nil {
-			return err
-		}
-		ps = ps[:mf.limitN(len(ps))]
-		prompts := make([]string, len(ps))
-		for i, p := range ps {
-			prompts[i] = p.Question + *suffix
-		}
-		resps, err := mf.respondAll(prompts, "", stderr)
-		if err != nil {
-			return err
-		}
-		for i, p := range ps {
-			recs = append(recs, eval.Recorded{ID: p.ID, Prompt: prompts[i], Response: &resps[i], Gold: &ps[i].Answer, Category: p.Subject})
-		}
-		if err := saveRecorded(*mf.save, recs); err != nil {
 			return err
 		}
 	} else if recs, err = eval.ReadRecorded(*responses, true, readOpts(*skip, stderr)...); err != nil {
@@ -224,7 +77,13 @@ func evalMath(args []string, stdout, stderr io.Writer) error {
 	if len(recs) == 0 {
 		return fmt.Errorf("%s: no responses", *responses)
 	}
-	if !tolSet["tol-abs"] && !tolSet["tol-rel"] && isMATH401(*mf.model != "", *set, recs) {
+	// MATH401 grades with its own protocol: --set math401 in model mode, ids from data.MATH401 in recorded
+	// mode (a rerun of --save-responses grades alike).
+	isMATH401 := eval.IsMATH401(recs)
+	if *mf.model != "" {
+		isMATH401 = *set == "math401"
+	}
+	if !tolSet["tol-abs"] && !tolSet["tol-rel"] && isMATH401 {
 		tol = eval.MATH401Tolerance
 	}
 	rep, rows := eval.GradeRecorded(eval.Grader{Order: o, Tol: tol}, recs)
@@ -235,89 +94,6 @@ func evalMath(args []string, stdout, stderr io.Writer) error {
 	}
 	rep.Write(stdout)
 	return nil
-}
-
-// isMATH401 reports whether the items are MATH401's: --set math401 in model
-// mode, or (recorded mode) every id has the "math401-" prefix that
-// data.MATH401 and --save-responses give them, so a rerun grades alike.
-func isMATH401(modelMode bool, set string, recs []eval.Recorded) bool {
-	if modelMode {
-		return set == "math401"
-	}
-	for _, r := range recs {
-		if !strings.HasPrefix(r.ID, "math401-") {
-			return false
-		}
-	}
-	return len(recs) > 0
-}
-
-// judgeFlags are the flags shared by eval safety and eval agree.
-type judgeFlags struct {
-	refusalMode                 *string
-	baseURL, judgeModel, cache  *string
-	concurrency, retries, maxTk *int
-	timeout                     *time.Duration
-	includeThink                *bool
-	// progress, when set, receives the rubric judge's retries and progress
-	// (stderr of the command).
-	progress io.Writer
-}
-
-func addJudgeFlags(fs *flag.FlagSet) *judgeFlags {
-	defCache := ""
-	if d, err := os.UserCacheDir(); err == nil {
-		defCache = filepath.Join(d, "rim", "judge")
-	}
-	return &judgeFlags{
-		refusalMode:  fs.String("refusal-mode", "substring", "refusal judge rule: substring (Arditi et al.) or prefix (XSTest)"),
-		baseURL:      fs.String("judge-base-url", "", "rubric judge endpoint (default $RIM_JUDGE_BASE_URL, then $OPENAI_BASE_URL)"),
-		judgeModel:   fs.String("judge-model", "", "rubric judge model (default $RIM_JUDGE_MODEL)"),
-		cache:        fs.String("cache", defCache, "rubric judge reply cache folder (\"\" disables)"),
-		concurrency:  fs.Int("concurrency", 4, "parallel judge requests"),
-		retries:      fs.Int("retries", 5, "retries on 429/5xx/timeouts"),
-		maxTk:        fs.Int("judge-max-tokens", 0, "judge reply token budget (0: server default)"),
-		timeout:      fs.Duration("timeout", 2*time.Minute, "timeout of one judge request"),
-		includeThink: fs.Bool("include-think", false, "send the think block to the rubric judge too"),
-	}
-}
-
-func (f *judgeFlags) judge(name string) (eval.Judge, error) {
-	switch name {
-	case "refusal":
-		if *f.refusalMode != "substring" && *f.refusalMode != "prefix" {
-			return nil, fmt.Errorf("--refusal-mode %q: want substring or prefix", *f.refusalMode)
-		}
-		return eval.RefusalJudge{Mode: *f.refusalMode}, nil
-	case "rubric":
-		cfg := chatapi.FromEnv("RIM_JUDGE")
-		cfg.BaseURLFlag, cfg.ModelFlag = "--judge-base-url", "--judge-model"
-		if *f.baseURL != "" {
-			cfg.BaseURL = *f.baseURL
-		}
-		if *f.judgeModel != "" {
-			cfg.Model = *f.judgeModel
-		}
-		cfg.Concurrency, cfg.Timeout = *f.concurrency, *f.timeout
-		cfg.MaxRetries = *f.retries
-		if *f.retries == 0 {
-			cfg.MaxRetries = -1
-		}
-		if f.progress != nil {
-			p := &judgeProgress{w: f.progress, every: 5 * time.Second}
-			cfg.OnRetry, cfg.OnProgress = p.retry, p.done
-		}
-		c, err := chatapi.New(cfg)
-		if err != nil {
-			return nil, err
-		}
-		var cache *chatapi.Cache
-		if *f.cache != "" {
-			cache = &chatapi.Cache{Dir: *f.cache}
-		}
-		return eval.RubricJudge{Client: c, Cache: cache, IncludeThink: *f.includeThink, MaxTokens: *f.maxTk}, nil
-	}
-	return nil, fmt.Errorf("--judge %q: want refusal or rubric", name)
 }
 
 func evalSafety(args []string, stdout, stderr io.Writer) error {
@@ -359,24 +135,12 @@ func evalSafety(args []string, stdout, stderr io.Writer) error {
 	}
 	var recs []eval.Recorded
 	if *mf.model != "" {
-		ps, prefill, err := safetyPrompts(*mf.dataDir, *set, *hexphi, *mi, *statement, *variant, *prefillStyle, readOpts(*skip, stderr))
+		sp := data.SafetyPrompts{Root: *mf.dataDir, Set: *set, HExPHI: *hexphi, Intent: *mi, Statement: *statement, Variant: *variant, Style: *prefillStyle}
+		recs, err = mf.records(stderr, func(ctx context.Context, ro experiment.RespondOptions, onBatch func(done, total int)) ([]eval.Recorded, error) {
+			return experiment.SafetyRecords(ctx, experiment.SafetyJob{Model: *mf.model, Prompts: sp, Limit: *mf.limit, Respond: ro, Read: readOpts(*skip, stderr), OnBatch: onBatch})
+		})
 		if err != nil {
-			return err
-		}
-		ps = ps[:mf.limitN(len(ps))]
-		prompts := make([]string, len(ps))
-		for i, p := range ps {
-			prompts[i] = p.Text
-		}
-		resps, err := mf.respondAll(prompts, prefill, stderr)
-		if err != nil {
-			return err
-		}
-		for i, p := range ps {
-			recs = append(recs, eval.Recorded{ID: p.ID, Prompt: p.Text, Response: &resps[i], Category: p.Category})
-		}
-		if err := saveRecorded(*mf.save, recs); err != nil {
-			return err
+			return flagError(err)
 		}
 	} else if recs, err = eval.ReadRecorded(*responses, false, readOpts(*skip, stderr)...); err != nil {
 		return err
@@ -415,33 +179,6 @@ func firstUnjudged(rows []eval.SafetyRow) string {
 	return ""
 }
 
-// judgeProgress prints a rubric judge's retries as they happen and its
-// progress at most every `every` (and at the end, once something was
-// printed), so that a throttled endpoint is not a silent wait.
-type judgeProgress struct {
-	w       io.Writer
-	every   time.Duration
-	mu      sync.Mutex
-	last    time.Time
-	printed bool
-}
-
-func (p *judgeProgress) retry(attempt int, wait time.Duration, err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, "judge: attempt %d failed, retrying in %v: %v\n", attempt, wait.Round(time.Millisecond), err)
-	p.printed = true
-}
-
-func (p *judgeProgress) done(done, total int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if now := time.Now(); now.Sub(p.last) >= p.every || (done == total && p.printed) {
-		fmt.Fprintf(p.w, "judge: %d/%d done\n", done, total)
-		p.last, p.printed = now, true
-	}
-}
-
 func evalAgree(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rim eval agree", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -468,351 +205,16 @@ func evalAgree(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var labels [2][]string
+	var js [2]eval.Judge
 	for k, n := range names {
-		n = strings.TrimSpace(n)
-		if n == "refusal-prefix" {
-			mode := "prefix"
-			jf.refusalMode = &mode
-			n = "refusal"
-		}
-		j, err := jf.judge(n)
-		if err != nil {
-			return err
-		}
-		_, rows, err := eval.JudgeRecorded(context.Background(), j, recs)
-		if err != nil {
-			return err
-		}
-		vs := make([]eval.Verdict, len(rows))
-		for i, r := range rows {
-			vs[i] = r.Verdict
-		}
-		labels[k] = eval.VerdictLabels(vs)
-	}
-	ag, err := eval.CohenKappa(labels[0], labels[1])
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "confusion (rows %s, columns %s):\n", names[0], names[1])
-	fmt.Fprintf(stdout, "  %-12s", "")
-	for _, l := range ag.Labels {
-		fmt.Fprintf(stdout, " %12s", l)
-	}
-	fmt.Fprintln(stdout)
-	for i, l := range ag.Labels {
-		fmt.Fprintf(stdout, "  %-12s", l)
-		for _, c := range ag.Confusion[i] {
-			fmt.Fprintf(stdout, " %12d", c)
-		}
-		fmt.Fprintln(stdout)
-	}
-	fmt.Fprintf(stdout, "observed agreement: %.4f (n %d)\n", ag.Observed, ag.N)
-	fmt.Fprintf(stdout, "kappa: %.4f\n", ag.Kappa)
-	return nil
-}
-
-// safetyPrompts assembles the model-mode prompt set and the statement prefill.
-func safetyPrompts(root, set, hexphi string, mi bool, statement, variant, style string, opts []data.ReadOption) ([]data.Prompt, string, error) {
-	var ps []data.Prompt
-	var err error
-	switch {
-	case hexphi != "":
-		ps, err = data.HExPHI(hexphi, opts...)
-	case set == "default-harmful":
-		ps, err = data.DefaultHarmful(root)
-	default:
-		if ps, err = data.HarmfulPrompts(root, set, opts...); err == nil && mi {
-			ps, err = data.MapCategories(ps)
-		}
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	if mi {
-		if ps, err = data.WithIntent(ps, false); err != nil {
-			return nil, "", err
-		}
-	}
-	if statement == "" {
-		return ps, "", nil
-	}
-	st, err := data.LookupStatement(statement)
-	if err != nil {
-		return nil, "", err
-	}
-	text := st.Dark
-	switch variant {
-	case "dark":
-	case "clean":
-		text = st.Clean
-	default:
-		return nil, "", fmt.Errorf("--variant %q: want clean or dark", variant)
-	}
-	var ps2 data.PrefillStyle
-	switch style {
-	case "think":
-		ps2 = data.ThinkPrefill
-	case "inst":
-		ps2 = data.InstPrefill
-	default:
-		return nil, "", fmt.Errorf("--prefill-style %q: want think or inst", style)
-	}
-	prefill, err := data.Prefill(ps2, text)
-	return ps, prefill, err
-}
-
-func init() {
-	register("eval sets", "list the named data sets and their record counts", func(args []string) error {
-		return evalSets(args, os.Stdout, os.Stderr)
-	})
-	register("eval derive literal", "build GSM8k-Literal with an OpenAI-compatible endpoint (cached)", func(args []string) error {
-		return deriveLiteral(args, os.Stdout, os.Stderr)
-	})
-	register("eval derive edit", "GSM8k(L) control/target edits with an OpenAI-compatible endpoint (cached, answers checked)", func(args []string) error {
-		return deriveEdit(args, os.Stdout, os.Stderr)
-	})
-}
-
-func evalSets(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("rim eval sets", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("data", "", "data folder laid out like shared/data (default $RIM_DATA, $RIM_SHARED/data, else shared/data beside the checkout)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: rim eval sets [--data DIR]")
-		return errUsage
-	}
-	// A missing or bad root fails once, not once per set.
-	root, err := data.ResolveRoot(*dir)
-	if err != nil {
-		return err
-	}
-	if st, err := os.Stat(root); err != nil {
-		return fmt.Errorf("data folder %s: %w", root, err)
-	} else if !st.IsDir() {
-		return fmt.Errorf("data folder %s: not a directory", root)
-	}
-	failed := 0
-	for _, name := range data.SetNames() {
-		n, err := countSet(root, name)
-		if err != nil {
-			fmt.Fprintf(stdout, "%-20s error: %v\n", name, err)
-			failed++
-			continue
-		}
-		fmt.Fprintf(stdout, "%-20s %6d\n", name, n)
-	}
-	if failed > 0 {
-		return fmt.Errorf("%d of %d sets could not be read under %s", failed, len(data.SetNames()), root)
-	}
-	return nil
-}
-
-func countSet(dir, name string) (int, error) {
-	if ps, err := data.LoadProblems(dir, name); err == nil {
-		return len(ps), nil
-	} else if !strings.Contains(err.Error(), "prompt set") {
-		return 0, err
-	}
-	ps, err := data.LoadPrompts(dir, name)
-	return len(ps), err
-}
-
-// endpointFlags are the flags of the derive commands' LLM endpoint.
-type endpointFlags struct {
-	baseURL, model, cache *string
-	concurrency, retries  *int
-	timeout               *time.Duration
-}
-
-func addEndpointFlags(fs *flag.FlagSet) *endpointFlags {
-	defCache := ""
-	if d, err := os.UserCacheDir(); err == nil {
-		defCache = filepath.Join(d, "rim", "derive")
-	}
-	return &endpointFlags{
-		baseURL:     fs.String("base-url", "", "endpoint (default $RIM_LLM_BASE_URL, then $OPENAI_BASE_URL); API key from $RIM_LLM_API_KEY or $OPENAI_API_KEY"),
-		model:       fs.String("llm-model", "", "model name (default $RIM_LLM_MODEL)"),
-		cache:       fs.String("cache", defCache, "reply cache folder (\"\" disables)"),
-		concurrency: fs.Int("concurrency", 4, "parallel requests"),
-		retries:     fs.Int("retries", 5, "retries on 429/5xx/timeouts"),
-		timeout:     fs.Duration("timeout", 2*time.Minute, "timeout of one request"),
-	}
-}
-
-func (e *endpointFlags) client() (*chatapi.Client, *chatapi.Cache, error) {
-	cfg := chatapi.FromEnv("RIM_LLM")
-	cfg.BaseURLFlag, cfg.ModelFlag = "--base-url", "--llm-model"
-	if *e.baseURL != "" {
-		cfg.BaseURL = *e.baseURL
-	}
-	if *e.model != "" {
-		cfg.Model = *e.model
-	}
-	cfg.Concurrency, cfg.Timeout, cfg.MaxRetries = *e.concurrency, *e.timeout, *e.retries
-	if *e.retries == 0 {
-		cfg.MaxRetries = -1
-	}
-	c, err := chatapi.New(cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	var cache *chatapi.Cache
-	if *e.cache != "" {
-		cache = &chatapi.Cache{Dir: *e.cache}
-	}
-	return c, cache, nil
-}
-
-func deriveLiteral(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("rim eval derive literal", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("data", "", "data folder laid out like shared/data (default $RIM_DATA, $RIM_SHARED/data, else shared/data beside the checkout)")
-	set := fs.String("set", "gsm8k-train", "GSM8K set to convert")
-	limit := fs.Int("limit", 0, "use only the first N problems (0: all)")
-	out := fs.String("out", "", "output JSONL (every item; failed ones carry error)")
-	ef := addEndpointFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *out == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: rim eval derive literal --out FILE [--set gsm8k-train] [--limit N] [--base-url URL --llm-model NAME]")
-		return errUsage
-	}
-	// GSM8k-Literal rewrites GSM8K questions (docs/paper.md §3.2); other math sets
-	// have no context passage to copy from.
-	if *set != "gsm8k-train" && *set != "gsm8k-test" {
-		return fmt.Errorf("--set %q: GSM8k-Literal is built from GSM8K; want gsm8k-train or gsm8k-test", *set)
-	}
-	if *limit < 0 {
-		return fmt.Errorf("--limit %d: want a count ≥ 0 (0: all problems)", *limit)
-	}
-	if err := checkWritable("--out", *out); err != nil {
-		return err
-	}
-	c, cache, err := ef.client()
-	if err != nil {
-		return err
-	}
-	ps, err := data.LoadProblems(*dir, *set)
-	if err != nil {
-		return err
-	}
-	if *limit > 0 && *limit < len(ps) {
-		ps = ps[:*limit]
-	}
-	items, berr := derive.Literal(context.Background(), c, cache, ps)
-	if err := eval.WriteJSONL(*out, items); err != nil {
-		return err
-	}
-	ok, cached := 0, 0
-	for _, it := range items {
-		if it.Error == "" {
-			ok++
-		}
-		if it.Cached {
-			cached++
-		}
-	}
-	fmt.Fprintf(stdout, "literal: %d/%d usable (%d from cache)\n", ok, len(items), cached)
-	if berr == nil && ok == 0 {
-		return fmt.Errorf("no usable literal item out of %d (see the error field of %s)", len(items), *out)
-	}
-	return berr
-}
-
-func deriveEdit(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("rim eval derive edit", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	in := fs.String("in", "", "GSM8k(L) in Alpaca format (JSON array or JSONL: instruction, input, output)")
-	kinds := fs.String("kind", "control,target", "edits to make: control, target, both (= control,target) or a comma-separated list")
-	outPrefix := fs.String("out", "", "output prefix: writes PREFIX.control.jsonl / PREFIX.target.jsonl")
-	limit := fs.Int("limit", 0, "use only the first N records (0: all)")
-	ef := addEndpointFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *in == "" || *outPrefix == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "usage: rim eval derive edit --in FILE --out PREFIX [--kind control,target] [--base-url URL --llm-model NAME]")
-		return errUsage
-	}
-	var kindList []derive.EditKind
-	for _, k := range strings.Split(*kinds, ",") {
-		switch k = strings.TrimSpace(k); k {
-		case "both":
-			kindList = append(kindList, derive.Control, derive.Target)
-		case string(derive.Control), string(derive.Target):
-			kindList = append(kindList, derive.EditKind(k))
-		default:
-			return fmt.Errorf("--kind %q: want control, target or both", k)
-		}
-	}
-	if *limit < 0 {
-		return fmt.Errorf("--limit %d: want a count ≥ 0 (0: all records)", *limit)
-	}
-	for _, kind := range kindList {
-		if err := checkWritable("--out", *outPrefix+"."+string(kind)+".jsonl"); err != nil {
+		if js[k], err = jf.judge(strings.TrimSpace(n)); err != nil {
 			return err
 		}
 	}
-	rs, err := data.ReadAlpacaRecords(*in)
+	ag, err := eval.AgreeRecorded(context.Background(), js[0], js[1], recs)
 	if err != nil {
 		return err
 	}
-	if len(rs) == 0 {
-		return fmt.Errorf("--in %s: no records to edit", *in)
-	}
-	if *limit > 0 && *limit < len(rs) {
-		rs = rs[:*limit]
-	}
-	c, cache, err := ef.client()
-	if err != nil {
-		return err
-	}
-	edited := map[derive.EditKind][]string{}
-	for _, kind := range kindList {
-		items, berr := derive.Edit(context.Background(), c, cache, kind, rs, eval.Grader{})
-		if items == nil {
-			return berr
-		}
-		if err := eval.WriteJSONL(*outPrefix+"."+string(kind)+".jsonl", items); err != nil {
-			return err
-		}
-		texts := make([]string, len(items))
-		kept := 0
-		for i, it := range items {
-			if it.Preserved {
-				texts[i] = it.Edited
-				kept++
-			}
-		}
-		edited[kind] = texts
-		fmt.Fprintf(stdout, "%s: %d/%d edits keep the final answer\n", kind, kept, len(items))
-		if berr != nil {
-			return berr
-		}
-		if kept == 0 {
-			return fmt.Errorf("%s: no edit kept the final answer out of %d (see %s)", kind, len(items), *outPrefix+"."+string(kind)+".jsonl")
-		}
-	}
-	if ctl, tgt := edited[derive.Control], edited[derive.Target]; ctl != nil && tgt != nil {
-		orig := make([]string, len(rs))
-		for i, r := range rs {
-			orig[i] = r.Output
-		}
-		for _, u := range []struct {
-			name string
-			f    func(string) int
-		}{{"words", derive.Words}, {"characters", derive.Chars}} {
-			rep, err := derive.Lengths(u.name, u.f, orig, ctl, tgt)
-			if err != nil {
-				return err
-			}
-			rep.Write(stdout)
-		}
-	}
+	ag.Write(stdout, names[0], names[1])
 	return nil
 }

@@ -48,6 +48,10 @@ func TestEvalGenServerEqualsEngine(t *testing.T) {
 			if err := evalMath(args, &out, &errb); err != nil {
 				t.Fatal(err, errb.String())
 			}
+			// stderr names the server, or counts the engine's batches.
+			if want := []string{"generated 2/3\ngenerated 3/3\n", "generating 3 responses with " + l.Chat.ModelName() + " via " + srv.URL + "/v1\n"}[i]; errb.String() != want {
+				t.Errorf("think %s, run %d: stderr %q, want %q", think, i, errb.String(), want)
+			}
 		}
 		a, _ := os.ReadFile(files[0])
 		b, _ := os.ReadFile(files[1])

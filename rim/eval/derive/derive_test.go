@@ -124,6 +124,13 @@ func TestLiteralOverHTTP(t *testing.T) {
 	if err != nil || calls.Load() != n || !again[0].Cached || again[0].Problem != items[0].Problem {
 		t.Errorf("rerun: err %v, calls %d→%d, %+v", err, n, calls.Load(), again[0])
 	}
+	// One usable item; the rerun takes the three replies from the cache (the single-sentence problem asks none).
+	if u, c := LiteralCounts(items); u != 1 || c != 0 {
+		t.Errorf("first run: %d usable, %d cached", u, c)
+	}
+	if u, c := LiteralCounts(again); u != 1 || c != 3 {
+		t.Errorf("rerun: %d usable, %d cached", u, c)
+	}
 }
 
 func TestEditsAndLengths(t *testing.T) {
@@ -156,20 +163,19 @@ func TestEditsAndLengths(t *testing.T) {
 	if _, err := Edit(context.Background(), client(t, srv.URL), cache, "sideways", rs, g); err == nil {
 		t.Error("unknown kind accepted")
 	}
-	orig, c, tg := make([]string, 3), make([]string, 3), make([]string, 3)
-	for i := range rs {
-		orig[i] = rs[i].Output
-		if ctl[i].Preserved {
-			c[i] = ctl[i].Edited
-		}
-		if tgt[i].Preserved {
-			tg[i] = tgt[i].Edited
-		}
+	c, nc := Kept(ctl)
+	tg, nt := Kept(tgt)
+	if nc != 1 || nt != 2 || c[0] != ctl[0].Edited || c[1] != "" || tg[1] != tgt[1].Edited || tg[2] != "" {
+		t.Errorf("kept %d %q, %d %q", nc, c, nt, tg)
 	}
-	rep, err := Lengths("words", Words, orig, c, tg)
+	reps, err := EditLengths(rs, c, tg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(reps) != 2 || reps[0].Unit != "words" || reps[1].Unit != "characters" || reps[1].Original.Max != len("CHANGE it is 5\n#### 5") {
+		t.Fatalf("reports %+v", reps)
+	}
+	rep := reps[0]
 	// Control adds 4 words, target adds 10: one pair, diff 6.
 	if rep.Control.N != 1 || rep.Target.N != 2 || rep.PairedN != 1 || rep.MeanDiff != 6 || rep.Control.Mean != 11 {
 		t.Errorf("lengths %+v", rep)
@@ -179,7 +185,7 @@ func TestEditsAndLengths(t *testing.T) {
 	if !strings.Contains(buf.String(), "target − control over 1 pairs: mean 6.0") {
 		t.Errorf("report:\n%s", buf.String())
 	}
-	if _, err := Lengths("words", Words, orig, c[:1], tg); err == nil {
+	if _, err := EditLengths(rs, c[:1], tg); err == nil {
 		t.Error("length mismatch accepted")
 	}
 }

@@ -115,3 +115,38 @@ func answerPreserved(g eval.Grader, orig, edited string) (ok bool, a, b, problem
 	}
 	return true, a, b, ""
 }
+
+// Kept returns, for each item, its edited solution when the edit keeps the final answer and "" when not
+// (Lengths leaves those out), and how many kept it: the edits usable for training (docs/paper.md §5.3).
+func Kept(items []EditItem) (texts []string, kept int) {
+	texts = make([]string, len(items))
+	for i, it := range items {
+		if it.Preserved {
+			texts[i] = it.Edited
+			kept++
+		}
+	}
+	return texts, kept
+}
+
+// EditLengths compares the lengths of the original solutions of rs with their control and target edits
+// (Kept's texts, in rs's order), in words and then in characters (docs/paper.md §3.2: the two groups
+// should have CoTs of similar length).
+func EditLengths(rs []data.AlpacaRecord, control, target []string) ([]LengthReport, error) {
+	orig := make([]string, len(rs))
+	for i, r := range rs {
+		orig[i] = r.Output
+	}
+	var out []LengthReport
+	for _, u := range []struct {
+		name string
+		f    func(string) int
+	}{{"words", Words}, {"characters", Chars}} {
+		rep, err := Lengths(u.name, u.f, orig, control, target)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rep)
+	}
+	return out, nil
+}

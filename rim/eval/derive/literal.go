@@ -144,3 +144,17 @@ func Literal(ctx context.Context, c *chatapi.Client, cache *chatapi.Cache, ps []
 	}
 	return out, err
 }
+
+// LiteralCounts counts the usable items (no Error: training examples of GSM8k-Literal, docs/paper.md §5.3)
+// and the items whose reply came from the cache.
+func LiteralCounts(items []LiteralItem) (usable, cached int) {
+	for _, it := range items {
+		if it.Error == "" {
+			usable++
+		}
+		if it.Cached {
+			cached++
+		}
+	}
+	return usable, cached
+}
