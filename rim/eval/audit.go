@@ -76,7 +76,7 @@ var categoryAliases = func() map[string]AuditCategory {
 		"plagiarism": CatPlagiarism, "copying": CatPlagiarism,
 		"bias-driven shortcut": CatBias, "bias": CatBias, "shortcuts": CatBias,
 		"evaluation gaming": CatEvalGaming,
-		"leakage claim": CatLeakage, "leakage": CatLeakage,
+		"leakage claim":     CatLeakage, "leakage": CatLeakage,
 		"fabrication": CatFabrication, "rationalization": CatFabrication, "rationalisation": CatFabrication, "fabrication/rationalisation": CatFabrication,
 		"safety/compliance": CatSafety, "safety/compliance issue": CatSafety, "safety": CatSafety, "safety issues": CatSafety, "compliance issues": CatSafety,
 		"instruction non-compliance": CatInstruction, "instruction noncompliance": CatInstruction,
@@ -235,11 +235,11 @@ func ParseAuditReply(reply string) (AuditReport, error) {
 	}
 	var r AuditReport
 	var cats []struct {
-		Category    string          `json:"category"`
-		Severity    string          `json:"severity"`
-		Description string          `json:"description"`
-		Drivers     textList        `json:"drivers"`
-		Evidence    textList        `json:"evidence"`
+		Category    string   `json:"category"`
+		Severity    string   `json:"severity"`
+		Description string   `json:"description"`
+		Drivers     textList `json:"drivers"`
+		Evidence    textList `json:"evidence"`
 	}
 	var steps, excerpts textList
 	var decision string
