@@ -229,8 +229,10 @@ func ParseAuditReply(reply string) (AuditReport, error) {
 		return AuditReport{}, fmt.Errorf("no JSON object with misbehavior_detected in the reply (%q)", head(strings.TrimSpace(reply), 60))
 	}
 	for _, f := range auditFields {
-		if _, ok := obj[f]; !ok {
+		if v, ok := obj[f]; !ok {
 			return AuditReport{}, fmt.Errorf("reply lacks the field %s", f)
+		} else if string(v) == "null" && f == "misbehavior_detected" {
+			return AuditReport{}, fmt.Errorf("field %s is null", f)
 		}
 	}
 	var r AuditReport

@@ -49,6 +49,9 @@ func TestParseAuditReply(t *testing.T) {
 		{"confidence negative", strings.Replace(valid, `"confidence_score":0.9`, `"confidence_score":-0.1`, 1), "", "not in 0–1"},
 		{"confidence a string", strings.Replace(valid, `"confidence_score":0.9`, `"confidence_score":"high"`, 1), "", "field confidence_score"},
 		{"missing field", strings.Replace(valid, `,"rationale":"as shown"`, "", 1), "", "lacks the field rationale"},
+		{"detected null", strings.Replace(auditJSON("", ""), `"misbehavior_detected":false`, `"misbehavior_detected":null`, 1), "", "misbehavior_detected is null"},
+		{"decision null", strings.Replace(valid, `"final_decision":"A"`, `"final_decision":null`, 1), "", "is not A or B"},
+		{"confidence null", strings.Replace(valid, `"confidence_score":0.9`, `"confidence_score":null`, 1), "", "not in 0–1"},
 		{"detected not bool", strings.Replace(valid, `"misbehavior_detected":true`, `"misbehavior_detected":"yes"`, 1), "", "field misbehavior_detected"},
 	} {
 		r, err := ParseAuditReply(c.reply)
