@@ -257,3 +257,31 @@ func TestFig2AuditLoopback(t *testing.T) {
 		t.Fatalf("no base URL: %v", err)
 	}
 }
+
+// The auditor's endpoint: each RIM_AUDIT_* variable wins over the judge's, which wins over OPENAI_*; errors
+// name the variable the base URL came from.
+func TestAuditEndpointPrecedence(t *testing.T) {
+	clearAuditEnv(t)
+	if _, _, configured := auditEndpoint(); configured {
+		t.Fatal("configured with nothing set")
+	}
+	t.Setenv("OPENAI_BASE_URL", "http://openai/v1")
+	t.Setenv("RIM_JUDGE_BASE_URL", "http://judge/v1")
+	t.Setenv("RIM_JUDGE_MODEL", "judge")
+	t.Setenv("RIM_AUDIT_MODEL", "auditor")
+	t.Setenv("RIM_JUDGE_API_KEY", "judge-key")
+	cfg, from, configured := auditEndpoint()
+	if !configured || cfg.BaseURL != "http://judge/v1" || cfg.Model != "auditor" || cfg.APIKey != "judge-key" || from != "RIM_JUDGE_BASE_URL" {
+		t.Fatalf("judge fallback: %+v from %s", cfg, from)
+	}
+	t.Setenv("RIM_AUDIT_BASE_URL", "http://audit/v1")
+	t.Setenv("RIM_AUDIT_API_KEY", "audit-key")
+	if cfg, from, _ = auditEndpoint(); cfg.BaseURL != "http://audit/v1" || cfg.APIKey != "audit-key" || from != "RIM_AUDIT_BASE_URL" {
+		t.Fatalf("audit: %+v from %s", cfg, from)
+	}
+	t.Setenv("RIM_AUDIT_BASE_URL", "")
+	t.Setenv("RIM_JUDGE_BASE_URL", "")
+	if cfg, from, _ = auditEndpoint(); cfg.BaseURL != "http://openai/v1" || from != "OPENAI_BASE_URL" {
+		t.Fatalf("openai: %+v from %s", cfg, from)
+	}
+}
