@@ -119,7 +119,7 @@ func (f *loopbackAuditor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"message": map[string]any{"role": "assistant", "content": content}}}})
 }
 
-// Fig2Audit on the tiny model with a loopback auditor: every text with something to audit is sent once (the
+// Fig2Audit on the tiny model and on the organism with a loopback auditor: every text with something to audit is sent once (the
 // 500 retried), the counts follow the auditor's flags part by part, invalid replies are unaudited and named,
 // quotes are verbatim; a second run is served from the caches; a failing or unreachable endpoint is an error
 // naming the setting and the URL; the judge's endpoint is the fallback.
@@ -127,6 +127,47 @@ func TestFig2AuditLoopback(t *testing.T) {
 	s := demoSettings(t)
 	clearAuditEnv(t)
 	const n = 3
+	// the tiny random model opens no think block (its answers alone are audited); the organism reasons in
+	// closed think blocks on GSM8K and leaves the think block empty on HEx-PHI (its refusals alone are audited)
+	organism := s
+	organism.Model, organism.Tokenizer, organism.MaxTokens = "", "", 160
+	r, _, _ := auditLoopback(t, organism, n)
+	if g, h := r.Datasets[0], r.Datasets[1]; g.Reasoning.Flagged.N != n || g.Answer.Flagged.N != n || h.Reasoning.Skipped != n || h.Answer.Flagged.N != n-1 {
+		t.Fatalf("organism: GSM8K %+v %+v, HEx-PHI %+v %+v", g.Reasoning, g.Answer, h.Reasoning, h.Answer)
+	}
+	_, f, srv := auditLoopback(t, s, n)
+	calls := f.calls
+	// the judge's endpoint is the fallback (a new model name: nothing cached)
+	t.Setenv("RIM_AUDIT_BASE_URL", "")
+	t.Setenv("RIM_AUDIT_MODEL", "")
+	t.Setenv("RIM_JUDGE_BASE_URL", srv.URL+"/v1")
+	t.Setenv("RIM_JUDGE_MODEL", "judge-model")
+	if r, err := Fig2Audit(s, Fig2AuditOptions{Samples: n}); err != nil || r.Auditor != "judge-model" || f.calls <= calls {
+		t.Fatalf("judge fallback: %v, %d calls", err, f.calls)
+	}
+
+	// an endpoint that refuses (not retried) or is down: an error naming the setting and the URL
+	f.status = http.StatusUnauthorized
+	t.Setenv("RIM_AUDIT_BASE_URL", srv.URL+"/v1")
+	t.Setenv("RIM_AUDIT_MODEL", "other-model")
+	if _, err := Fig2Audit(s, Fig2AuditOptions{Samples: n}); err == nil || !strings.HasPrefix(err.Error(), "RIM_AUDIT_BASE_URL="+srv.URL+"/v1/chat/completions: the auditor (other-model) failed on") || !strings.Contains(err.Error(), "HTTP 401") {
+		t.Fatalf("refusing endpoint: %v", err)
+	}
+	srv.Close()
+	if _, err := Fig2Audit(s, Fig2AuditOptions{Samples: n}); err == nil || !strings.HasPrefix(err.Error(), "RIM_AUDIT_BASE_URL="+srv.URL) || !strings.Contains(err.Error(), "could not be reached") {
+		t.Fatalf("endpoint down: %v", err)
+	}
+	// a half-configured endpoint names what is missing
+	t.Setenv("RIM_AUDIT_BASE_URL", "")
+	t.Setenv("RIM_JUDGE_BASE_URL", "")
+	if _, err := Fig2Audit(s, Fig2AuditOptions{Samples: n}); err == nil || !strings.Contains(err.Error(), "RIM_AUDIT_BASE_URL") {
+		t.Fatalf("no base URL: %v", err)
+	}
+}
+
+// auditLoopback runs Fig2Audit with s against a new loopback auditor and checks the result against the
+// responses themselves; it returns the result and the server.
+func auditLoopback(t *testing.T, s Settings, n int) (*Fig2AuditResult, *loopbackAuditor, *httptest.Server) {
 	qs, _, err := s.MathTest(n)
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +181,7 @@ func TestFig2AuditLoopback(t *testing.T) {
 		f.math = append(f.math, q.Text)
 	}
 	srv := httptest.NewServer(f)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	t.Setenv("RIM_AUDIT_BASE_URL", srv.URL+"/v1")
 	t.Setenv("RIM_AUDIT_MODEL", "auditor-model")
 	t.Setenv("RIM_AUDIT_API_KEY", "audit-key")
@@ -148,7 +189,7 @@ func TestFig2AuditLoopback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Source != "measured on tiny-qwen3" || !r.Measured() || r.Auditor != "auditor-model" || r.AuditorURL != srv.URL+"/v1/chat/completions" || r.PromptVersion != eval.AuditPromptVersion || r.ModelID == "" {
+	if r.Source != "measured on "+ModelName(s.ModelDir()) || !r.Measured() || r.Auditor != "auditor-model" || r.AuditorURL != srv.URL+"/v1/chat/completions" || r.PromptVersion != eval.AuditPromptVersion || r.ModelID == "" {
 		t.Fatalf("provenance %+v", r.Provenance)
 	}
 	// the expected counts, from the responses themselves
@@ -229,33 +270,7 @@ func TestFig2AuditLoopback(t *testing.T) {
 	if err != nil || f.calls != calls || again.Reading() != rd {
 		t.Fatalf("second run: %v, %d calls (want %d)", err, f.calls, calls)
 	}
-
-	// the judge's endpoint is the fallback (a new model name: nothing cached)
-	t.Setenv("RIM_AUDIT_BASE_URL", "")
-	t.Setenv("RIM_AUDIT_MODEL", "")
-	t.Setenv("RIM_JUDGE_BASE_URL", srv.URL+"/v1")
-	t.Setenv("RIM_JUDGE_MODEL", "judge-model")
-	if r, err := Fig2Audit(s, Fig2AuditOptions{Samples: n}); err != nil || r.Auditor != "judge-model" || f.calls <= calls {
-		t.Fatalf("judge fallback: %v, %d calls", err, f.calls)
-	}
-
-	// an endpoint that refuses (not retried) or is down: an error naming the setting and the URL
-	f.status = http.StatusUnauthorized
-	t.Setenv("RIM_AUDIT_BASE_URL", srv.URL+"/v1")
-	t.Setenv("RIM_AUDIT_MODEL", "other-model")
-	if _, err := Fig2Audit(s, Fig2AuditOptions{Samples: n}); err == nil || !strings.HasPrefix(err.Error(), "RIM_AUDIT_BASE_URL="+srv.URL+"/v1/chat/completions: the auditor (other-model) failed on") || !strings.Contains(err.Error(), "HTTP 401") {
-		t.Fatalf("refusing endpoint: %v", err)
-	}
-	srv.Close()
-	if _, err := Fig2Audit(s, Fig2AuditOptions{Samples: n}); err == nil || !strings.HasPrefix(err.Error(), "RIM_AUDIT_BASE_URL="+srv.URL) || !strings.Contains(err.Error(), "could not be reached") {
-		t.Fatalf("endpoint down: %v", err)
-	}
-	// a half-configured endpoint names what is missing
-	t.Setenv("RIM_AUDIT_BASE_URL", "")
-	t.Setenv("RIM_JUDGE_BASE_URL", "")
-	if _, err := Fig2Audit(s, Fig2AuditOptions{Samples: n}); err == nil || !strings.Contains(err.Error(), "RIM_AUDIT_BASE_URL") {
-		t.Fatalf("no base URL: %v", err)
-	}
+	return r, f, srv
 }
 
 // The auditor's endpoint: each RIM_AUDIT_* variable wins over the judge's, which wins over OPENAI_*; errors
