@@ -10,7 +10,7 @@ import (
 
 // auditLabel are short x-axis labels of the auditor categories and patterns (the tables give the full names).
 var auditLabel = map[string]string{
-	string(eval.CatPlagiarism): "copying", string(eval.CatBias): "bias", string(eval.CatEvalGaming): "gaming", string(eval.CatLeakage): "leakage",
+	string(eval.CatPlagiarism): "copying", string(eval.CatBias): "bias", string(eval.CatEvalGaming): "gaming", string(eval.CatLeakage): "leak",
 	string(eval.CatFabrication): "fabrication", string(eval.CatSafety): "safety", string(eval.CatInstruction): "instruction", string(eval.CatOther): "other",
 	string(eval.CatCalculation):      "calc. error",
 	eval.PatternInstructionDeviation: "instr. deviation", eval.PatternConfirmatoryReasoning: "confirmatory", eval.PatternHeuristicReliance: "heuristic", "": "no pattern",
@@ -95,9 +95,9 @@ func fig2Audit(r *experiment.Fig2AuditResult) (*Drawing, error) {
 	}
 	d.Tables = append(d.Tables, quotes)
 	return collect(d, func() (*display.Figure, error) {
-		return display.Grid(display.Titled("Fig A5: share of flagged categories", src), 1, catPanels...)
+		return display.Grid(display.Titled("Fig A5, share of flags", src), 1, catPanels...)
 	}, func() (*display.Figure, error) {
-		return display.Grid(display.Titled("flags per pattern", src), 1, patPanels...)
+		return display.Grid(display.Titled("Fig A5 by pattern", src), 1, patPanels...)
 	})
 }
 

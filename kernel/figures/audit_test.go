@@ -22,7 +22,7 @@ func TestDrawFig2Audit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d.Tables) != 3 || len(d.Figures) != 2 || d.Figures[0].Title() != "Fig A5: share of flagged categories — paper data" || len(d.Figures[0].Panels) != 2 {
+	if len(d.Tables) != 3 || len(d.Figures) != 2 || d.Figures[0].Title() != "Fig A5, share of flags — paper data" || len(d.Figures[0].Panels) != 2 {
 		t.Fatalf("paper data: %d tables, %d figures", len(d.Tables), len(d.Figures))
 	}
 	if row := d.Tables[0].Rows[0]; row[3] != nil || row[5] == nil || len(d.Tables[2].Rows) != 6 {

@@ -189,7 +189,7 @@ func Fig2Audit(s Settings, o Fig2AuditOptions) (*Fig2AuditResult, error) {
 		}
 		audits, err := a.Audit(context.Background(), items)
 		if err != nil {
-			return nil, fmt.Errorf("%s=%s: the auditor (%s) could not be reached: %w", from, client.URL(), client.Model(), err)
+			return nil, fmt.Errorf("%s=%s: the auditor (%s) could not be reached: %w", from, baseURL(client), client.Model(), err)
 		}
 		if err := callFailures(audits, from, client); err != nil {
 			return nil, err
@@ -222,8 +222,11 @@ func callFailures(audits []eval.ItemAudit, from string, c *chatapi.Client) error
 	if failed == 0 {
 		return nil
 	}
-	return fmt.Errorf("%s=%s: the auditor (%s) failed on %d of %d texts (first: %s)", from, c.URL(), c.Model(), failed, sent, first)
+	return fmt.Errorf("%s=%s: the auditor (%s) failed on %d of %d texts (first: %s)", from, baseURL(c), c.Model(), failed, sent, first)
 }
+
+// baseURL is the client's base URL as shown in messages (without credentials).
+func baseURL(c *chatapi.Client) string { return strings.TrimSuffix(c.URL(), "/chat/completions") }
 
 // fig2AuditPaper is the result from the paper's data alone: Fig A5's pies and Fig 2 (right)'s quotes.
 func fig2AuditPaper() (*Fig2AuditResult, error) {
@@ -405,7 +408,7 @@ func (r *Fig2AuditResult) Reading() string {
 				fmt.Fprintf(&b, ", %d unaudited (invalid auditor replies)", un)
 			}
 			if sk := d.Reasoning.Skipped + d.Answer.Skipped; sk > 0 {
-				fmt.Fprintf(&b, ", %d parts with nothing to audit (no think block, or no answer after an unclosed one)", sk)
+				fmt.Fprintf(&b, ", %d texts with nothing to audit (a missing or empty think block, or no answer after an unclosed one)", sk)
 			}
 			if d.Flags == 0 {
 				b.WriteString("; no category flagged. ")

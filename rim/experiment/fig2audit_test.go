@@ -150,11 +150,11 @@ func TestFig2AuditLoopback(t *testing.T) {
 	f.status = http.StatusUnauthorized
 	t.Setenv("RIM_AUDIT_BASE_URL", srv.URL+"/v1")
 	t.Setenv("RIM_AUDIT_MODEL", "other-model")
-	if _, err := Fig2Audit(s, Fig2AuditOptions{Samples: n}); err == nil || !strings.HasPrefix(err.Error(), "RIM_AUDIT_BASE_URL="+srv.URL+"/v1/chat/completions: the auditor (other-model) failed on") || !strings.Contains(err.Error(), "HTTP 401") {
+	if _, err := Fig2Audit(s, Fig2AuditOptions{Samples: n}); err == nil || !strings.HasPrefix(err.Error(), "RIM_AUDIT_BASE_URL="+srv.URL+"/v1: the auditor (other-model) failed on") || !strings.Contains(err.Error(), "HTTP 401") {
 		t.Fatalf("refusing endpoint: %v", err)
 	}
 	srv.Close()
-	if _, err := Fig2Audit(s, Fig2AuditOptions{Samples: n}); err == nil || !strings.HasPrefix(err.Error(), "RIM_AUDIT_BASE_URL="+srv.URL) || !strings.Contains(err.Error(), "could not be reached") {
+	if _, err := Fig2Audit(s, Fig2AuditOptions{Samples: n}); err == nil || !strings.HasPrefix(err.Error(), "RIM_AUDIT_BASE_URL="+srv.URL+"/v1: the auditor (other-model) could not be reached") || !strings.Contains(err.Error(), "could not be reached") {
 		t.Fatalf("endpoint down: %v", err)
 	}
 	// a half-configured endpoint names what is missing
