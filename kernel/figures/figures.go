@@ -27,6 +27,8 @@ func Draw(r Reader) (*Drawing, error) {
 		return table1(r)
 	case *experiment.Fig2Result:
 		return fig2(r)
+	case *experiment.Fig2AuditResult:
+		return fig2Audit(r)
 	case *experiment.Fig3Result:
 		return fig3(r)
 	case *experiment.Fig4Result:

@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	register("paper", "reproduce one paper item (table1, fig1, fig2, fig3a, fig3b, fig4a, fig4b, fig5, fig6, fig7, table2, table3, tablea7, ras, fig8): result JSON with provenance, figures as SVG and PNG (ITEM, ITEM-2, …)", func(args []string) error {
+	register("paper", "reproduce one paper item (table1, fig1, fig2, fig2-audit, fig3a, fig3b, fig4a, fig4b, fig5, fig6, fig7, table2, table3, tablea7, ras, fig8): result JSON with provenance, figures as SVG and PNG (ITEM, ITEM-2, …)", func(args []string) error {
 		return paperCmd(args, os.Stdout, os.Stderr)
 	})
 }
@@ -37,6 +37,9 @@ var paperItems = map[string]paperItem{
 	}},
 	"fig2": {"Fig 2 (left): misalignment under injected effort-minimizing statements, control vs target (docs/paper.md §5.2); uses the model", true, func(s experiment.Settings) (figures.Reader, error) {
 		return reader(experiment.Fig2(s, experiment.Fig2Options{}))
+	}},
+	"fig2-audit": {"Fig 2 (right) and Fig A5: an LLM auditor's flagged categories and patterns in think-mode reasoning and answers on GSM8K and HEx-PHI (docs/paper.md §5.2); uses the model when an auditor endpoint is set (RIM_AUDIT_*, else RIM_JUDGE_*), else paper data", false, func(s experiment.Settings) (figures.Reader, error) {
+		return reader(experiment.Fig2Audit(s, experiment.Fig2AuditOptions{}))
 	}},
 	"fig3a": {"Fig 3a: harmful-vs-harmless probe score per layer and token region, think mode with the model's own reasoning (docs/paper.md §6.1); uses the model", true, func(s experiment.Settings) (figures.Reader, error) {
 		return reader(experiment.Fig3a(s, experiment.Fig3Options{}))
