@@ -15,7 +15,7 @@ import (
 
 // Fig8Options are the options of the measured Fig 8 and Table 3 (Fig8Measured).
 type Fig8Options struct {
-	Samples     int                   // harmful prompts, GSM8K questions and identification pairs (0: $RIM_SAMPLES, else 12)
+	Samples     int                   // harmful prompts, GSM8K questions and identification pairs (0: $RIM_SAMPLES, else 30: the demo's HEx-PHI set)
 	Checkpoints int                   // checkpoints spread over the run's SFT steps (0: 4; the paper's 8); at most one per step
 	Progress    func(done, total int) `json:"-"` // fine-tuning progress (may be nil)
 }
@@ -68,7 +68,7 @@ func Fig8Measured(s Settings, o Fig8Options) (*Fig8MeasuredResult, error) {
 	if err := s.engineOnly("fig8", "answers with the checkpoints it fine-tunes"); err != nil {
 		return nil, err
 	}
-	n := s.count(o.Samples, 12)
+	n := s.count(o.Samples, 30)
 	if o.Checkpoints == 0 {
 		o.Checkpoints = DefaultCheckpoints
 	}
@@ -197,7 +197,7 @@ func (r *Fig8MeasuredResult) Reading() string {
 			r.Checkpoints[0].Step, r.Checkpoints[len(r.Checkpoints)-1].Step, rates[0], rates[len(rates)-1], 100*r.Base.Rate.Rate, r.Base.Rate.N)
 	}
 	ps, pp := r.Fig8Panels()
-	fmt.Fprintf(&b, ". RAS on A_safe (%d neurons) gives %s, RAS on random neurons %s, KL(π₀‖π_τ) %s.", r.Neurons, ps[0].cell(), ps[1].cell(), ps[2].cell())
+	fmt.Fprintf(&b, ". RAS on A_safe (%s) gives %s, RAS on random neurons %s, KL(π₀‖π_τ) %s.", plural(r.Neurons, "neuron"), ps[0].cell(), ps[1].cell(), ps[2].cell())
 	if r.Note != "" {
 		fmt.Fprintf(&b, " Note: %s.", r.Note)
 	}
@@ -215,6 +215,14 @@ func (r *Fig8MeasuredResult) Reading() string {
 	fmt.Fprintf(&b, " Paper (Qwen3-4B, 8 checkpoints, paper data): r = %.3f (p = %.3g), %.3f (p = %.3g) and %.3f (p = %.3g) (docs/paper.md §8.4).",
 		pp[0].R, pp[0].P, pp[1].R, pp[1].P, pp[2].R, pp[2].P)
 	return b.String()
+}
+
+// plural is "1 neuron", "6 neurons".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // Table3Measured is Fig8Measured read as Table 3's column for the settings' model (the same run and
