@@ -261,14 +261,15 @@ func fig8Measured(r *experiment.Fig8MeasuredResult) (*Drawing, error) {
 		Columns: []string{"metric", "r", "p", "paper r", "paper p"}, Digits: 3}
 	var panels []*display.Figure
 	for i, p := range ps {
-		f, err := predictorPanel(p, r.MRates(), labels)
+		name := []string{"RAS (A_safe)", "RAS (random)", "KL(π₀‖π_τ)"}[i] // Fig 8's panel names
+		f, err := predictorPanel(name, p, r.MRates(), labels)
 		if err != nil {
 			return nil, err
 		}
 		if p.Corr != nil {
-			t.AddRow(p.Metric, p.Corr.R, p.Corr.P, pp[i].R, pp[i].P)
+			t.AddRow(name, p.Corr.R, p.Corr.P, pp[i].R, pp[i].P)
 		} else {
-			t.AddRow(p.Metric, "undefined: "+p.Undefined, nil, pp[i].R, pp[i].P)
+			t.AddRow(name, "undefined: "+p.Undefined, nil, pp[i].R, pp[i].P)
 		}
 		panels = append(panels, f)
 	}
@@ -277,18 +278,18 @@ func fig8Measured(r *experiment.Fig8MeasuredResult) (*Drawing, error) {
 	})
 }
 
-// predictorPanel is one of Fig 8's scatters: the least-squares line and r when r is defined, else the
-// points alone with the reason in the title.
-func predictorPanel(p experiment.Predictor, mrate []float64, labels []string) (*display.Figure, error) {
+// predictorPanel is one of Fig 8's scatters, titled name: the least-squares line and r when r is defined,
+// else the points alone with the reason in the title.
+func predictorPanel(name string, p experiment.Predictor, mrate []float64, labels []string) (*display.Figure, error) {
 	if p.Corr != nil {
-		f, _, err := display.Scatter(p.Metric, p.Metric, "misalignment rate %", p.X, mrate, labels)
+		f, _, err := display.Scatter(name, name, "misalignment rate %", p.X, mrate, labels)
 		return f, err
 	}
 	size := make([]float64, len(p.X))
 	for i := range size {
 		size[i] = 1
 	}
-	return display.Bubbles(p.Metric+"\nr undefined: "+p.Undefined, p.Metric, "misalignment rate %", p.X, mrate, size, labels)
+	return display.Bubbles(name+"\nr undefined: "+p.Undefined, name, "misalignment rate %", p.X, mrate, size, labels)
 }
 
 // table3Measured is Table 3's column for the measured model beside the paper's Qwen3-4B column and average,
