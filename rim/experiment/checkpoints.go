@@ -221,9 +221,9 @@ func Correlate(metric string, x, y []float64, yName string) Predictor {
 		p.Undefined = fmt.Sprintf("%d values of %s for %d of %s", len(x), metric, len(y), yName)
 	case len(x) < 3:
 		p.Undefined = fmt.Sprintf("only %d checkpoints: Pearson r needs at least 3", len(x))
-	case constant(y):
+	case stats.Constant(y):
 		p.Undefined = fmt.Sprintf("%s is %.4g at every checkpoint", yName, y[0])
-	case constant(x):
+	case stats.Constant(x):
 		p.Undefined = fmt.Sprintf("%s is %.4g at every checkpoint", metric, x[0])
 	default:
 		c, err := stats.Pearson(x, y)
@@ -234,14 +234,4 @@ func Correlate(metric string, x, y []float64, yName string) Predictor {
 		p.Corr = &c
 	}
 	return p
-}
-
-// constant reports whether every value of v equals the first (a NaN never does: stats reports it).
-func constant(v []float64) bool {
-	for _, a := range v[1:] {
-		if a != v[0] {
-			return false
-		}
-	}
-	return true
 }

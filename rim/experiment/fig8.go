@@ -11,6 +11,7 @@ import (
 	"github.com/rimlab/rim/rim/data"
 	"github.com/rimlab/rim/rim/eval"
 	"github.com/rimlab/rim/rim/finetune"
+	"github.com/rimlab/rim/rim/finetune/sft"
 )
 
 // Fig8Options are the options of the measured Fig 8 and Table 3 (Fig8Measured).
@@ -72,19 +73,12 @@ func Fig8Measured(s Settings, o Fig8Options) (*Fig8MeasuredResult, error) {
 	if o.Checkpoints == 0 {
 		o.Checkpoints = DefaultCheckpoints
 	}
-	harm, qs, _, err := s.HarmAndMath(n)
+	in, err := s.tuningInputs("fig8", n)
 	if err != nil {
 		return nil, err
 	}
-	exs, err := s.SFTData()
-	if err != nil {
-		return nil, err
-	}
-	prov, err := s.measured("fig8", [3]any{harm, qs, exs})
-	if err != nil {
-		return nil, err
-	}
-	return cachedResult(prov, o, func() (*Fig8MeasuredResult, error) {
+	harm, qs, exs := in.harm, in.qs, in.exs
+	return cachedResult(in.prov, o, func() (*Fig8MeasuredResult, error) {
 		c, err := cache.Default()
 		if err != nil {
 			return nil, err
@@ -129,6 +123,28 @@ func Fig8Measured(s Settings, o Fig8Options) (*Fig8MeasuredResult, error) {
 		r.Predictors = r.correlate()
 		return r, nil
 	})
+}
+
+// tuningInputs are the inputs of an item that fine-tunes the model and compares it with the base: n harmful
+// prompts and GSM8K questions (HarmAndMath), the math SFT set (SFTData), and the item's Provenance over all
+// three.
+type tuningInputs struct {
+	harm, qs []data.Prompt
+	exs      []sft.Example
+	prov     Provenance
+}
+
+func (s Settings) tuningInputs(item string, n int) (*tuningInputs, error) {
+	harm, qs, _, err := s.HarmAndMath(n)
+	if err != nil {
+		return nil, err
+	}
+	exs, err := s.SFTData()
+	if err != nil {
+		return nil, err
+	}
+	prov, err := s.measured(item, [3]any{harm, qs, exs})
+	return &tuningInputs{harm, qs, exs, prov}, err
 }
 
 // misalignment judges the no-think answers of the model in dir to ps with the settings' judge.

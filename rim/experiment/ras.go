@@ -97,19 +97,11 @@ type RASResult struct {
 // (Settings.NewForgetting).
 func RAS(s Settings, o RASOptions) (*RASResult, error) {
 	n := s.count(o.Samples, 16)
-	harm, qs, _, err := s.HarmAndMath(n)
+	in, err := s.tuningInputs("ras", n)
 	if err != nil {
 		return nil, err
 	}
-	exs, err := s.SFTData()
-	if err != nil {
-		return nil, err
-	}
-	prov, err := s.measured("ras", [3]any{harm, qs, exs})
-	if err != nil {
-		return nil, err
-	}
-	return cachedResult(prov, o, func() (*RASResult, error) {
+	return cachedResult(in.prov, o, func() (*RASResult, error) {
 		tuned, _, err := s.Tuned(o.Progress)
 		if err != nil {
 			return nil, err
@@ -118,7 +110,7 @@ func RAS(s Settings, o RASOptions) (*RASResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		f, err := s.NewForgetting(harm, qs, sn, true)
+		f, err := s.NewForgetting(in.harm, in.qs, sn, true)
 		if err != nil {
 			return nil, err
 		}
