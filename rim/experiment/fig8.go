@@ -174,7 +174,7 @@ func (r *Fig8MeasuredResult) correlate() []Predictor {
 		for _, p := range r.Checkpoints {
 			x = append(x, metric[i](p))
 		}
-		out = append(out, Correlate(row.Metric, x, y, "the misalignment rate"))
+		out = append(out, Correlate(row.Metric, x, y, "the misalignment rate (%)"))
 	}
 	return out
 }

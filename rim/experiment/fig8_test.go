@@ -1,8 +1,11 @@
 package experiment
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,13 +14,26 @@ import (
 	"github.com/rimlab/rim/rim/cache"
 )
 
-// The measured Fig 8 on the tiny model: the fine-tune exports its checkpoints, each is measured, every
-// Table 3 metric is correlated or says why not, Settings.Tuned reuses the same run, and Table 3's reading
-// is the same cached measurement. With 2 SFT steps there are 2 checkpoints and the result says so.
+// The measured Fig 8 on the tiny model: Settings.Tuned's run, trained first without checkpoints, is trained
+// again with them to the same weights; each checkpoint is measured, every Table 3 metric is correlated or
+// says why not, Tuned then reuses the run, and Table 3's reading is the same cached measurement. With 2 SFT
+// steps there are 2 checkpoints and the result says so.
 func TestFig8Measured(t *testing.T) {
 	s := demoSettings(t)
 	s.SFT.Steps, s.SFT.Samples, s.SFT.Batch, s.SFT.MaxLen = 3, 6, 2, 128
 	o := Fig8Options{Samples: 4, Checkpoints: 4}
+	weights := func(dir string) string {
+		b, err := os.ReadFile(filepath.Join(dir, "model.safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%x", sha256.Sum256(b))
+	}
+	merged, _, err := s.Tuned(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := weights(merged)
 	r, err := Fig8Measured(s, o)
 	if err != nil {
 		t.Fatal(err)
@@ -59,9 +75,12 @@ func TestFig8Measured(t *testing.T) {
 		t.Fatalf("checkpoints on disk %v %v", have, err)
 	}
 	steps := 0
-	merged, _, err := s.Tuned(func(int, int) { steps++ })
-	if err != nil || steps != 0 || !strings.HasPrefix(merged, run) {
-		t.Fatalf("Tuned retrained (%d steps) or moved: %s %v", steps, merged, err)
+	again, _, err := s.Tuned(func(int, int) { steps++ })
+	if err != nil || steps != 0 || again != merged || !strings.HasPrefix(merged, run) {
+		t.Fatalf("Tuned retrained (%d steps) or moved: %s %v", steps, again, err)
+	}
+	if w := weights(merged); w != plain || weights(CheckpointDir(run, 3)) != w {
+		t.Fatalf("the run with checkpoints trained other weights than the plain run")
 	}
 	t3, err := Table3Measured(s, o)
 	if err != nil {
