@@ -306,7 +306,8 @@ func table3Measured(r *experiment.Table3MeasuredResult) (*Drawing, error) {
 			continue
 		}
 		t.AddRow(p.Metric, p.Corr.R, p.Corr.P, row.R[1], row.Average)
-		cats, measured.Y, printed.Y = append(cats, p.Metric), append(measured.Y, p.Corr.R), append(printed.Y, row.R[1])
+		short := []string{"RAS", "KL", "RAS rnd", "arith.", "geom.", "δ_safe", "δ_math"}[i] // Table 3's rows, to fit under a bar (the plot font has no ⁻ ⁺)
+		cats, measured.Y, printed.Y = append(cats, short), append(measured.Y, p.Corr.R), append(printed.Y, row.R[1])
 	}
 	d := &Drawing{Tables: []*display.Table{t}}
 	if len(cats) == 0 { // nothing to draw: the table says why
