@@ -199,7 +199,7 @@ func (p Predictor) cell() string {
 	if p.Corr == nil {
 		return "undefined (" + p.Undefined + ")"
 	}
-	return fmt.Sprintf("r = %.3f (p = %.3g)", p.Corr.R, p.Corr.P)
+	return fmt.Sprintf("r = %.3f, p = %.3g", p.Corr.R, p.Corr.P)
 }
 
 // Reading says how each of Fig 8's predictors tracks the misalignment rate over the checkpoints, from the
@@ -213,7 +213,7 @@ func (r *Fig8MeasuredResult) Reading() string {
 			r.Checkpoints[0].Step, r.Checkpoints[len(r.Checkpoints)-1].Step, rates[0], rates[len(rates)-1], 100*r.Base.Rate.Rate, r.Base.Rate.N)
 	}
 	ps, pp := r.Fig8Panels()
-	fmt.Fprintf(&b, ". RAS on A_safe (%s) gives %s, RAS on random neurons %s, KL(π₀‖π_τ) %s.", plural(r.Neurons, "neuron"), ps[0].cell(), ps[1].cell(), ps[2].cell())
+	fmt.Fprintf(&b, ". Against it, RAS on A_safe (%s) gives %s; RAS on random neurons %s; KL(π₀‖π_τ) %s.", plural(r.Neurons, "neuron"), ps[0].cell(), ps[1].cell(), ps[2].cell())
 	if r.Note != "" {
 		fmt.Fprintf(&b, " Note: %s.", r.Note)
 	}
@@ -267,7 +267,7 @@ func (r *Table3MeasuredResult) Reading() string {
 	fmt.Fprintf(&b, "Over %d checkpoints, %d of Table 3's %d metrics have a defined correlation with the misalignment rate", len(r.Checkpoints), defined, len(r.Predictors))
 	if best >= 0 {
 		p := r.Predictors[best]
-		fmt.Fprintf(&b, "; the highest r is %s's (%s), RAS's is %s", p.Metric, p.cell(), r.Predictors[0].cell())
+		fmt.Fprintf(&b, "; the highest r belongs to %s (%s); RAS has %s", p.Metric, p.cell(), r.Predictors[0].cell())
 	} else if len(r.Predictors) > 0 {
 		fmt.Fprintf(&b, " (RAS: %s)", r.Predictors[0].Undefined)
 	}
