@@ -197,7 +197,7 @@ func (r *Fig8MeasuredResult) Fig8Panels() ([]Predictor, [3]paper.RP) {
 // cell says a predictor's r and p, or why it is undefined.
 func (p Predictor) cell() string {
 	if p.Corr == nil {
-		return "undefined (" + p.Undefined + ")"
+		return "r undefined (" + p.Undefined + ")"
 	}
 	return fmt.Sprintf("r = %.3f, p = %.3g", p.Corr.R, p.Corr.P)
 }
