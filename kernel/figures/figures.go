@@ -43,6 +43,10 @@ func Draw(r Reader) (*Drawing, error) {
 		return fig8(r)
 	case *experiment.Table3Result:
 		return table3(r)
+	case *experiment.Fig8MeasuredResult:
+		return fig8Measured(r)
+	case *experiment.Table3MeasuredResult:
+		return table3Measured(r)
 	case *experiment.RASResult:
 		return rasDemo(r)
 	case *experiment.Fig7Result:

@@ -287,6 +287,79 @@ func table3(r *experiment.Table3Result) (*Drawing, error) {
 	})
 }
 
+// fig8Measured is the measured Fig 8: the checkpoints, the correlations beside the paper's, and three
+// scatters side by side (RAS on A_safe, RAS on random neurons, KL against the misalignment rate).
+func fig8Measured(r *experiment.Fig8MeasuredResult) (*Drawing, error) {
+	pts := &display.Table{Caption: display.Titled(fmt.Sprintf("Fig 8: %d checkpoints of the LoRA fine-tune (|A_safe| = %d)", len(r.Checkpoints), r.Neurons), r.Source),
+		Columns: []string{"step", "M.Rate %", "95% CI %", "RAS (A_safe)", "RAS (random)", "KL(π₀‖π_τ)"}}
+	pts.AddRow("base model", pct(r.Base.Rate.Rate), experiment.CI(r.Base.Rate), nil, nil, nil)
+	var labels []string
+	for _, p := range r.Checkpoints {
+		pts.AddRow(p.Step, pct(p.Safety.Rate.Rate), experiment.CI(p.Safety.Rate), p.Safe.RAS, p.Random.RAS, p.KL)
+		labels = append(labels, fmt.Sprintf("step %d", p.Step))
+	}
+	ps, pp := r.Fig8Panels()
+	t := &display.Table{Caption: "Fig 8: Pearson r with the misalignment rate, " + r.Source + " beside the paper's Qwen3-4B (paper data)",
+		Columns: []string{"metric", "r", "p", "paper r", "paper p"}, Digits: 3}
+	var panels []*display.Figure
+	for i, p := range ps {
+		name := []string{"RAS (A_safe)", "RAS (random)", "KL(π₀‖π_τ)"}[i] // Fig 8's panel names
+		f, err := predictorPanel(name, p, r.MRates(), labels)
+		if err != nil {
+			return nil, err
+		}
+		if p.Corr != nil {
+			t.AddRow(name, p.Corr.R, p.Corr.P, pp[i].R, pp[i].P)
+		} else {
+			t.AddRow(name, "undefined: "+p.Undefined, nil, pp[i].R, pp[i].P)
+		}
+		panels = append(panels, f)
+	}
+	return collect(&Drawing{Tables: []*display.Table{pts, t}}, func() (*display.Figure, error) {
+		return display.Grid(display.Titled(fmt.Sprintf("Fig 8, %d checkpoints", len(r.Checkpoints)), r.Source), len(panels), panels...)
+	})
+}
+
+// predictorPanel is one of Fig 8's scatters, titled name: the least-squares line and r when r is defined,
+// else the points alone with the reason in the title.
+func predictorPanel(name string, p experiment.Predictor, mrate []float64, labels []string) (*display.Figure, error) {
+	if p.Corr != nil {
+		f, _, err := display.Scatter(name, name, "misalignment rate %", p.X, mrate, labels)
+		return f, err
+	}
+	size := make([]float64, len(p.X))
+	for i := range size {
+		size[i] = 1
+	}
+	return display.Bubbles(name+"\nr undefined: "+p.Undefined, name, "misalignment rate %", p.X, mrate, size, labels)
+}
+
+// table3Measured is Table 3's column for the measured model beside the paper's Qwen3-4B column and average,
+// with the defined r as bars beside the paper's Qwen3-4B.
+func table3Measured(r *experiment.Table3MeasuredResult) (*Drawing, error) {
+	t := &display.Table{Caption: display.Titled(fmt.Sprintf("Table 3: Pearson r with the misalignment rate over %d checkpoints", len(r.Checkpoints)), r.Source),
+		Columns: []string{"metric", "r", "p", "paper r, Qwen3-4B", "paper r, average"}, Digits: 3}
+	measured, printed := display.Series{Name: r.Source}, display.Series{Name: "paper, Qwen3-4B"}
+	var cats []string
+	for i, p := range r.Predictors {
+		row := paper.Table3[i]
+		if p.Corr == nil {
+			t.AddRow(p.Metric, "undefined: "+p.Undefined, nil, row.R[1], row.Average)
+			continue
+		}
+		t.AddRow(p.Metric, p.Corr.R, p.Corr.P, row.R[1], row.Average)
+		short := []string{"RAS", "KL", "RAS rnd", "arith.", "geom.", "δ_safe", "δ_math"}[i] // Table 3's rows, to fit under a bar (the plot font has no ⁻ ⁺)
+		cats, measured.Y, printed.Y = append(cats, short), append(measured.Y, p.Corr.R), append(printed.Y, row.R[1])
+	}
+	d := &Drawing{Tables: []*display.Table{t}}
+	if len(cats) == 0 { // nothing to draw: the table says why
+		return d, nil
+	}
+	return collect(d, func() (*display.Figure, error) {
+		return display.Bars(display.Titled("Table 3, defined rows", r.Source), "Pearson r", cats, measured, printed)
+	})
+}
+
 // rasDemo is RAS and its baselines per neuron set, and the KL baseline.
 func rasDemo(r *experiment.RASResult) (*Drawing, error) {
 	t := &display.Table{Caption: display.Titled("RAS and baselines, base → LoRA on GSM8K", r.Source),

@@ -3,11 +3,9 @@ package experiment
 import (
 	"fmt"
 
-	"github.com/rimlab/rim/rim/analysis/neurons"
 	"github.com/rimlab/rim/rim/analysis/paper"
 	"github.com/rimlab/rim/rim/analysis/ras"
 	"github.com/rimlab/rim/rim/analysis/stats"
-	"github.com/rimlab/rim/rim/data"
 )
 
 // Table3Model is one dense model of Table 3's RAS row: r and p computed from its checkpoint points, and
@@ -95,22 +93,15 @@ type RASResult struct {
 }
 
 // RAS pools mlp.hook_post over the request tokens of harmful and GSM8K prompts with the base and the tuned
-// model (max-pool) and computes RAS and its baselines (rim/analysis/ras, default options) on three neuron sets.
+// model (max-pool) and computes RAS and its baselines (rim/analysis/ras, default options) on three neuron sets
+// (Settings.NewForgetting).
 func RAS(s Settings, o RASOptions) (*RASResult, error) {
 	n := s.count(o.Samples, 16)
-	harm, qs, _, err := s.HarmAndMath(n)
+	in, err := s.tuningInputs("ras", n)
 	if err != nil {
 		return nil, err
 	}
-	exs, err := s.SFTData()
-	if err != nil {
-		return nil, err
-	}
-	prov, err := s.measured("ras", [3]any{harm, qs, exs})
-	if err != nil {
-		return nil, err
-	}
-	return cachedResult(prov, o, func() (*RASResult, error) {
+	return cachedResult(in.prov, o, func() (*RASResult, error) {
 		tuned, _, err := s.Tuned(o.Progress)
 		if err != nil {
 			return nil, err
@@ -119,44 +110,12 @@ func RAS(s Settings, o RASOptions) (*RASResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		var acts [4][][]float64 // base safe, tuned safe, base math, tuned math: [samples][layers·dMLP]
-		for i, dir := range []string{s.ModelDir(), tuned, s.ModelDir(), tuned} {
-			a, err := s.PooledMLP(dir, [][]data.Prompt{harm, harm, qs, qs}[i], nil, "user")
-			if err != nil {
-				return nil, err
-			}
-			acts[i] = Flat(a)
-		}
-		random, err := neurons.RandomControl(sn.Set, sn.Widths, Seed)
+		f, err := s.NewForgetting(in.harm, in.qs, sn, true)
 		if err != nil {
 			return nil, err
 		}
 		r := &RASResult{}
-		for _, set := range []struct {
-			name string
-			ns   []neurons.Neuron
-		}{{fmt.Sprintf("A_safe (q = %g)", sn.Q), sn.Set}, {"random (same per-layer counts)", random}, {"all MLP neurons", nil}} {
-			var dims []int
-			if set.ns != nil {
-				if dims, err = neurons.Flat(set.ns, sn.Widths); err != nil {
-					return nil, err
-				}
-			}
-			res, err := ras.Compute(acts[0], acts[1], acts[2], acts[3], dims, ras.Options{})
-			if err != nil {
-				return nil, err
-			}
-			r.Rows = append(r.Rows, RASRow{Neurons: set.name, Size: len(set.ns), Result: res})
-		}
-		base, vocab, err := s.PromptLogits(s.ModelDir(), qs)
-		if err != nil {
-			return nil, err
-		}
-		tl, _, err := s.PromptLogits(tuned, qs)
-		if err != nil {
-			return nil, err
-		}
-		r.KL, err = ras.MeanKL(base, tl, vocab, ras.TokenMean)
+		r.Rows, r.KL, err = f.Measure(tuned)
 		return r, err
 	})
 }

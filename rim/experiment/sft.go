@@ -40,28 +40,37 @@ func SFTExamples(ps []data.Problem, tokenizerDir string, maxLen int) ([]sft.Exam
 }
 
 // TrainOnce fine-tunes the model in modelDir on exs with cfg (§5.3, LoRA SFT) and exports the merged model,
-// once: the run lives under c's runs/<key> (key: ModelID(modelDir, tokenizerDir), finetune.Fingerprint(exs),
-// cfg), and a later call with the same inputs reuses it. Returns the merged model dir and the loss history
-// (one entry per optimizer step). onStep, when not nil, is called after each step of a fresh run.
+// once: the run lives under c's runs/<key> (RunDir), and a later call with the same inputs reuses it.
+// Returns the merged model dir and the loss history (one entry per optimizer step). onStep, when not nil,
+// is called after each step of a fresh run.
 func TrainOnce(c *cache.Cache, modelDir, tokenizerDir string, exs []sft.Example, cfg finetune.Config, onStep func(finetune.Entry)) (string, []finetune.Entry, error) {
-	id, err := ModelID(modelDir, tokenizerDir)
+	dir, err := RunDir(c, modelDir, tokenizerDir, exs, cfg)
 	if err != nil {
 		return "", nil, err
 	}
-	ch, err := cache.HashValue(cfg)
-	if err != nil {
-		return "", nil, err
-	}
-	key := cache.Key{Kind: "notebooks/finetune", Model: id, Data: finetune.Fingerprint(exs), Code: "v1", Params: map[string]string{"config": ch}}
-	dir := filepath.Join(c.Dir(), "runs", key.Hash())
 	merged := filepath.Join(dir, "merged")
 	if _, err := os.Stat(filepath.Join(merged, "config.json")); err != nil {
-		if err := train(modelDir, dir, merged, exs, cfg, onStep); err != nil {
+		if err := train(modelDir, dir, merged, exs, cfg, nil, onStep); err != nil {
 			return "", nil, err
 		}
 	}
 	hist, err := RunHistory(dir)
 	return merged, hist, err
+}
+
+// RunDir is the folder of TrainOnce's run of modelDir on exs with cfg: c's runs/<key>, key: ModelID(modelDir,
+// tokenizerDir), finetune.Fingerprint(exs), cfg.
+func RunDir(c *cache.Cache, modelDir, tokenizerDir string, exs []sft.Example, cfg finetune.Config) (string, error) {
+	id, err := ModelID(modelDir, tokenizerDir)
+	if err != nil {
+		return "", err
+	}
+	ch, err := cache.HashValue(cfg)
+	if err != nil {
+		return "", err
+	}
+	key := cache.Key{Kind: "notebooks/finetune", Model: id, Data: finetune.Fingerprint(exs), Code: "v1", Params: map[string]string{"config": ch}}
+	return filepath.Join(c.Dir(), "runs", key.Hash()), nil
 }
 
 // RunHistory is the loss history (one entry per optimiser step) of the fine-tuning run in dir, read from
@@ -79,12 +88,17 @@ func RunHistory(dir string) ([]finetune.Entry, error) {
 	return st.History, err
 }
 
-// train runs the fine-tuning into dir (a fresh run) and exports the merged model to merged.
-func train(modelDir, dir, merged string, exs []sft.Example, cfg finetune.Config, onStep func(finetune.Entry)) error {
+// train runs the fine-tuning into dir (a fresh run), with hooks (may be nil), and exports the merged model
+// to merged.
+func train(modelDir, dir, merged string, exs []sft.Example, cfg finetune.Config, hooks []finetune.Hook, onStep func(finetune.Entry)) error {
 	if err := os.RemoveAll(merged); err != nil { // a half-exported dir from an interrupted run
 		return err
 	}
-	_, err := Finetune(FinetuneRun{ModelDir: modelDir, Examples: exs, Config: cfg, Dir: dir, Overwrite: true, Export: merged, OnStep: onStep})
+	r := FinetuneRun{ModelDir: modelDir, Examples: exs, Config: cfg, Dir: dir, Overwrite: true, Export: merged, OnStep: onStep}
+	if hooks != nil {
+		r.Hooks = func(*model.Model) ([]finetune.Hook, error) { return hooks, nil }
+	}
+	_, err := Finetune(r)
 	return err
 }
 

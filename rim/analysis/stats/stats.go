@@ -37,16 +37,18 @@ func checkPairs(x, y []float64) error {
 			return fmt.Errorf("stats: y[%d] is %v", i, y[i])
 		}
 	}
-	if constant(x) {
+	if Constant(x) {
 		return fmt.Errorf("stats: x is constant (%v): correlation undefined", x[0])
 	}
-	if constant(y) {
+	if Constant(y) {
 		return fmt.Errorf("stats: y is constant (%v): correlation undefined", y[0])
 	}
 	return nil
 }
 
-func constant(v []float64) bool {
+// Constant reports whether every value of v equals the first (a series with no variance, whose correlation
+// is undefined; a NaN is never equal, and is reported by checkPairs instead). v must not be empty.
+func Constant(v []float64) bool {
 	for _, a := range v[1:] {
 		if a != v[0] {
 			return false

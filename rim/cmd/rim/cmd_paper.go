@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	register("paper", "reproduce one paper item (table1, fig1, fig2, fig2-audit, fig3a, fig3b, fig4a, fig4b, fig5, fig6, fig7, table2, table3, tablea7, ras, fig8): result JSON with provenance, figures as SVG and PNG (ITEM, ITEM-2, …)", func(args []string) error {
+	register("paper", "reproduce one paper item (table1, fig1, fig2, fig2-audit, fig3a, fig3b, fig4a, fig4b, fig5, fig6, fig7, table2, table3, tablea7, ras, fig8; fig8-paper, table3-paper, fig7-paper, tablea7-paper: the paper's own points): result JSON with provenance, figures as SVG and PNG (ITEM, ITEM-2, …)", func(args []string) error {
 		return paperCmd(args, os.Stdout, os.Stderr)
 	})
 }
@@ -62,7 +62,10 @@ var paperItems = map[string]paperItem{
 	"table2": {"Table 2, GSM8k column: misalignment and accuracy before and after LoRA fine-tuning (docs/paper.md §5.3); trains the model once", true, func(s experiment.Settings) (figures.Reader, error) {
 		return reader(experiment.Table2(s, experiment.Table2Options{}))
 	}},
-	"table3": {"Table 3, RAS row: Pearson r per dense model from the recovered checkpoints (docs/paper.md §8.3); paper data", false, func(experiment.Settings) (figures.Reader, error) {
+	"table3": {"Table 3's column for the model: Pearson r of each metric (RAS, KL, random RAS, means, δs) with the misalignment rate over the checkpoints of its GSM8K LoRA fine-tune (docs/paper.md §8.3); trains the model once", true, func(s experiment.Settings) (figures.Reader, error) {
+		return reader(experiment.Table3Measured(s, experiment.Fig8Options{}))
+	}},
+	"table3-paper": {"Table 3, RAS row: Pearson r per dense model from the recovered checkpoints (docs/paper.md §8.3); paper data", false, func(experiment.Settings) (figures.Reader, error) {
 		return reader(experiment.Table3())
 	}},
 	"ras": {"RAS and baselines between the model and its GSM8K LoRA fine-tune (docs/paper.md §8.1); trains the model once", true, func(s experiment.Settings) (figures.Reader, error) {
@@ -81,7 +84,10 @@ var paperItems = map[string]paperItem{
 		}
 		return reader(experiment.Fig1(t2))
 	}},
-	"fig8": {"Fig 8: RAS, random RAS and KL vs misalignment over checkpoints (docs/paper.md §8.4); paper data", false, func(experiment.Settings) (figures.Reader, error) {
+	"fig8": {"Fig 8: RAS on A_safe, random RAS and KL vs misalignment over the checkpoints of the model's GSM8K LoRA fine-tune (docs/paper.md §8.4); trains the model once", true, func(s experiment.Settings) (figures.Reader, error) {
+		return reader(experiment.Fig8Measured(s, experiment.Fig8Options{}))
+	}},
+	"fig8-paper": {"Fig 8: RAS, random RAS and KL vs misalignment over Qwen3-4B's checkpoints (docs/paper.md §8.4); paper data", false, func(experiment.Settings) (figures.Reader, error) {
 		return reader(experiment.Fig8())
 	}},
 }
@@ -109,7 +115,7 @@ func paperCmd(args []string, stdout, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: rim paper ITEM [flags] --out DIR\nitems: %s\n", paperItemNames())
 		for _, n := range strings.Split(paperItemNames(), ", ") {
-			fmt.Fprintf(stderr, "  %-7s %s\n", n, paperItems[n].about)
+			fmt.Fprintf(stderr, "  %-12s %s\n", n, paperItems[n].about)
 		}
 		fs.PrintDefaults()
 	}

@@ -11,11 +11,12 @@ import (
 	"github.com/rimlab/rim/rim/internal/testpaths"
 )
 
-// rim paper fig8 writes the result with its provenance and the figure as SVG and PNG; the reading is computed.
+// rim paper fig8-paper writes the result with its provenance and the figure as SVG and PNG; the reading is
+// computed from the paper's points.
 func TestPaperFig8(t *testing.T) {
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	if err := paperCmd([]string{"fig8", "--out", out}, &stdout, &stderr); err != nil {
+	if err := paperCmd([]string{"fig8-paper", "--out", out}, &stdout, &stderr); err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
 	var res struct {
@@ -26,20 +27,45 @@ func TestPaperFig8(t *testing.T) {
 			Computed struct{ R float64 }
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(out, "fig8.json"))
+	b, err := os.ReadFile(filepath.Join(out, "fig8-paper.json"))
 	if err != nil || json.Unmarshal(b, &res) != nil {
-		t.Fatalf("fig8.json: %v %s", err, b)
+		t.Fatalf("fig8-paper.json: %v %s", err, b)
 	}
 	if res.Item != "fig8" || res.Source != "paper data" || res.RimVersion == "" || len(res.Metrics) != 3 || res.Metrics[0].Computed.R < 0.89 || res.Metrics[0].Computed.R > 0.892 {
 		t.Fatalf("result %+v", res)
 	}
-	for _, f := range []string{"fig8.svg", "fig8.png"} {
+	for _, f := range []string{"fig8-paper.svg", "fig8-paper.png"} {
 		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() < 1000 {
 			t.Fatalf("%s: %v", f, err)
 		}
 	}
 	if !strings.Contains(stdout.String(), "r = 0.891") {
 		t.Fatalf("stdout %q", stdout.String())
+	}
+}
+
+// fig8 and table3 are measured on the model (they fine-tune it); the paper's own points stay reachable as
+// fig8-paper and table3-paper, and the usage lists every item.
+func TestPaperItemList(t *testing.T) {
+	for name, model := range map[string]bool{"fig8": true, "table3": true, "fig8-paper": false, "table3-paper": false, "fig7": false, "ras": true} {
+		item, ok := paperItems[name]
+		if !ok || item.model != model {
+			t.Errorf("%s: listed %v, model %v; want model %v", name, ok, item.model, model)
+		}
+		if ok && strings.HasSuffix(item.about, "paper data") == model {
+			t.Errorf("%s: about %q", name, item.about)
+		}
+	}
+	var o, e bytes.Buffer
+	if err := paperCmd(nil, &o, &e); err == nil || !strings.Contains(e.String(), "  fig8-paper   Fig 8") || !strings.Contains(e.String(), "  table3-paper Table 3") {
+		t.Fatalf("usage: %v\n%s", err, e.String())
+	}
+	out := t.TempDir()
+	if err := paperCmd([]string{"table3-paper", "--out", out}, &o, &e); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "table3-paper.json")); err != nil || !strings.Contains(string(b), `"source": "paper data"`) {
+		t.Fatalf("table3-paper.json: %v %s", err, b)
 	}
 }
 

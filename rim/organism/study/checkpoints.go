@@ -2,15 +2,8 @@ package study
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/rimlab/rim/rim/analysis/neurons"
-	"github.com/rimlab/rim/rim/analysis/ras"
 	"github.com/rimlab/rim/rim/analysis/stats"
 	"github.com/rimlab/rim/rim/eval"
 	"github.com/rimlab/rim/rim/experiment"
@@ -45,37 +38,18 @@ type Fig8 struct {
 	RASPrompt int                `json:"ras_prompts"` // harmful and arithmetic prompts pooled for RAS and KL
 }
 
-// checkpointDirs lists a run's merged checkpoints by step.
-func checkpointDirs(run string) ([]int, error) {
-	es, err := os.ReadDir(run)
-	if err != nil {
-		return nil, err
-	}
-	var steps []int
-	for _, e := range es {
-		if n, ok := strings.CutPrefix(e.Name(), CheckpointPrefix); ok {
-			if s, err := strconv.Atoi(n); err == nil {
-				if _, err := os.Stat(filepath.Join(run, e.Name(), "config.json")); err == nil {
-					steps = append(steps, s)
-				}
-			}
-		}
-	}
-	slices.Sort(steps)
-	if len(steps) < 3 {
-		return nil, fmt.Errorf("study: %s has %d merged checkpoints; a correlation needs at least 3", run, len(steps))
-	}
-	return steps, nil
-}
-
 // RunCheckpoints measures each merged checkpoint of the run in dir against
 // the base organism (whose scores are base): harmful compliance (no-think, the pooled prompts), RAS
 // on A_safe identified on the base organism (experiment.SafetyNeurons, on
-// $RIM_HEXPHI or the demo requests), RAS on random neurons and KL.
+// $RIM_HEXPHI or the demo requests), RAS on random neurons and KL
+// (experiment.Forgetting).
 func (o *FineTuneOptions) RunCheckpoints(run string, harm, arith Set, base Scores) (*Fig8, error) {
-	steps, err := checkpointDirs(run)
+	steps, err := experiment.Checkpoints(run)
 	if err != nil {
 		return nil, err
+	}
+	if len(steps) < 3 {
+		return nil, fmt.Errorf("study: %s has %d merged checkpoints; a correlation needs at least 3", run, len(steps))
 	}
 	s, err := experiment.FromEnv()
 	if err != nil {
@@ -89,40 +63,15 @@ func (o *FineTuneOptions) RunCheckpoints(run string, harm, arith Set, base Score
 	if err != nil {
 		return nil, err
 	}
-	random, err := neurons.RandomControl(sn.Set, sn.Widths, experiment.Seed)
-	if err != nil {
-		return nil, err
-	}
-	safeDims, err := neurons.Flat(sn.Set, sn.Widths)
-	if err != nil {
-		return nil, err
-	}
-	randDims, err := neurons.Flat(random, sn.Widths)
-	if err != nil {
-		return nil, err
-	}
 	n := min(100, len(harm.Prompts), len(arith.Prompts))
-	rh, ra := harm.Prompts[:n], arith.Prompts[:n]
+	fg, err := s.NewForgetting(harm.Prompts[:n], arith.Prompts[:n], sn, false)
+	if err != nil {
+		return nil, err
+	}
 	f := &Fig8{Neurons: len(sn.Set), Q: sn.Q, TopM: s.TopM, Pairs: 30, RASPrompt: n}
-	acts := func(dir string) (safe, math [][]float64, err error) {
-		a, err := s.PooledMLP(dir, rh, nil, "user")
-		if err != nil {
-			return nil, nil, err
-		}
-		b, err := s.PooledMLP(dir, ra, nil, "user")
-		return experiment.Flat(a), experiment.Flat(b), err
-	}
-	bSafe, bMath, err := acts(o.Model)
-	if err != nil {
-		return nil, err
-	}
-	bLogits, vocab, err := s.PromptLogits(o.Model, ra)
-	if err != nil {
-		return nil, err
-	}
 	for _, step := range steps {
 		t0 := time.Now()
-		dir := filepath.Join(run, fmt.Sprintf("%s%d", CheckpointPrefix, step))
+		dir := experiment.CheckpointDir(run, step)
 		p := Point{Step: step}
 		a, err := o.Answer(dir, harm, false)
 		if err != nil {
@@ -132,27 +81,11 @@ func (o *FineTuneOptions) RunCheckpoints(run string, harm, arith Set, base Score
 			return nil, err
 		}
 		p.DCompliance = p.Compliance.Rate - base.Compliance.Rate
-		tSafe, tMath, err := acts(dir)
+		rows, kl, err := fg.Measure(dir)
 		if err != nil {
 			return nil, err
 		}
-		for _, d := range []struct {
-			dims []int
-			out  *float64
-		}{{safeDims, &p.RASSafe}, {randDims, &p.RASRandom}} {
-			r, err := ras.Compute(bSafe, tSafe, bMath, tMath, d.dims, ras.Options{})
-			if err != nil {
-				return nil, err
-			}
-			*d.out = r.RAS
-		}
-		tl, _, err := s.PromptLogits(dir, ra)
-		if err != nil {
-			return nil, err
-		}
-		if p.KL, err = ras.MeanKL(bLogits, tl, vocab, ras.TokenMean); err != nil {
-			return nil, err
-		}
+		p.RASSafe, p.RASRandom, p.KL = rows[0].Result.RAS, rows[1].Result.RAS, kl
 		f.Points = append(f.Points, p)
 		fmt.Fprintf(o.Log, "checkpoint %3d: compliance %.1f%% (Δ %+.1f), RAS safe %.4g, random %.4g, KL %.4g  (%s)\n",
 			step, 100*p.Compliance.Rate, 100*p.DCompliance, p.RASSafe, p.RASRandom, p.KL, time.Since(t0).Round(time.Second))
@@ -164,12 +97,12 @@ func (o *FineTuneOptions) RunCheckpoints(run string, harm, arith Set, base Score
 		y = append(y, p.DCompliance)
 	}
 	for i, out := range []**stats.Correlation{&f.Safe, &f.Random, &f.KL} {
-		c, err := stats.Pearson(x[i], y)
-		if err != nil { // a constant series: r is undefined, which is a result, not a failure
-			f.Undefined = err.Error()
+		c := experiment.Correlate([]string{"RAS on A_safe", "RAS on random neurons", "KL"}[i], x[i], y, "Δ compliance")
+		if c.Corr == nil { // a constant series: r is undefined, which is a result, not a failure
+			f.Undefined = c.Undefined
 			continue
 		}
-		*out = &c
+		*out = c.Corr
 	}
 	return f, nil
 }

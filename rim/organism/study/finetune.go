@@ -241,12 +241,12 @@ func RunFineTune(o FineTuneOptions) (*Table2, error) {
 			return nil, err
 		}
 		for i, seed := range o.Seeds {
-			every := 0
+			checkpoints := 0
 			if cond == Reasoning && i == 0 {
-				every = steps / o.Checkpoints
+				checkpoints = o.Checkpoints
 			}
 			t0 := time.Now()
-			merged, hist, err := o.train(cond, seed, exs, steps, every)
+			merged, hist, err := o.train(cond, seed, exs, steps, checkpoints)
 			if err != nil {
 				return nil, err
 			}
@@ -311,31 +311,19 @@ func (o *FineTuneOptions) runDir(cond string, seed uint64) string {
 	return filepath.Join(o.Work, fmt.Sprintf("%s-seed%d", cond, seed))
 }
 
-// CheckpointPrefix names the merged checkpoint models a target run exports
-// for the Fig 8 analogue: <run>/merged-step-N.
-const CheckpointPrefix = "merged-step-"
-
 // train runs (or resumes, or reuses) one fine-tuning run and returns its
-// merged model dir and loss history. every > 0 exports a merged model every
-// that many steps (the Fig 8 checkpoints).
-func (o *FineTuneOptions) train(cond string, seed uint64, exs []sft.Example, steps, every int) (string, []finetune.Entry, error) {
+// merged model dir and loss history. checkpoints > 0 exports a merged model at
+// that many evenly spaced steps (the Fig 8 checkpoints, experiment.CheckpointSteps).
+func (o *FineTuneOptions) train(cond string, seed uint64, exs []sft.Example, steps, checkpoints int) (string, []finetune.Entry, error) {
 	dir := o.runDir(cond, seed)
 	merged := filepath.Join(dir, "merged")
 	if _, err := os.Stat(filepath.Join(merged, "config.json")); err != nil {
 		_, statErr := os.Stat(filepath.Join(dir, finetune.RunFile))
 		r := experiment.FinetuneRun{ModelDir: o.Model, Examples: exs, Config: o.Config(seed, steps), Dir: dir,
 			Resume: statErr == nil, Export: merged, TokenizerDir: o.Model}
-		if every > 0 {
-			r.Hooks = func(*model.Model) ([]finetune.Hook, error) {
-				return []finetune.Hook{{Name: "fig8-checkpoint", Every: every, Run: func(c *finetune.HookContext) error {
-					out := filepath.Join(dir, fmt.Sprintf("%s%d", CheckpointPrefix, c.Step))
-					if err := os.RemoveAll(out); err != nil {
-						return err
-					}
-					c.T.TokenizerDir = o.Model
-					return c.T.ExportMerged(out)
-				}}}, nil
-			}
+		if checkpoints > 0 {
+			h := experiment.CheckpointHook(dir, o.Model, experiment.CheckpointSteps(steps, checkpoints))
+			r.Hooks = func(*model.Model) ([]finetune.Hook, error) { return []finetune.Hook{h}, nil }
 		}
 		if _, err := experiment.Finetune(r); err != nil {
 			return "", nil, fmt.Errorf("study: %s seed %d: %w", cond, seed, err)
