@@ -55,6 +55,8 @@ func Draw(r Reader) (*Drawing, error) {
 		return tableA7(r)
 	case *experiment.TableA7MeasuredResult:
 		return tableA7Measured(r)
+	case *experiment.Fig7MeasuredResult:
+		return fig7Measured(r)
 	case *experiment.AcrossResult:
 		return across(r)
 	case *experiment.Fig1Result:

@@ -103,3 +103,29 @@ func TestDrawMeasuredFig8(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The measured Fig 7 and Table A7 and an item over models draw a table and bars whose title names the model
+// and says which rows are the paper's.
+func TestDrawMeasuredDerivedAndAcross(t *testing.T) {
+	prov := experiment.Provenance{Source: "measured on m", Model: "/models/m"}
+	f7 := &experiment.Fig7MeasuredResult{Provenance: prov, Neurons: 3, Arms: []experiment.Fig7Arm{{RAS: 0.1}, {RAS: 0.2}}}
+	if p, err := experiment.Fig7(); err == nil {
+		f7.Paper = p.Models
+	}
+	a7 := &experiment.TableA7MeasuredResult{Provenance: prov, Rows: []experiment.TunedRow{{Set: "GSM8k", Delta: 3}, {Set: "GSM8k-Literal", Delta: 1}}, PaperMeans: paper.TableA7Averages}
+	ac := &experiment.AcrossResult{Provenance: prov, Title: "Table 2 over models", Columns: []string{"Δ M.Rate", "Δ acc"}, PaperCols: 1, Unit: "points",
+		Rows: []experiment.AcrossRow{{Model: "a", Values: []float64{1, 2}}, {Model: "b", Values: []float64{3, 4}}}, Mean: []float64{2, 3},
+		PaperMean: []float64{6.5}, PaperPrinted: []float64{6.51}, PaperModels: paper.DenseModels}
+	for _, r := range []Reader{f7, a7, ac} {
+		d, err := Draw(r)
+		if err != nil {
+			t.Fatalf("%T: %v", r, err)
+		}
+		if len(d.Figures) != 1 || !strings.Contains(d.Figures[0].Title(), "measured on m") || !strings.Contains(d.Figures[0].Title(), "paper") {
+			t.Errorf("%T: %d figures, title %q", r, len(d.Figures), d.Figures[0].Title())
+		}
+		if _, err := d.Figures[0].SVG(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,52 +1,22 @@
 package experiment
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/rimlab/rim/rim/data"
-	"github.com/rimlab/rim/rim/eval"
-	"github.com/rimlab/rim/rim/eval/derive"
-	"github.com/rimlab/rim/rim/internal/testpaths"
+	"github.com/rimlab/rim/rim/internal/testderived"
 )
-
-// writeDerived writes, into a temporary $RIM_DERIVED, the files `rim eval derive` writes (its own item types),
-// built from n GSM8K training problems: usable items, one failed item and one edit that changed the answer.
-func writeDerived(t *testing.T, n int) string {
-	t.Helper()
-	ps, err := data.LoadProblems(testpaths.Shared(t, "data"), "gsm8k-train")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	var lit []derive.LiteralItem
-	edits := map[string][]derive.EditItem{ControlFile: nil, TargetFile: nil}
-	for i, p := range ps[:n] {
-		lit = append(lit, derive.LiteralItem{ID: p.ID, Problem: p.Question + " Who is named first?", Answer: "The story names them first."})
-		for f, kind := range map[string]derive.EditKind{ControlFile: derive.Control, TargetFile: derive.Target} {
-			edits[f] = append(edits[f], derive.EditItem{Index: i, Kind: kind, Instruction: p.Question, Original: p.Solution,
-				Edited: string(kind) + ": " + p.Solution + "\n#### " + p.Answer, Preserved: true})
-		}
-	}
-	lit = append(lit, derive.LiteralItem{ID: "failed", Error: "no question in the reply"})
-	edits[TargetFile] = append(edits[TargetFile], derive.EditItem{Kind: derive.Target, Instruction: "q", Edited: "#### 7", Preserved: false})
-	if err := eval.WriteJSONL(filepath.Join(dir, LiteralFile), lit); err != nil {
-		t.Fatal(err)
-	}
-	for f, items := range edits {
-		if err := eval.WriteJSONL(filepath.Join(dir, f), items); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 // The derived sets read back as chat records: failed items and answer-changing edits are skipped; a file of
 // something else, or with no usable item, is an error naming it.
 func TestDerivedRecords(t *testing.T) {
-	dir := writeDerived(t, 3)
+	if LiteralFile != testderived.Literal || ControlFile != testderived.Control || TargetFile != testderived.Target {
+		t.Fatal("testderived's file names differ from LiteralFile, ControlFile, TargetFile")
+	}
+	dir := testderived.Write(t, 3)
 	for f, want := range map[string]string{LiteralFile: "Who is named first?", ControlFile: "control: ", TargetFile: "target: "} {
 		recs, err := derivedRecords(filepath.Join(dir, f))
 		if err != nil {
@@ -78,7 +48,7 @@ func TestTableA7Measured(t *testing.T) {
 	if _, err := TableA7Measured(s, TableA7Options{}); err == nil || !strings.Contains(err.Error(), "no literal.jsonl") {
 		t.Fatalf("empty folder: %v", err)
 	}
-	s.Derived = writeDerived(t, 4)
+	s.Derived = testderived.Write(t, 4)
 	s.SFT.Samples, s.SFT.Steps, s.SFT.Batch = 4, 2, 2
 	r, err := TableA7Measured(s, TableA7Options{Samples: 3})
 	if err != nil {
@@ -93,6 +63,32 @@ func TestTableA7Measured(t *testing.T) {
 		}
 	}
 	if rd := r.Reading(); !strings.Contains(rd, "+5.27") || !strings.Contains(rd, "4 GSM8k-Literal examples") {
+		t.Errorf("reading %q", rd)
+	}
+}
+
+// Fig 7 measured: RAS on A_safe and random neurons after a Control and a Target fine-tune from the derived
+// edits (the answer-changing edit skipped), with the paper's dense models beside.
+func TestFig7Measured(t *testing.T) {
+	s := demoSettings(t)
+	if _, err := Fig7Measured(s, Fig7Options{}); err == nil || !strings.Contains(err.Error(), "RIM_DERIVED is not set") {
+		t.Fatalf("unset: %v", err)
+	}
+	s.Derived = testderived.Write(t, 4)
+	s.SFT.Samples, s.SFT.Steps, s.SFT.Batch = 4, 2, 2
+	r, err := Fig7Measured(s, Fig7Options{Samples: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Arms) != 2 || r.Arms[1].Set != "GSM8k(L) Target" || r.Arms[1].Examples != 4 || len(r.Paper) != 4 || r.Source != "measured on tiny-qwen3" {
+		t.Fatalf("result %+v", r)
+	}
+	for _, a := range r.Arms {
+		if math.IsNaN(a.RAS) || math.IsNaN(a.RASRandom) || a.KL <= 0 {
+			t.Errorf("%s: RAS %v, random %v, KL %v", a.Set, a.RAS, a.RASRandom, a.KL)
+		}
+	}
+	if rd := r.Reading(); !strings.Contains(rd, "4 of 4 dense models") || !strings.Contains(rd, "1.09 vs 1.10") {
 		t.Errorf("reading %q", rd)
 	}
 }

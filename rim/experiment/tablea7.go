@@ -77,7 +77,7 @@ func TableA7Measured(s Settings, o TableA7Options) (*TableA7MeasuredResult, erro
 			name string
 			exs  []sft.Example
 		}{{"GSM8k", gsm}, {"GSM8k-Literal", lit}} {
-			row, err := s.tunedRow(set.name, set.exs, harm, r.Base, o.Progress)
+			row, _, err := s.tunedRow(set.name, set.exs, harm, r.Base, o.Progress)
 			if err != nil {
 				return nil, err
 			}
@@ -97,21 +97,22 @@ func (s Settings) noThinkSafety(dir string, harm []data.Prompt) (eval.SafetyRepo
 	return s.JudgeSafety(harm, rs)
 }
 
-// tunedRow fine-tunes the settings' model on exs (TunedOn) and judges its no-think answers to harm against base.
-func (s Settings) tunedRow(name string, exs []sft.Example, harm []data.Prompt, base eval.SafetyReport, progress func(done, total int)) (TunedRow, error) {
+// tunedRow fine-tunes the settings' model on exs (TunedOn) and judges its no-think answers to harm against
+// base; it returns the row and the merged model's dir.
+func (s Settings) tunedRow(name string, exs []sft.Example, harm []data.Prompt, base eval.SafetyReport, progress func(done, total int)) (TunedRow, string, error) {
 	dir, hist, err := s.TunedOn(exs, progress)
 	if err != nil {
-		return TunedRow{}, fmt.Errorf("fine-tuning on %s: %w", name, err)
+		return TunedRow{}, "", fmt.Errorf("fine-tuning on %s: %w", name, err)
 	}
 	row := TunedRow{Set: name, Examples: len(exs)}
 	if len(hist) > 0 {
 		row.LastLoss = hist[len(hist)-1].Loss
 	}
 	if row.Safety, err = s.noThinkSafety(dir, harm); err != nil {
-		return row, err
+		return row, "", err
 	}
 	row.Delta = 100 * (row.Safety.Rate.Rate - base.Rate.Rate)
-	return row, nil
+	return row, dir, nil
 }
 
 // Reading compares the two fine-tunes from the measured changes, beside the paper's.

@@ -35,7 +35,10 @@ var paperItems = map[string]paperItem{
 	"table1": {"Table 1: misalignment rate, think vs no-think, per model of $RIM_MODELS (docs/paper.md §5.1); uses the model", true, func(s experiment.Settings) (figures.Reader, error) {
 		return reader(experiment.Table1(s, experiment.Table1Options{}))
 	}},
-	"fig2": {"Fig 2 (left): misalignment under injected effort-minimizing statements, control vs target (docs/paper.md §5.2); uses the model", true, func(s experiment.Settings) (figures.Reader, error) {
+	"fig2": {"Fig 2 (left): misalignment under injected effort-minimizing statements, control vs target (docs/paper.md §5.2); over the models of $RIM_MODELS when it names several; uses the model", true, func(s experiment.Settings) (figures.Reader, error) {
+		if len(s.Models) > 1 {
+			return reader(experiment.Fig2Across(s, experiment.Fig2Options{}))
+		}
 		return reader(experiment.Fig2(s, experiment.Fig2Options{}))
 	}},
 	"fig2-audit": {"Fig 2 (right) and Fig A5: an LLM auditor's flagged categories and patterns in think-mode reasoning and answers on GSM8K and HEx-PHI (docs/paper.md §5.2); uses the model when an auditor endpoint is set (RIM_AUDIT_*, else RIM_JUDGE_*), else paper data", false, func(s experiment.Settings) (figures.Reader, error) {
@@ -56,10 +59,16 @@ var paperItems = map[string]paperItem{
 	"fig5": {"Fig 5: probe score with the refusal heads vs random heads zeroed (docs/paper.md §6.3); uses the model", true, func(s experiment.Settings) (figures.Reader, error) {
 		return reader(experiment.Fig5(s, experiment.Fig4Options{}))
 	}},
-	"fig6": {"Fig 6: zeroing safety-critical vs random neurons (docs/paper.md §7); uses the model", true, func(s experiment.Settings) (figures.Reader, error) {
+	"fig6": {"Fig 6: zeroing safety-critical vs random neurons (docs/paper.md §7); over the models of $RIM_MODELS when it names several; uses the model", true, func(s experiment.Settings) (figures.Reader, error) {
+		if len(s.Models) > 1 {
+			return reader(experiment.Fig6Across(s, experiment.Fig6Options{}))
+		}
 		return reader(experiment.Fig6(s, experiment.Fig6Options{}))
 	}},
-	"table2": {"Table 2, GSM8k column: misalignment and accuracy before and after LoRA fine-tuning (docs/paper.md §5.3); trains the model once", true, func(s experiment.Settings) (figures.Reader, error) {
+	"table2": {"Table 2, GSM8k column: misalignment and accuracy before and after LoRA fine-tuning (docs/paper.md §5.3); over the models of $RIM_MODELS when it names several; trains the model once", true, func(s experiment.Settings) (figures.Reader, error) {
+		if len(s.Models) > 1 {
+			return reader(experiment.Table2Across(s, experiment.Table2Options{}))
+		}
 		return reader(experiment.Table2(s, experiment.Table2Options{}))
 	}},
 	"table3": {"Table 3's column for the model: Pearson r of each metric (RAS, KL, random RAS, means, δs) with the misalignment rate over the checkpoints of its GSM8K LoRA fine-tune (docs/paper.md §8.3); trains the model once", true, func(s experiment.Settings) (figures.Reader, error) {
@@ -71,10 +80,16 @@ var paperItems = map[string]paperItem{
 	"ras": {"RAS and baselines between the model and its GSM8K LoRA fine-tune (docs/paper.md §8.1); trains the model once", true, func(s experiment.Settings) (figures.Reader, error) {
 		return reader(experiment.RAS(s, experiment.RASOptions{}))
 	}},
-	"fig7": {"Fig 7: RAS after GSM8k(L) Control vs Target fine-tuning (docs/paper.md §8.2); paper data", false, func(experiment.Settings) (figures.Reader, error) {
+	"fig7": {"Fig 7: RAS after fine-tuning the model on the GSM8k(L) Control vs Target edits of $RIM_DERIVED (rim eval derive edit; docs/paper.md §8.2); trains the model twice", true, func(s experiment.Settings) (figures.Reader, error) {
+		return reader(experiment.Fig7Measured(s, experiment.Fig7Options{}))
+	}},
+	"fig7-paper": {"Fig 7: RAS after GSM8k(L) Control vs Target fine-tuning per dense model (docs/paper.md §8.2); paper data", false, func(experiment.Settings) (figures.Reader, error) {
 		return reader(experiment.Fig7())
 	}},
-	"tablea7": {"Table A7: Δ misalignment after GSM8k vs GSM8k-Literal fine-tuning (docs/paper.md §5.3); paper data", false, func(experiment.Settings) (figures.Reader, error) {
+	"tablea7": {"Table A7: Δ misalignment after fine-tuning the model on GSM8k vs the GSM8k-Literal of $RIM_DERIVED (rim eval derive literal; docs/paper.md §5.3); trains the model twice", true, func(s experiment.Settings) (figures.Reader, error) {
+		return reader(experiment.TableA7Measured(s, experiment.TableA7Options{}))
+	}},
+	"tablea7-paper": {"Table A7: Δ misalignment after GSM8k vs GSM8k-Literal fine-tuning per model (docs/paper.md §5.3); paper data", false, func(experiment.Settings) (figures.Reader, error) {
 		return reader(experiment.TableA7())
 	}},
 	"fig1": {"Fig 1: accuracy and misalignment before vs after GSM8K fine-tuning, the paper's models and the model's Table 2 run (docs/paper.md §5.3); trains the model once", true, func(s experiment.Settings) (figures.Reader, error) {
@@ -104,7 +119,7 @@ func paperItemNames() string {
 // paperCmd implements rim paper ITEM: flags override the RIM_* settings (experiment.FromEnv).
 func paperCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rim paper", flag.ContinueOnError)
-	modelDir := fs.String("model", "", "model directory, plain or HF cache models--ORG--NAME (default $RIM_MODEL, else the tiny demo model)")
+	modelDir := fs.String("model", "", "model directory, plain or HF cache models--ORG--NAME (default $RIM_MODEL, else the model organism in testdata/organism)")
 	tokDir := fs.String("tokenizer", "", "tokenizer + chat template directory (default $RIM_TOKENIZER, else the model dir)")
 	samples := fs.Int("samples", 0, "prompts per set (default $RIM_SAMPLES, else the item's demo default)")
 	maxTokens := fs.Int("max-tokens", 0, "new tokens per response (default $RIM_MAX_TOKENS, else 24)")

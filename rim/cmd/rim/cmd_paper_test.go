@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rimlab/rim/rim/internal/testderived"
 	"github.com/rimlab/rim/rim/internal/testpaths"
 )
 
@@ -47,7 +48,8 @@ func TestPaperFig8(t *testing.T) {
 // fig8 and table3 are measured on the model (they fine-tune it); the paper's own points stay reachable as
 // fig8-paper and table3-paper, and the usage lists every item.
 func TestPaperItemList(t *testing.T) {
-	for name, model := range map[string]bool{"fig8": true, "table3": true, "fig8-paper": false, "table3-paper": false, "fig7": false, "ras": true} {
+	for name, model := range map[string]bool{"fig8": true, "table3": true, "fig8-paper": false, "table3-paper": false, "fig7": true, "fig7-paper": false,
+		"tablea7": true, "tablea7-paper": false, "ras": true} {
 		item, ok := paperItems[name]
 		if !ok || item.model != model {
 			t.Errorf("%s: listed %v, model %v; want model %v", name, ok, item.model, model)
@@ -96,6 +98,7 @@ func TestPaperModelItems(t *testing.T) {
 		t.Setenv(v, "")
 	}
 	t.Setenv("RIM_ROOT", root)
+	t.Setenv("RIM_DERIVED", testderived.Write(t, 4)) // fig7 and tablea7 fine-tune on derived sets
 	t.Setenv("RIM_MODEL", testpaths.TestData(t, "model", "tiny-qwen3")) // plumbing on the tiny model (the organism is the notebooks' default)
 	t.Setenv("RIM_TOKENIZER", testpaths.TestData(t, "kernel", "tiny-qwen3-tokenizer"))
 	t.Setenv("RIM_DATA", testpaths.Shared(t, "data"))
@@ -128,5 +131,26 @@ func TestPaperModelItems(t *testing.T) {
 		if res.Item != name || res.Source != "measured on tiny-qwen3" || res.ModelID == "" || res.RimVersion == "" {
 			t.Fatalf("%s: provenance %+v", name, res)
 		}
+	}
+}
+
+// With RIM_MODELS naming several models, the 8-model items are laid out over them (experiment.*Across).
+func TestPaperOverModels(t *testing.T) {
+	tiny := testpaths.TestData(t, "model", "tiny-qwen3")
+	t.Setenv("RIM_ROOT", testpaths.Root(t))
+	t.Setenv("RIM_MODEL", tiny)
+	t.Setenv("RIM_MODELS", tiny+","+tiny)
+	t.Setenv("RIM_TOKENIZER", testpaths.TestData(t, "kernel", "tiny-qwen3-tokenizer"))
+	t.Setenv("RIM_DATA", testpaths.Shared(t, "data"))
+	t.Setenv("RIM_CACHE_DIR", t.TempDir())
+	t.Setenv("RIM_MAX_TOKENS", "4")
+	out := t.TempDir()
+	var o, e bytes.Buffer
+	if err := paperCmd([]string{"fig6", "--samples", "3", "--out", out}, &o, &e); err != nil {
+		t.Fatalf("%v\n%s", err, e.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, "fig6.json"))
+	if err != nil || !strings.Contains(string(b), `"item": "fig6-models"`) || !strings.Contains(o.String(), "Over 2 models") {
+		t.Fatalf("fig6 over models: %v\n%s\n%s", err, b, o.String())
 	}
 }
