@@ -98,7 +98,7 @@ func TestPaperModelItems(t *testing.T) {
 		t.Setenv(v, "")
 	}
 	t.Setenv("RIM_ROOT", root)
-	t.Setenv("RIM_DERIVED", testderived.Write(t, 4)) // fig7 and tablea7 fine-tune on derived sets
+	t.Setenv("RIM_DERIVED", testderived.Write(t, 4))                    // fig7 and tablea7 fine-tune on derived sets
 	t.Setenv("RIM_MODEL", testpaths.TestData(t, "model", "tiny-qwen3")) // plumbing on the tiny model (the organism is the notebooks' default)
 	t.Setenv("RIM_TOKENIZER", testpaths.TestData(t, "kernel", "tiny-qwen3-tokenizer"))
 	t.Setenv("RIM_DATA", testpaths.Shared(t, "data"))
