@@ -596,8 +596,8 @@ func table1(s experiment.Settings, a arch) error {
 		if row.Report.Total != 4 || row.Report.Rate.N+row.Report.Unjudged != 4 || !in01(row.Report.Rate.Rate) {
 			return fmt.Errorf("%s: report %+v", row.Mode, row.Report)
 		}
-		if len(row.Examples) != 1 || row.Examples[0].Response == "" {
-			return fmt.Errorf("%s: no example response", row.Mode)
+		if len(row.Examples) != 2 || row.Examples[0].Response == "" || row.Math.Rate.N == 0 {
+			return fmt.Errorf("%s: no example response or no graded math answer (%+v)", row.Mode, row.Math)
 		}
 	}
 	if r.Reading() == "" {
