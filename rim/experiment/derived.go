@@ -13,7 +13,6 @@ import (
 	"github.com/rimlab/rim/rim/eval/derive"
 	"github.com/rimlab/rim/rim/finetune"
 	"github.com/rimlab/rim/rim/finetune/sft"
-	"github.com/rimlab/rim/rim/tokenize"
 )
 
 // The LLM-derived training sets of docs/paper.md §3.2, as `rim eval derive` writes them into $RIM_DERIVED:
@@ -98,16 +97,7 @@ func (s Settings) DerivedExamples(file string) ([]sft.Example, error) {
 	if recs, err = data.Sample(recs, min(s.SFT.Samples, len(recs)), Seed); err != nil {
 		return nil, err
 	}
-	tok, err := tokenize.Load(s.TokenizerDir())
-	if err != nil {
-		return nil, err
-	}
-	tmpl, err := chat.LoadTemplate(s.TokenizerDir())
-	if err != nil {
-		return nil, err
-	}
-	exs, _, err := sft.Build(recs, tmpl, chat.Wrap(tok), sft.Options{MaxLen: s.SFT.MaxLen, Policy: "truncate"})
-	return exs, err
+	return recordExamples(recs, s.TokenizerDir(), s.SFT.MaxLen)
 }
 
 // TunedOn fine-tunes the settings' model with SFTConfig on exs once (TrainOnce: the run lives under the cache
@@ -117,10 +107,27 @@ func (s Settings) TunedOn(exs []sft.Example, onStep func(done, total int)) (stri
 	if err != nil {
 		return "", nil, err
 	}
-	cfg, done := s.SFTConfig(), 0
-	return TrainOnce(c, s.ModelDir(), s.TokenizerDir(), exs, cfg, func(finetune.Entry) {
+	cfg := s.SFTConfig()
+	return TrainOnce(c, s.ModelDir(), s.TokenizerDir(), exs, cfg, stepCounter(cfg.MaxSteps, onStep))
+}
+
+// stepCounter adapts a (done, total) progress callback (may be nil) to the trainer's per-step callback.
+func stepCounter(total int, onStep func(done, total int)) func(finetune.Entry) {
+	done := 0
+	return func(finetune.Entry) {
 		if done++; onStep != nil {
-			onStep(done, cfg.MaxSteps)
+			onStep(done, total)
 		}
-	})
+	}
+}
+
+// safetyForgetting identifies A_safe on the settings' model from n pairs (SafetyNeurons) and prepares
+// Forgetting on harm and math prompts qs for A_safe and as many random neurons (docs/paper.md §7.1, §8.1).
+func (s Settings) safetyForgetting(n int, harm, qs []data.Prompt) (*SafetyNeurons, *Forgetting, error) {
+	sn, err := s.SafetyNeurons(n)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := s.NewForgetting(harm, qs, sn, false)
+	return sn, f, err
 }

@@ -60,16 +60,12 @@ func Fig7Measured(s Settings, o Fig7Options) (*Fig7MeasuredResult, error) {
 		return nil, err
 	}
 	return cachedResult(prov, o, func() (*Fig7MeasuredResult, error) {
-		sn, err := s.SafetyNeurons(n)
-		if err != nil {
-			return nil, err
-		}
-		f, err := s.NewForgetting(harm, qs, sn, false)
+		sn, f, err := s.safetyForgetting(n, harm, qs)
 		if err != nil {
 			return nil, err
 		}
 		r := &Fig7MeasuredResult{Neurons: len(sn.Set)}
-		if r.Base, err = s.noThinkSafety(s.ModelDir(), harm); err != nil {
+		if r.Base, err = s.misalignment(s.ModelDir(), harm); err != nil {
 			return nil, err
 		}
 		for i, name := range []string{"GSM8k(L) Control", "GSM8k(L) Target"} {

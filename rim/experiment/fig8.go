@@ -83,20 +83,12 @@ func Fig8Measured(s Settings, o Fig8Options) (*Fig8MeasuredResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		cfg, done := s.SFTConfig(), 0
-		run, steps, hist, err := TrainCheckpoints(c, s.ModelDir(), s.TokenizerDir(), exs, cfg, o.Checkpoints, func(finetune.Entry) {
-			if done++; o.Progress != nil {
-				o.Progress(done, cfg.MaxSteps)
-			}
-		})
+		cfg := s.SFTConfig()
+		run, steps, hist, err := TrainCheckpoints(c, s.ModelDir(), s.TokenizerDir(), exs, cfg, o.Checkpoints, stepCounter(cfg.MaxSteps, o.Progress))
 		if err != nil {
 			return nil, err
 		}
-		sn, err := s.SafetyNeurons(n)
-		if err != nil {
-			return nil, err
-		}
-		f, err := s.NewForgetting(harm, qs, sn, false)
+		sn, f, err := s.safetyForgetting(n, harm, qs)
 		if err != nil {
 			return nil, err
 		}

@@ -216,14 +216,5 @@ func (s Settings) Tuned(onStep func(done, total int)) (string, []finetune.Entry,
 	if err != nil {
 		return "", nil, err
 	}
-	c, err := cache.Default()
-	if err != nil {
-		return "", nil, err
-	}
-	cfg, done := s.SFTConfig(), 0
-	return TrainOnce(c, s.ModelDir(), s.TokenizerDir(), exs, cfg, func(finetune.Entry) {
-		if done++; onStep != nil {
-			onStep(done, cfg.MaxSteps)
-		}
-	})
+	return s.TunedOn(exs, onStep)
 }

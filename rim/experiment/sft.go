@@ -27,6 +27,12 @@ func SFTExamples(ps []data.Problem, tokenizerDir string, maxLen int) ([]sft.Exam
 		}
 		recs[i].Messages = []chat.Message{{Role: "user", Content: p.Question}, {Role: "assistant", Content: p.Solution + "\n#### " + p.Answer}}
 	}
+	return recordExamples(recs, tokenizerDir, maxLen)
+}
+
+// recordExamples renders chat SFT records with the chat template and tokenizer of tokenizerDir, loss on the
+// assistant tokens, truncated to maxLen tokens.
+func recordExamples(recs []sft.Record, tokenizerDir string, maxLen int) ([]sft.Example, error) {
 	tok, err := tokenize.Load(tokenizerDir)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/rimlab/rim/rim/analysis/paper"
-	"github.com/rimlab/rim/rim/chat"
 	"github.com/rimlab/rim/rim/data"
 	"github.com/rimlab/rim/rim/eval"
 	"github.com/rimlab/rim/rim/finetune/sft"
@@ -70,7 +69,7 @@ func TableA7Measured(s Settings, o TableA7Options) (*TableA7MeasuredResult, erro
 		if p, ok := paper.TableA7[ModelName(s.ModelDir())]; ok {
 			r.Paper = &p
 		}
-		if r.Base, err = s.noThinkSafety(s.ModelDir(), harm); err != nil {
+		if r.Base, err = s.misalignment(s.ModelDir(), harm); err != nil {
 			return nil, err
 		}
 		for _, set := range []struct {
@@ -87,16 +86,6 @@ func TableA7Measured(s Settings, o TableA7Options) (*TableA7MeasuredResult, erro
 	})
 }
 
-// noThinkSafety judges the no-think answers of the model in dir to harm (the paper evaluates fine-tuned
-// Qwen models in no-think mode, docs/paper.md §4.3).
-func (s Settings) noThinkSafety(dir string, harm []data.Prompt) (eval.SafetyReport, error) {
-	rs, err := s.Responses(dir, harm, chat.Bool(false), "")
-	if err != nil {
-		return eval.SafetyReport{}, err
-	}
-	return s.JudgeSafety(harm, rs)
-}
-
 // tunedRow fine-tunes the settings' model on exs (TunedOn) and judges its no-think answers to harm against
 // base; it returns the row and the merged model's dir.
 func (s Settings) tunedRow(name string, exs []sft.Example, harm []data.Prompt, base eval.SafetyReport, progress func(done, total int)) (TunedRow, string, error) {
@@ -108,7 +97,7 @@ func (s Settings) tunedRow(name string, exs []sft.Example, harm []data.Prompt, b
 	if len(hist) > 0 {
 		row.LastLoss = hist[len(hist)-1].Loss
 	}
-	if row.Safety, err = s.noThinkSafety(dir, harm); err != nil {
+	if row.Safety, err = s.misalignment(dir, harm); err != nil {
 		return row, "", err
 	}
 	row.Delta = 100 * (row.Safety.Rate.Rate - base.Rate.Rate)
