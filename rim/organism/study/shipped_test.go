@@ -1,6 +1,7 @@
 package study
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rimlab/rim/rim/experiment"
 	"github.com/rimlab/rim/rim/internal/testpaths"
 	"github.com/rimlab/rim/rim/organism/build"
 )
@@ -142,4 +144,30 @@ func sha(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return m[filepath.Base(path)]
+}
+
+// Every shipped result names the organism by its current content fingerprint (experiment.ModelID), so a
+// reader can tell which weights and tokenizer produced it; a fingerprint rule change must re-measure them.
+func TestShippedResultsName(t *testing.T) {
+	dir := filepath.Join(testpaths.Root(t), "testdata", "organism")
+	id, err := experiment.ModelID(dir, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "results", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("results: %v %v", files, err)
+	}
+	for _, f := range files {
+		var r struct {
+			ModelID string `json:"model_id"`
+		}
+		b, err := os.ReadFile(f)
+		if err == nil {
+			err = json.Unmarshal(b, &r)
+		}
+		if err != nil || r.ModelID != id {
+			t.Errorf("%s: model_id %q (%v), want the organism's %q", filepath.Base(f), r.ModelID, err, id)
+		}
+	}
 }
