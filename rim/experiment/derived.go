@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,16 +24,13 @@ const (
 	TargetFile  = "edits.target.jsonl"
 )
 
-// errNoDerived is the error of an item that needs $RIM_DERIVED when it is unset.
-var errNoDerived = errors.New("RIM_DERIVED is not set")
-
 // needDerived says, in one sentence naming the setting and the command that builds it, why an item that
 // fine-tunes on a derived set cannot run; nil when $RIM_DERIVED holds every file it needs.
 func (s Settings) needDerived(item string, files ...string) error {
 	how := fmt.Sprintf("%s fine-tunes on LLM-derived sets (%s) that `rim eval derive` builds with an OpenAI-compatible endpoint; set RIM_DERIVED to the folder holding them (docs/reproduce.md)",
 		item, strings.Join(files, ", "))
 	if s.Derived == "" {
-		return fmt.Errorf("%w: %s", errNoDerived, how)
+		return fmt.Errorf("RIM_DERIVED is not set: %s", how)
 	}
 	for _, f := range files {
 		if _, err := os.Stat(filepath.Join(s.Derived, f)); err != nil {

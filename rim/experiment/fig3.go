@@ -86,7 +86,7 @@ func (s Settings) fig3(item string, o Fig3Options, think bool) (*Fig3Result, err
 		return nil, err
 	}
 	return cachedResult(prov, o, func() (*Fig3Result, error) {
-		rs, err := s.Responses(s.ModelDir(), setPrompts(set), chat.Bool(think), "")
+		rs, err := s.setResponses(set, think)
 		if err != nil {
 			return nil, err
 		}

@@ -8,7 +8,6 @@ import (
 	"github.com/rimlab/rim/rim/analysis/heads"
 	"github.com/rimlab/rim/rim/analysis/paper"
 	"github.com/rimlab/rim/rim/analysis/probe"
-	"github.com/rimlab/rim/rim/chat"
 	"github.com/rimlab/rim/rim/data"
 	"github.com/rimlab/rim/rim/hook"
 )
@@ -77,7 +76,7 @@ func Fig5(s Settings, o Fig4Options) (*Fig5Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		rs, err := s.Responses(s.ModelDir(), setPrompts(set), chat.Bool(false), "")
+		rs, err := s.setResponses(set, false)
 		if err != nil {
 			return nil, err
 		}

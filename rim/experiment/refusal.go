@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/rimlab/rim/rim/analysis/probe"
+	"github.com/rimlab/rim/rim/chat"
 	"github.com/rimlab/rim/rim/data"
 	"github.com/rimlab/rim/rim/eval"
 )
@@ -31,6 +32,31 @@ type RefusalSplit struct {
 	// NoProbe says why the refusal probe could not be fit (a class missing from the training split); "" when
 	// it was.
 	NoProbe string `json:"no_probe,omitempty"`
+}
+
+// setResponses are the model's greedy answers to the probe set's prompts in one mode, one per prompt: in think
+// mode to every prompt (Fig 3a prefills them), in no-think mode only to the harmful ones, which the refusal
+// labels need ("" for the harmless).
+func (s Settings) setResponses(set []data.Labeled, think bool) ([]string, error) {
+	ps := setPrompts(set)
+	var idx []int
+	if !think {
+		ps = ps[:0:0]
+		for i, p := range set {
+			if p.Harmful {
+				ps, idx = append(ps, p.Prompt), append(idx, i)
+			}
+		}
+	}
+	rs, err := s.Responses(s.ModelDir(), ps, chat.Bool(think), "")
+	if err != nil || think {
+		return rs, err
+	}
+	all := make([]string, len(set))
+	for k, i := range idx {
+		all[i] = rs[k]
+	}
+	return all, nil
 }
 
 // refusalLabels judges the responses rs (one per prompt of set) of the harmful prompts with the refusal judge
